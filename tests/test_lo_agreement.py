@@ -1,0 +1,78 @@
+"""LibreOffice Calc, forced to recalculate, agrees with the engine in every formula cell."""
+import os
+import random
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from lo_recalc import recalc_files, recalculated_values, soffice_path
+from randomfill import fill_bytes, random_values
+
+from workbook_tools.engine import compute
+from workbook_tools.fill import recalc_bytes
+from workbook_tools.layout import layout_for
+from workbook_tools.spec import load_spec
+from workbook_tools.template import build_template
+
+pytestmark = [pytest.mark.lo, pytest.mark.skipif(soffice_path() is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")]
+HERE = Path(__file__).resolve().parent
+SAMPLE = HERE.parent / "samples" / "taiping_2023.xlsx"
+
+
+def _same(mine, lo) -> bool:
+    if isinstance(mine, Decimal):
+        if isinstance(lo, bool) or not isinstance(lo, (int, float)):
+            return False
+        return abs(float(mine) - lo) <= 1e-9 * max(1.0, abs(lo))
+    if mine in (None, ""):
+        return lo in (None, "")
+    return mine == lo
+
+
+def _mismatches(spec, values, path_in, path_out):
+    lo = recalculated_values(path_in, path_out)
+    got = compute(spec, values).values
+    bad = []
+    for c in layout_for(spec).by_role("formula"):
+        if not _same(got.get(c.key), lo.get((c.sheet, c.coord))):
+            bad.append(f"{path_in.name} {c.addr} {c.key}: engine {got.get(c.key)!r} LibreOffice {lo.get((c.sheet, c.coord))!r}")
+    return bad
+
+
+def test_seed_sample_agrees_with_libreoffice(tmp_path, gd_spec, seed_values):
+    out = recalc_files([SAMPLE], tmp_path / "out")
+    assert _mismatches(gd_spec, seed_values, SAMPLE, out[SAMPLE]) == []
+    lo = recalculated_values(SAMPLE, out[SAMPLE])
+    L = layout_for(gd_spec)
+    assert lo[("汇总", L["summary.total"].coord)] == pytest.approx(95.8634)
+    assert lo[("评分表", L["node.1.1.3.score"].coord)] == pytest.approx(9.974)
+
+
+SPECS = [("gd-dept-overall-2023", 100), ("national-project-2020", 40), (str(HERE / "specs" / "kitchen-sink.yaml"), 70)]
+
+
+def test_random_workbooks_agree_with_libreoffice(tmp_path):
+    """210 seeded random fills (valid, odd and absurd values) of three specs."""
+    files, expected = [], {}
+    for ref, count in SPECS:
+        spec = load_spec(ref)
+        template = build_template(spec)
+        rng = random.Random(f"{spec.id}-2024")
+        for i in range(count):
+            values = random_values(spec, rng, absurd=0.15 if i % 3 == 0 else 0.02)
+            path = tmp_path / "in" / f"{spec.id}-{i:03d}.xlsx"
+            path.parent.mkdir(exist_ok=True)
+            data = fill_bytes(template, spec, values)
+            path.write_bytes(recalc_bytes(data, spec=spec) if i % 2 else data)
+            files.append(path)
+            expected[path] = (spec, values)
+    halves = [files[::2], files[1::2]]
+    with ThreadPoolExecutor(2) as pool:
+        outs = list(pool.map(lambda fs: recalc_files(fs, tmp_path / "out"), halves))
+    out = {**outs[0], **outs[1]}
+    bad = []
+    for path in files:
+        spec, values = expected[path]
+        bad += _mismatches(spec, values, path, out[path])
+    assert not bad, f"{len(bad)} mismatches:\n" + "\n".join(bad[:30])

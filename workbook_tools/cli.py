@@ -1,0 +1,161 @@
+"""The `wbtool` command line: parse, call one library function, print, set the exit code."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import WbtoolError
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                           help="消息语言 / message language (默认 zh)")
+
+
+def _lang(ctx: click.Context, lang: str | None) -> str:
+    root = ctx.find_root()
+    return lang or (root.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
+
+
+def say(ctx, zh: str, en: str, lang: str | None = None, err: bool = False):
+    click.echo(en if _lang(ctx, lang) == "en" else zh, err=err)
+
+
+class WbtoolGroup(click.Group):
+    """Library exceptions become user messages here, in one place."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except WbtoolError as e:
+            lang = (ctx.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
+            sub = ctx.invoked_subcommand
+            if "--lang" in sys.argv:
+                i = sys.argv.index("--lang")
+                lang = sys.argv[i + 1] if i + 1 < len(sys.argv) else lang
+            click.echo(("错误：" if lang != "en" else "error: ") + e.message(lang), err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("已中断。", err=True)
+            ctx.exit(130)
+        except Exception as e:  # a bug: say so briefly instead of a traceback
+            if os.environ.get("WBTOOL_DEBUG"):
+                raise
+            click.echo(f"内部错误（{type(e).__name__}: {e}）。请将输入文件反馈给维护者；"
+                       f"设置 WBTOOL_DEBUG=1 可查看详细信息。", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=WbtoolGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wbtool")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language")
+@click.pass_context
+def main(ctx, lang):
+    """wbtool：部门整体及项目支出绩效自评表的模板、填报计算、校验、汇总与报告工具。"""
+    ctx.obj = {"lang": lang or os.environ.get("WBTOOL_LANG", "zh")}
+
+
+# ------------------------------------------------------------------ specs
+
+@main.command("specs")
+@click.option("--check", "check_path", type=click.Path(dir_okay=False), help="检查一个规格 YAML 文件")
+@LANG_OPTION
+@click.pass_context
+def specs_cmd(ctx, check_path, lang):
+    """列出内置的指标体系规格，或用 --check 检查一个规格文件。"""
+    from .spec import list_specs, load_spec
+    if check_path:
+        spec = load_spec(check_path)
+        say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
+            f"spec {spec.id} (version {spec.version}) is valid: {len(spec.leaves())} leaves, total {spec.total_weight}.",
+            lang)
+        return
+    for sid in list_specs():
+        s = load_spec(sid)
+        click.echo(f"{s.id}\t{s.version}\t{s.title}\t{len(s.leaves())} 项指标")
+
+
+# ------------------------------------------------------------------ template
+
+@main.command("template")
+@click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
+@click.option("--values", "values_path", type=click.Path(exists=True, dir_okay=False),
+              help="预填数据（YAML，格式见 samples/taiping_2023.yaml）")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件")
+@LANG_OPTION
+@click.pass_context
+def template_cmd(ctx, spec_ref, values_path, output, lang):
+    """按规格生成 Excel 自评模板（可用 --values 预填）。"""
+    from .answers import answers_to_values, load_answers
+    from .spec import load_spec
+    from .template import build_template
+    values = None
+    if values_path:
+        doc = load_answers(values_path)
+        spec_ref = spec_ref or doc.get("spec")
+    spec = load_spec(spec_ref)
+    if values_path:
+        values = answers_to_values(spec, doc)
+    build_template(spec, output, values)
+    say(ctx, f"已生成模板 {output}（规格 {spec.id}，版本 {spec.version}）。",
+        f"wrote template {output} (spec {spec.id}, version {spec.version}).", lang)
+
+
+# ------------------------------------------------------------------ fill
+
+@main.command("fill")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="另存为（不指定则覆盖原文件并保留备份）")
+@click.option("--no-backup", is_flag=True, help="覆盖原文件时不保留备份")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@LANG_OPTION
+@click.pass_context
+def fill_cmd(ctx, file, output, no_backup, fmt, lang):
+    """恢复被改动的标准公式，计算并写回所有结果（公式保留、数值可见）。"""
+    from .fill import fill_workbook
+    from .numbers import plain
+    rep = fill_workbook(file, output, backup=not no_backup)
+    r = rep.result
+    if fmt == "json":
+        click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup,
+                               "total": float(r.total), "display": float(r.display), "grade": r.grade,
+                               "written": rep.written,
+                               "restored": [{"cell": x.cell, "key": x.key, "expected": x.expected,
+                                             "found": None if x.found is None else str(x.found)}
+                                            for x in rep.restored]}, ensure_ascii=False, indent=2))
+        return
+    for x in rep.restored:
+        say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
+            f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
+    say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），等级 {r.grade}；"
+             f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
+        f"wrote {rep.output}: total {plain(r.display)} ({plain(r.total)}), grade {r.grade}; "
+        f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
+
+
+# ------------------------------------------------------------------ export
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", help="输出格式")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
+@click.pass_context
+def export_cmd(ctx, file, fmt, output):
+    """导出工作簿的全部填报内容与计算结果（JSON，结构见 docs/export.md）。"""
+    from .atomic import atomic_output
+    from .export import export_workbook
+    text = json.dumps(export_workbook(file), ensure_ascii=False, indent=2)
+    if output:
+        with atomic_output(output, "w") as fh:
+            fh.write(text + "\n")
+    else:
+        click.echo(text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,283 @@
+"""Scoring engine: from the entered cell values to every computed value, exactly as the live formulas."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Mapping
+
+from .layout import NA, YES, fund_columns
+from .numbers import ONE, ZERO, num, round_half_up, round_up
+from .spec import BASIS_INPUT_RULES, Node, Spec
+
+# Values follow Excel: None stands for the empty string "" a formula returns.
+
+
+def blank(raw) -> bool:
+    return raw is None or raw == ""
+
+
+def text_is(raw, s: str) -> bool:
+    """Excel's  cell="text"  (case-insensitive, no trimming)."""
+    return isinstance(raw, str) and raw.casefold() == s.casefold()
+
+
+@dataclass
+class Result:
+    values: dict[str, object] = field(default_factory=dict)   # formula key → Decimal | str | None
+    leaf_scores: dict[str, Decimal | None] = field(default_factory=dict)   # what the score cell holds
+    rule_scores: dict[str, Decimal | None] = field(default_factory=dict)   # what the rule gives
+    node_scores: dict[str, Decimal | None] = field(default_factory=dict)
+    total: Decimal = ZERO
+    display: Decimal = ZERO
+    grade: str = ""
+
+    def get(self, key):
+        return self.values.get(key)
+
+
+def compute(spec: Spec, inputs: Mapping[str, object]) -> Result:
+    """Compute every formula value of the form; ``inputs`` maps layout keys to raw cell values."""
+    res = Result()
+    v = res.values
+    raw = inputs.get
+    _funds(spec, raw, v)
+    _targets(spec, raw, v)
+    for node in reversed(spec.nodes()):
+        if node.is_leaf:
+            _leaf(spec, node, raw, v, res)
+        else:
+            s = _sum(v.get(f"node.{c.id}.score") for c in node.children)
+            v[f"node.{node.id}.score"] = round_half_up(s, 4)
+        res.node_scores[node.id] = v.get(f"node.{node.id}.score")
+    _summary(spec, raw, v, res)
+    return res
+
+
+def _sum(values) -> Decimal:
+    """Excel SUM: numbers count, text and blanks are ignored."""
+    return sum((x for x in values if isinstance(x, Decimal)), ZERO)
+
+
+def _funds(spec: Spec, raw, v):
+    cols = [k for k, _ in fund_columns(spec)]
+    n = len(spec.funds.sources)
+    for i in range(n):
+        for key, (a, b) in (("rate", ("actual", "adjusted")), ("mid_rate", ("mid_actual", "mid_budget"))):
+            if key not in cols:
+                continue
+            x, y = num(raw(f"funds.{i}.{a}")), num(raw(f"funds.{i}.{b}"))
+            v[f"funds.{i}.{key}"] = x / y if x is not None and y is not None and y > 0 else None
+    for key in cols:
+        if key in ("rate", "mid_rate"):
+            continue
+        v[f"funds.total.{key}"] = _sum(num(raw(f"funds.{i}.{key}")) for i in range(n))
+    t = lambda k: v[f"funds.total.{k}"]  # noqa: E731
+    v["funds.total.rate"] = t("actual") / t("adjusted") if t("adjusted") > 0 else None
+    v["funds.exec_rate"] = round_half_up(t("actual") / t("adjusted"), 4) if t("adjusted") > 0 else None
+    if spec.funds.midyear:
+        mb, ma = t("mid_budget"), t("mid_actual")
+        v["funds.total.mid_rate"] = ma / mb if mb > 0 else None
+        prog = round_half_up(ma / mb, 3) if mb > 0 else None
+        v["funds.mid_progress"] = prog
+        v["funds.mid_gap"] = (round_half_up((prog - spec.funds.midyear.target_progress) * 100, 1)
+                              if prog is not None else None)
+
+
+def target_ratio(spec: Spec, direction, value, actual) -> Decimal | None:
+    """Completion ratio of one target row (mirrors layout.target_ratio_formula)."""
+    if blank(direction) or blank(actual):
+        return None
+    if text_is(direction, "定性"):
+        for grade, ratio in spec.targets.qualitative_ratios.items():
+            if text_is(actual, grade):
+                return ratio
+        return None
+    e, g = num(value), num(actual)
+    if e is None or g is None:
+        return None
+    if text_is(direction, "≥"):
+        if e > 0:
+            return max(ZERO, min(ONE, g / e))
+        return ONE if g >= e else ZERO
+    if text_is(direction, "≤"):
+        if g <= e:
+            return ONE
+        return max(ZERO, e / g) if g > 0 else ZERO
+    if text_is(direction, "="):
+        if e == 0:
+            return ONE if g == 0 else ZERO
+        return max(ZERO, ONE - abs(g - e) / abs(e))
+    return None
+
+
+def _targets(spec: Spec, raw, v):
+    thr = spec.form_rules.deviation_threshold
+    for kind in spec.targets.kinds:
+        for n in range(1, kind.rows + 1):
+            b = f"target.{kind.key}.{n}"
+            d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
+            ratio = target_ratio(spec, d, e, g)
+            v[f"{b}.ratio"] = ratio
+            if kind.scored:
+                w = num(raw(f"{b}.weight"))
+                v[f"{b}.score"] = round_half_up(ratio * w, 4) if ratio is not None and w is not None else None
+            if thr is not None:
+                v[f"{b}.dev"] = Decimal(_deviates(d, e, g, thr))
+
+
+def _deviates(d, e, g, thr) -> int:
+    if not any(text_is(d, s) for s in ("≥", "≤", "=")):
+        return 0
+    e, g = num(e), num(g)
+    if e is None or g is None or e == 0:
+        return 0
+    return int(round_half_up(abs(g - e) / abs(e), 10) >= thr)
+
+
+def _leaf(spec: Spec, node: Node, raw, v, res: Result):
+    rule, p, w = node.rule, node.rule.params, node.weight
+    base = f"node.{node.id}"
+    core: Decimal | None = None
+    has_formula = True
+    if rule.type == "execution_rate":
+        t = v["funds.total.adjusted" if p["budget"] == "adjusted" else "funds.total.initial"]
+        basis = round_half_up(v["funds.total.actual"] / t, 4) if t > 0 else None
+        v[f"{base}.basis"] = basis
+        core = round_half_up(min(ONE, max(ZERO, basis)) * w, 4) if basis is not None else None
+    elif rule.type == "target_completion":
+        kind = spec.targets.kind(p["kind"])
+        if p["method"] == "average":
+            vals = [v[f"target.{kind.key}.{n}.ratio"] for n in range(1, kind.rows + 1)]
+            vals = [x for x in vals if x is not None]
+            basis = sum(vals, ZERO) / len(vals) if vals else None
+            v[f"{base}.basis"] = basis
+            core = round_half_up(basis * w, 4) if basis is not None else None
+        else:
+            vals = [v[f"target.{kind.key}.{n}.score"] for n in range(1, kind.rows + 1)]
+            vals = [x for x in vals if x is not None]
+            basis = sum(vals, ZERO) if vals else None
+            v[f"{base}.basis"] = basis
+            core = round_half_up(basis, 4) if basis is not None else None
+    elif rule.type == "checklist":
+        core = round_half_up(sum((pts for j, (_, pts) in enumerate(p["items"], 1)
+                                  if text_is(raw(f"item.{node.id}.{j}.met"), YES)), ZERO), 4)
+    elif rule.type in BASIS_INPUT_RULES and rule.type != "qualitative":
+        core = basis_score(rule, num(raw(f"{base}.basis")), w)
+    else:
+        has_formula = False
+    applicable_raw = raw(f"{base}.applicable")
+    not_applicable = spec.inapplicable != "forbidden" and text_is(applicable_raw, NA)
+    if has_formula:
+        res.rule_scores[node.id] = core
+        if not_applicable:
+            core = w if spec.inapplicable == "full_marks" else None
+        v[f"{base}.score"] = core
+        score_raw = core
+    else:
+        res.rule_scores[node.id] = None
+        score_raw = raw(f"{base}.score")
+    score = num(score_raw)
+    res.leaf_scores[node.id] = score
+    if not has_formula:
+        v[f"{base}.score"] = score     # parents' SUM and the summary's ISNUMBER see numbers only
+    v[f"{base}.hint"] = _hint(score_raw, w, raw(f"{base}.reason"), not_applicable)
+
+
+def _hint(score_raw, w, reason, not_applicable) -> str:
+    if not_applicable:
+        return NA
+    if blank(score_raw):
+        return "未评分"
+    s = num(score_raw)
+    if s is None:
+        return "得分应为数字"
+    if s > w:
+        return "得分超过分值"
+    if s < 0:
+        return "得分不能为负"
+    if s < w and blank(reason):
+        return "请填写扣分原因"
+    return ""
+
+
+def basis_score(rule, h: Decimal | None, w: Decimal) -> Decimal | None:
+    """Score of a rule computed from its 评分依据 value (mirrors layout._basis_formula)."""
+    if h is None:
+        return None
+    p = rule.params
+    if rule.type == "proportional":
+        a = p["target"]
+        if a > 0:
+            return round_half_up(min(ONE, max(ZERO, h / a)) * w, 4)
+        return w if h >= a else ZERO
+    if rule.type == "reverse_proportional":
+        a = p["target"]
+        if h <= a:
+            return w
+        return round_half_up(max(ZERO, a / h) * w, 4) if h > 0 else ZERO
+    if rule.type == "bands":
+        for conds, pts in p["bands"]:
+            if all(_cmp(h, op, val) for op, val in conds.items()):
+                return pts
+        return p.get("otherwise", ZERO)
+    if rule.type == "deduct_per_point_over":
+        over = max(ZERO, round_half_up((h - p["limit"]) * 100, 6))
+        if p["rounding"] == "ceil":
+            over = round_up(over, 0)
+        return round_half_up(max(ZERO, w - p["per_point"] * over), 4)
+    if rule.type == "deduct_per_case":
+        return round_half_up(min(w, max(ZERO, w - p["per_case"] * h)), 4)
+    return None
+
+
+def _cmp(h, op, val) -> bool:
+    return {"eq": h == val, "gt": h > val, "ge": h >= val, "lt": h < val, "le": h <= val}[op]
+
+
+def _summary(spec: Spec, raw, v, res: Result):
+    for node in spec.nodes():
+        if node.depth <= 2:
+            s = v.get(f"node.{node.id}.score")
+            s = s if isinstance(s, Decimal) else None
+            v[f"summary.node.{node.id}"] = s
+            if node.weight > 0:
+                v[f"summary.rate.{node.id}"] = round_half_up(s / node.weight, 4) if isinstance(s, Decimal) else None
+            else:
+                v[f"summary.rate.{node.id}"] = None
+    total_w = spec.total_weight
+    raw_total = round_half_up(_sum(v.get(f"node.{n.id}.score") for n in spec.tree), 4)
+    v["summary.raw"] = base = raw_total
+    if spec.inapplicable == "rescale":
+        na = sum((leaf.weight for leaf in spec.leaves() if text_is(raw(f"node.{leaf.id}.applicable"), NA)), ZERO)
+        aw = total_w - na
+        v["summary.applicable_weight"] = aw
+        base = round_half_up(raw_total * total_w / aw, 4) if aw > 0 else ZERO
+        v["summary.scaled"] = base
+    fr = spec.form_rules
+    penalty = ZERO
+    if fr.deviation_threshold is not None:
+        hits = sum((v[f"target.{k.key}.{n}.dev"] for k in spec.targets.kinds for n in range(1, k.rows + 1)), ZERO)
+        penalty = fr.deviation_points * hits
+        if fr.deviation_max is not None:
+            penalty = min(fr.deviation_max, penalty)
+        v["summary.penalty"] = penalty
+    cap = total_w
+    if fr.execution_cap:
+        rate = v.get("funds.exec_rate")
+        if rate is not None:
+            for below, mx in fr.execution_cap:
+                if rate < below:
+                    cap = mx
+                    break
+        v["summary.cap"] = cap
+    total = round_half_up(min(cap, max(ZERO, base - penalty)), 4)
+    v["summary.total"] = total
+    display = round_half_up(total, 2)
+    v["summary.display"] = display
+    grade = spec.grades[-1].name
+    for g in spec.grades[:-1]:
+        if display >= g.min:
+            grade = g.name
+            break
+    v["summary.grade"] = grade
+    res.total, res.display, res.grade = total, display, grade

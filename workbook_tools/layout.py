@@ -1,0 +1,627 @@
+"""Where every value of a form lives: cells, their role, defined name and live formula (no openpyxl)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .numbers import plain
+from .spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, Node, Spec
+
+SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
+    "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
+SHEET_META = "_wbtool"
+NA = "不适用"
+YES, NO = "是", "否"
+LEVEL_NAMES = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标", "六级指标")
+
+FMT_MONEY = "#,##0.00"
+FMT_RATIO = "0.00%"
+FMT_PROGRESS = "0.0%"
+FMT_SCORE = "0.00##"
+FMT_TOTAL = "0.00"
+
+
+def col_letter(c: int) -> str:
+    s = ""
+    while c:
+        c, r = divmod(c - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def split_coord(coord: str) -> tuple[int, int]:
+    m = _COORD.match(coord)
+    return col_index(m.group(1)), int(m.group(2))
+
+
+@dataclass
+class Cell:
+    key: str
+    sheet: str
+    col: int
+    row: int
+    role: str                      # input | formula | label | const
+    formula: str | None = None
+    value: object = None           # labels and constants
+    kind: str = "text"             # input kind: text money number ratio count date year choice score phone code
+    choices: tuple = ()
+    fmt: str | None = None
+    prompt: str = ""
+    style: str | None = None       # overrides the role's style: title, header, note, section
+    lo: Decimal | None = None      # bounds for numeric inputs
+    hi: Decimal | None = None
+    custom: str | None = None      # custom validation formula (relative to this cell)
+    label: str = ""                # what the cell is, for messages
+    indicator: str = ""            # indicator id the cell belongs to
+
+    @property
+    def coord(self) -> str:
+        return f"{col_letter(self.col)}{self.row}"
+
+    @property
+    def addr(self) -> str:
+        return f"{self.sheet}!{self.coord}"
+
+    @property
+    def name(self) -> str | None:
+        if self.role in ("input", "formula"):
+            return "wb_" + re.sub(r"[^0-9A-Za-z]", "_", self.key)
+        return None
+
+
+@dataclass
+class Layout:
+    spec: Spec
+    sheets: list[str]
+    cells: dict[str, Cell] = field(default_factory=dict)
+    free: list[Cell] = field(default_factory=list)       # titles, headers, notes without keys
+    merges: list[tuple[str, str]] = field(default_factory=list)
+    widths: dict[str, dict[str, float]] = field(default_factory=dict)
+    freeze: dict[str, str] = field(default_factory=dict)
+    print_rows: dict[str, str] = field(default_factory=dict)
+    landscape: set = field(default_factory=set)
+    target_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    # -- building
+    def put(self, key, sheet, col, row, role, **kw) -> Cell:
+        c = Cell(key, sheet, col, row, role, **kw)
+        if key in self.cells:
+            raise ValueError(f"duplicate layout key {key}")
+        self.cells[key] = c
+        return c
+
+    def text(self, sheet, col, row, value, style=None, **kw) -> Cell:
+        c = Cell("", sheet, col, row, "label", value=value, style=style, **kw)
+        self.free.append(c)
+        return c
+
+    # -- lookup
+    def __getitem__(self, key) -> Cell:
+        return self.cells[key]
+
+    def get(self, key) -> Cell | None:
+        return self.cells.get(key)
+
+    def ref(self, key: str, from_sheet: str) -> str:
+        c = self.cells[key]
+        return c.coord if c.sheet == from_sheet else f"'{c.sheet}'!{c.coord}"
+
+    def by_role(self, role: str) -> list[Cell]:
+        return [c for c in self.cells.values() if c.role == role]
+
+    def all_cells(self) -> list[Cell]:
+        return list(self.cells.values()) + self.free
+
+    def at(self, sheet: str, coord: str) -> Cell | None:
+        for c in self.cells.values():
+            if c.sheet == sheet and c.coord == coord:
+                return c
+        return None
+
+
+def _n(d: Decimal) -> str:
+    """A Decimal as an Excel literal."""
+    return plain(d) or "0"
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+# ====================================================================== builder
+
+_CACHE: dict[str, Layout] = {}
+
+
+def layout_for(spec: Spec) -> Layout:
+    """The (cached) layout of a spec."""
+    key = spec.id + "@" + spec.fingerprint
+    if key not in _CACHE:
+        _CACHE[key] = _build(spec)
+    return _CACHE[key]
+
+
+def _build(spec: Spec) -> Layout:
+    L = Layout(spec, [SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES,
+                      SHEET_SUMMARY, SHEET_META])
+    _meta(L)
+    _help(L)
+    _cover(L)
+    _funds(L)
+    _targets(L)
+    _scores(L)
+    _summary(L)
+    return L
+
+
+def _meta(L: Layout):
+    from . import __version__
+    s = L.spec
+    for i, (k, v) in enumerate((("spec_id", s.id), ("spec_version", s.version),
+                                ("fingerprint", s.fingerprint), ("tool_version", __version__)), 1):
+        L.text(SHEET_META, 1, i, k)
+        L.put(f"meta.{k}", SHEET_META, 2, i, "const", value=v)
+
+
+def _help(L: Layout):
+    sh = SHEET_HELP
+    L.text(sh, 1, 1, f"{L.spec.title} — 填报说明", style="title")
+    L.merges.append((sh, "A1:B1"))
+    rows = list(L.spec.instructions) or ["仅浅黄色单元格需要填写，其余由公式自动计算。"]
+    r = 3
+    for i, line in enumerate(rows, 1):
+        L.text(sh, 1, r, f"{i}.")
+        L.text(sh, 2, r, line)
+        r += 1
+    r += 1
+    L.text(sh, 1, r, "校验与计算", style="section")
+    for line in ("自查：在命令行运行 wbtool validate 本文件.xlsx，问题清单列出表名、单元格和原因。",
+                 "计算：wbtool fill 本文件.xlsx 会恢复被改动的公式、写入计算结果并保留原文件备份。",
+                 "Excel 用户（已安装 xlwings 加载项）：在打开的工作簿上运行 wbtool validate --live，结果标注在单元格上。",
+                 "WPS 用户：保存文件后运行上述命令，结果写入本工作簿的“校验结果”表。"):
+        r += 1
+        L.text(sh, 2, r, line)
+    r += 2
+    L.text(sh, 1, r, "表单信息", style="section")
+    L.text(sh, 2, r + 1, f"规格：{L.spec.id}，版本 {L.spec.version}，指纹 {L.spec.fingerprint}")
+    L.put("help.notice", sh, 2, r + 2, "const", value="", style="note")
+    L.widths[sh] = {"A": 8, "B": 100}
+
+
+def _cover(L: Layout):
+    sh = SHEET_COVER
+    L.text(sh, 1, 1, L.spec.title, style="title")
+    L.merges.append((sh, "A1:C1"))
+    for i, h in enumerate(("项目", "填写内容", "说明"), 1):
+        L.text(sh, i, 2, h, style="header")
+    for r, f in enumerate(L.spec.cover, 3):
+        L.text(sh, 1, r, f.label + ("（必填）" if f.required else ""))
+        kind = {"date": "date", "year": "year", "choice": "choice"}.get(f.type, f.type)
+        L.put(f"cover.{f.key}", sh, 2, r, "input", kind=kind, choices=f.choices, label=f.label,
+              prompt=f.hint or f"请填写{f.label}", fmt="yyyy-mm-dd" if f.type == "date" else None)
+        L.text(sh, 3, r, f.hint, style="note")
+    L.widths[sh] = {"A": 26, "B": 46, "C": 44}
+
+
+FUND_COLS = ("initial", "adjusted", "actual")
+
+
+def fund_columns(spec: Spec) -> list[tuple[str, str]]:
+    lab = spec.funds.labels
+    cols = [("initial", lab.get("initial", "年初预算数")), ("adjusted", lab.get("adjusted", "调整后预算数")),
+            ("actual", lab.get("actual", "实际支出数")), ("rate", lab.get("rate", "预算执行率"))]
+    if spec.funds.midyear:
+        m = spec.funds.midyear.label
+        cols += [("mid_budget", f"{m}预算数"), ("mid_actual", f"{m}实际支出数"), ("mid_rate", f"{m}支出进度")]
+    if spec.funds.project_counts:
+        cols.append(("projects", "开展绩效自评项目数（个）"))
+    return cols
+
+
+def _funds(L: Layout):
+    sh, spec = SHEET_FUNDS, L.spec
+    cols = fund_columns(spec)
+    L.text(sh, 1, 1, "部门整体收支情况" if spec.kind != "project" else "项目资金情况", style="title")
+    L.merges.append((sh, f"A1:{col_letter(len(cols) + 1)}1"))
+    L.text(sh, 1, 2, f"金额单位：{spec.money_unit}", style="note")
+    L.text(sh, 1, 3, "资金来源", style="header")
+    colno = {}
+    for i, (key, head) in enumerate(cols, 2):
+        L.text(sh, i, 3, head, style="header")
+        colno[key] = i
+    n = len(spec.funds.sources)
+    total_row = 4 + n
+    for i, src in enumerate(spec.funds.sources):
+        r = 4 + i
+        L.text(sh, 1, r, ("其中：" if i == 0 and spec.kind == "project" else "") + src)
+        for key, head in cols:
+            c = colno[key]
+            k = f"funds.{i}.{key}"
+            if key in ("rate", "mid_rate"):
+                num_k, den_k = ("actual", "adjusted") if key == "rate" else ("mid_actual", "mid_budget")
+                a, b = f"{col_letter(colno[num_k])}{r}", f"{col_letter(colno[den_k])}{r}"
+                L.put(k, sh, c, r, "formula", fmt=FMT_RATIO, label=f"{src}{head}",
+                      formula=f'=IF(AND(ISNUMBER({a}),ISNUMBER({b})),IF({b}>0,{a}/{b},""),"")')
+            else:
+                L.put(k, sh, c, r, "input", kind="count" if key == "projects" else "money",
+                      fmt="0" if key == "projects" else FMT_MONEY, label=f"{src}{head}",
+                      prompt="个数，整数" if key == "projects" else f"金额（{spec.money_unit}），不小于 0")
+    L.text(sh, 1, total_row, spec.funds.labels.get("total", "合计"), style="header")
+    for key, head in cols:
+        c = colno[key]
+        letter = col_letter(c)
+        if key in ("rate", "mid_rate"):
+            num_k, den_k = ("actual", "adjusted") if key == "rate" else ("mid_actual", "mid_budget")
+            a, b = f"{col_letter(colno[num_k])}{total_row}", f"{col_letter(colno[den_k])}{total_row}"
+            f = f'=IF({b}>0,{a}/{b},"")'
+        else:
+            f = f"=SUM({letter}4:{letter}{total_row - 1})"
+        L.put(f"funds.total.{key}", sh, c, total_row, "formula", formula=f, label=f"合计{head}",
+              fmt=FMT_RATIO if key in ("rate", "mid_rate") else ("0" if key == "projects" else FMT_MONEY))
+    r = total_row + 2
+    L.text(sh, 1, r, "执行情况", style="section")
+    adj, act = f"{col_letter(colno['adjusted'])}{total_row}", f"{col_letter(colno['actual'])}{total_row}"
+    r += 1
+    L.text(sh, 1, r, "预算执行率（百分比保留两位小数）")
+    L.put("funds.exec_rate", sh, 2, r, "formula", fmt=FMT_RATIO, label="预算执行率",
+          formula=f'=IF({adj}>0,ROUND({act}/{adj},4),"")')
+    if spec.funds.midyear:
+        m = spec.funds.midyear
+        mb = f"{col_letter(colno['mid_budget'])}{total_row}"
+        ma = f"{col_letter(colno['mid_actual'])}{total_row}"
+        r += 1
+        L.text(sh, 1, r, f"{m.label}支出进度（百分比保留一位小数）")
+        L.put("funds.mid_progress", sh, 2, r, "formula", fmt=FMT_PROGRESS, label=f"{m.label}支出进度",
+              formula=f'=IF({mb}>0,ROUND({ma}/{mb},3),"")')
+        r += 1
+        L.text(sh, 1, r, "序时进度目标")
+        L.put("funds.mid_target", sh, 2, r, "const", value=float(m.target_progress), fmt=FMT_PROGRESS,
+              label="序时进度目标")
+        r += 1
+        L.text(sh, 1, r, "超过（低于）目标（百分点）")
+        p, t = f"B{r - 2}", f"B{r - 1}"
+        L.put("funds.mid_gap", sh, 2, r, "formula", fmt="0.0", label="与目标的差距",
+              formula=f'=IF(ISNUMBER({p}),ROUND(({p}-{t})*100,1),"")')
+    r += 2
+    L.text(sh, 1, r, f"预算执行率低于 {plain(spec.funds.low_rate_threshold * 100)}% 的原因说明")
+    L.put("funds.low_rate_reason", sh, 2, r, "input", kind="text", label="执行率偏低原因",
+          prompt="执行率偏低时必须说明原因")
+    L.merges.append((sh, f"B{r}:{col_letter(len(cols) + 1)}{r}"))
+    r += 1
+    L.text(sh, 1, r, "年中预算调整情况说明")
+    L.put("funds.adjust_reason", sh, 2, r, "input", kind="text", label="预算调整说明",
+          prompt="调整后预算与年初预算不一致时说明原因")
+    L.merges.append((sh, f"B{r}:{col_letter(len(cols) + 1)}{r}"))
+    L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2)}}
+    L.freeze[sh] = "B4"
+    L.print_rows[sh] = "3:3"
+    L.landscape.add(sh)
+
+
+# target table columns (name, header, width); weight/score/dev only when the spec needs them
+def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
+    cols = [("no", "序号", 6), ("category", "二级指标", 14), ("name", "指标名称", 30),
+            ("direction", "方向", 7), ("value", "指标值", 12), ("unit", "度量单位", 10),
+            ("actual", "实际完成值", 12)]
+    scored = any(k.scored for k in spec.targets.kinds)
+    if scored:
+        cols.append(("weight", "分值", 8))
+    cols.append(("ratio", "完成比例", 11))
+    if scored:
+        cols.append(("score", "得分", 9))
+    if spec.form_rules.deviation_threshold is not None:
+        cols.append(("dev", f"偏差≥{plain(spec.form_rules.deviation_threshold * 100)}%", 9))
+    cols.append(("reason", "偏差原因分析及改进措施", 36))
+    return cols
+
+
+def target_ratio_formula(spec: Spec, d, e, g) -> str:
+    q = spec.targets.qualitative_ratios
+    qual = (f'IF({g}="达成",{_n(q["达成"])},IF({g}="部分达成",{_n(q["部分达成"])},'
+            f'IF({g}="未达成",{_n(q["未达成"])},"")))')
+    ge = f"IF({e}>0,MAX(0,MIN(1,{g}/{e})),IF({g}>={e},1,0))"
+    le = f"IF({g}<={e},1,IF({g}>0,MAX(0,{e}/{g}),0))"
+    eq = f"IF({e}=0,IF({g}=0,1,0),MAX(0,1-ABS({g}-{e})/ABS({e})))"
+    quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({g})),IF({d}="≥",{ge},IF({d}="≤",{le},'
+             f'IF({d}="=",{eq},""))),"")')
+    return f'=IF(OR({d}="",{g}=""),"",IF({d}="定性",{qual},{quant}))'
+
+
+def _targets(L: Layout):
+    sh, spec = SHEET_TARGETS, L.spec
+    cols = target_columns(spec)
+    cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
+    L.text(sh, 1, 1, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
+           style="title")
+    L.merges.append((sh, f"A1:{col_letter(len(cols))}1"))
+    L.text(sh, 1, 2, "方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（实际完成值填 达成/部分达成/未达成）。"
+           "比例请填百分比或小数。", style="note")
+    L.merges.append((sh, f"A2:{col_letter(len(cols))}2"))
+    r = 4
+    thr = spec.form_rules.deviation_threshold
+    for ki, kind in enumerate(spec.targets.kinds):
+        L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
+        L.merges.append((sh, f"A{r}:{col_letter(len(cols))}{r}"))
+        r += 1
+        for name, head, _ in cols:
+            L.text(sh, cidx[name], r, head, style="header")
+        r += 1
+        first = r
+        for n in range(1, kind.rows + 1):
+            base = f"target.{kind.key}.{n}"
+            ref = {name: f"{col_letter(cidx[name])}{r}" for name in cidx}
+            L.text(sh, cidx["no"], r, n)
+            L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
+                  choices=kind.categories, label=f"{kind.label}{n} 二级指标")
+            L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
+            L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
+                  label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
+            L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
+                  prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
+            L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
+            d, e, g = ref["direction"], ref["value"], ref["actual"]
+            L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
+                  label=f"{kind.label}{n} 实际完成值", prompt="定量指标填数字；定性指标填 达成/部分达成/未达成",
+                  custom=f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"),ISNUMBER({g}))')
+            L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
+                  label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g))
+            if kind.scored:
+                w = ref["weight"]
+                L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
+                      lo=Decimal(0), hi=Decimal(100), label=f"{kind.label}{n} 分值")
+                L.put(f"{base}.score", sh, cidx["score"], r, "formula", fmt=FMT_SCORE,
+                      label=f"{kind.label}{n} 得分",
+                      formula=f'=IF(AND(ISNUMBER({ref["ratio"]}),ISNUMBER({w})),ROUND({ref["ratio"]}*{w},4),"")')
+            if thr is not None:
+                L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
+                      label=f"{kind.label}{n} 偏差超限",
+                      formula=(f'=IF(AND(OR({d}="≥",{d}="≤",{d}="="),ISNUMBER({e}),ISNUMBER({g})),'
+                               f'IF({e}<>0,IF(ROUND(ABS({g}-{e})/ABS({e}),10)>={_n(thr)},1,0),0),0)'))
+            L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
+                  label=f"{kind.label}{n} 偏差原因")
+            r += 1
+        L.target_rows[kind.key] = (first, r - 1)
+        r += 1
+    L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
+    L.freeze[sh] = "A4"
+    L.landscape.add(sh)
+
+
+def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:
+    first, last = L.target_rows[kind]
+    letter = col_letter(L.cells[f"target.{kind}.1.{col}"].col)
+    rng = f"{letter}{first}:{letter}{last}"
+    return rng if from_sheet == SHEET_TARGETS else f"'{SHEET_TARGETS}'!{rng}"
+
+
+def score_columns(spec: Spec) -> dict[str, int]:
+    d = spec.depth
+    names = ["id"] + [f"level{i}" for i in range(1, d + 1)] + ["weight", "method", "standard", "basis"]
+    if spec.inapplicable != "forbidden":
+        names.append("applicable")
+    names += ["score", "reason", "hint"]
+    return {n: i for i, n in enumerate(names, 1)}
+
+
+def _scores(L: Layout):
+    sh, spec = SHEET_SCORES, L.spec
+    cols = score_columns(spec)
+    heads = {"id": "编号", "weight": "分值", "method": "评分方法", "standard": "评分标准", "basis": "评分依据",
+             "applicable": "适用性", "score": "自评得分", "reason": "扣分原因", "hint": "提示"}
+    L.text(sh, 1, 1, spec.title, style="title")
+    L.merges.append((sh, f"A1:{col_letter(len(cols))}1"))
+    L.text(sh, 1, 2, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分", style="note")
+    for name, c in cols.items():
+        head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
+        L.text(sh, c, 3, head, style="header")
+    row = 4
+    L_ = lambda name: col_letter(cols[name])  # noqa: E731
+    for node in spec.nodes():
+        r = row
+        base = f"node.{node.id}"
+        L.put(f"{base}.id", sh, cols["id"], r, "label", value=node.id, indicator=node.id, label="编号")
+        L.put(f"{base}.name", sh, cols[f"level{node.depth}"], r, "label", value=node.name,
+              indicator=node.id, label="指标名称", style=None if node.is_leaf else "section")
+        L.put(f"{base}.weight", sh, cols["weight"], r, "label", value=float(node.weight), fmt=FMT_SCORE,
+              indicator=node.id, label="分值", style=None if node.is_leaf else "section")
+        row += 1
+        if not node.is_leaf:
+            continue
+        rule = node.rule
+        L.put(f"{base}.method", sh, cols["method"], r, "label", value=rule.label, indicator=node.id,
+              label="评分方法")
+        L.put(f"{base}.standard", sh, cols["standard"], r, "label", value=node.standard or rule.label,
+              indicator=node.id, label="评分标准")
+        if rule.type == "checklist":
+            for j, (item, pts) in enumerate(rule.params["items"], 1):
+                ib = f"item.{node.id}.{j}"
+                L.put(f"{ib}.name", sh, cols["standard"], row, "label", value=f"（{j}）{item}",
+                      indicator=node.id, label="清单项")
+                L.put(f"{ib}.points", sh, cols["weight"], row, "label", value=float(pts), fmt=FMT_SCORE,
+                      indicator=node.id, label="清单项分值", style="note")
+                L.put(f"{ib}.met", sh, cols["basis"], row, "input", kind="choice", choices=(YES, NO),
+                      indicator=node.id, label=f"{node.name} 清单项{j}", prompt="是否满足：是 / 否")
+                row += 1
+        _leaf_cells(L, node, r, cols)
+    L.widths[sh] = {L_("id"): 8, **{L_(f"level{i}"): (12 if i < spec.depth else 30)
+                                     for i in range(1, spec.depth + 1)},
+                    L_("weight"): 7, L_("method"): 13, L_("standard"): 40, L_("basis"): 11,
+                    L_("score"): 10, L_("reason"): 36, L_("hint"): 16}
+    if "applicable" in cols:
+        L.widths[sh][L_("applicable")] = 9
+    L.freeze[sh] = f"{L_('weight')}4"
+    L.print_rows[sh] = "3:3"
+    L.landscape.add(sh)
+    # subtotals of interior nodes, bottom-up refs to the children's score cells
+    for node in reversed(spec.nodes()):   # children before parents
+        if not node.is_leaf:
+            refs = ",".join(L.cells[f"node.{c.id}.score"].coord for c in node.children)
+            L.put(f"node.{node.id}.score", sh, cols["score"], L.cells[f"node.{node.id}.id"].row, "formula",
+                  formula=f"=ROUND(SUM({refs}),4)", fmt=FMT_SCORE, indicator=node.id,
+                  label=f"{node.name} 小计", style="section")
+
+
+def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int]):
+    sh, spec, rule = SHEET_SCORES, L.spec, node.rule
+    base, w = f"node.{node.id}", _n(node.weight)
+    H = f"{col_letter(cols['basis'])}{r}"
+    J = f"{col_letter(cols['score'])}{r}"
+    K = f"{col_letter(cols['reason'])}{r}"
+    E = f"{col_letter(cols['weight'])}{r}"
+    I = f"{col_letter(cols['applicable'])}{r}" if "applicable" in cols else None
+    p = rule.params
+    core = None
+    if rule.type == "execution_rate":
+        fcol = "adjusted" if p["budget"] == "adjusted" else "initial"
+        b, a = L.ref(f"funds.total.{fcol}", sh), L.ref("funds.total.actual", sh)
+        L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_RATIO, indicator=node.id,
+              label="预算执行率", formula=f'=IF({b}>0,ROUND({a}/{b},4),"")')
+        core = f'IF(ISNUMBER({H}),ROUND(MIN(1,MAX(0,{H}))*{w},4),"")'
+    elif rule.type == "target_completion":
+        if p["method"] == "average":
+            rng = target_range(L, p["kind"], "ratio", sh)
+            L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_RATIO, indicator=node.id,
+                  label="平均完成比例", formula=f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))')
+            core = f'IF(ISNUMBER({H}),ROUND({H}*{w},4),"")'
+        else:
+            rng = target_range(L, p["kind"], "score", sh)
+            L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_SCORE, indicator=node.id,
+                  label="指标行得分合计", formula=f'=IF(COUNT({rng})=0,"",SUM({rng}))')
+            core = f'IF(ISNUMBER({H}),ROUND({H},4),"")'
+    elif rule.type in BASIS_INPUT_RULES:
+        kinds = {"deduct_per_case": ("count", "违规或问题例数（整数）"),
+                 "qualitative": ("choice", "达成 / 部分达成 / 未达成")}
+        kind, prompt = kinds.get(rule.type, ("number", "评分依据数值（比例填百分比）"))
+        L.put(f"{base}.basis", sh, cols["basis"], r, "input", kind=kind, indicator=node.id,
+              choices=QUAL_GRADES if kind == "choice" else (), prompt=prompt, label=f"{node.name} 评分依据",
+              fmt="0" if kind == "count" else (None if kind == "choice" else "0.00##"))
+        core = _basis_formula(rule, H, node.weight)
+    elif rule.type == "checklist":
+        parts = [f'IF({L.cells[f"item.{node.id}.{j}.met"].coord}="{YES}",{_n(pts)},0)'
+                 for j, (_, pts) in enumerate(p["items"], 1)]
+        core = f"ROUND({'+'.join(parts)},4)"
+    if I:
+        L.put(f"{base}.applicable", sh, cols["applicable"], r, "input", kind="choice", choices=("适用", NA),
+              indicator=node.id, label=f"{node.name} 适用性", prompt="留空或“适用”；确不适用时选“不适用”")
+    if core is None:   # manual and qualitative: staff type the score
+        L.put(f"{base}.score", sh, cols["score"], r, "input", kind="score", lo=Decimal(0), hi=node.weight,
+              fmt=FMT_SCORE, indicator=node.id, label=f"{node.name} 自评得分",
+              prompt=f"0 至 {w} 分")
+    else:
+        if I and spec.inapplicable == "full_marks":
+            core = f'IF({I}="{NA}",{w},{core})'
+        elif I and spec.inapplicable == "rescale":
+            core = f'IF({I}="{NA}","",{core})'
+        L.put(f"{base}.score", sh, cols["score"], r, "formula", formula="=" + core, fmt=FMT_SCORE,
+              indicator=node.id, label=f"{node.name} 自评得分")
+    L.put(f"{base}.reason", sh, cols["reason"], r, "input", kind="text", indicator=node.id,
+          label=f"{node.name} 扣分原因", prompt="得分低于分值时必须填写扣分原因")
+    hint = (f'IF({J}="","未评分",IF(NOT(ISNUMBER({J})),"得分应为数字",IF({J}>{E},"得分超过分值",'
+            f'IF({J}<0,"得分不能为负",IF(AND({J}<{E},{K}=""),"请填写扣分原因","")))))')
+    if I:
+        hint = f'IF({I}="{NA}","{NA}",{hint})'
+    L.put(f"{base}.hint", sh, cols["hint"], r, "formula", formula="=" + hint, indicator=node.id,
+          label=f"{node.name} 提示", style="hint")
+
+
+def _basis_formula(rule, H: str, weight: Decimal) -> str:
+    p, w = rule.params, _n(weight)
+    if rule.type == "proportional":
+        a = p["target"]
+        body = (f"ROUND(MIN(1,MAX(0,{H}/{_n(a)}))*{w},4)" if a > 0 else f"IF({H}>={_n(a)},{w},0)")
+    elif rule.type == "reverse_proportional":
+        a = _n(p["target"])
+        body = f"IF({H}<={a},{w},IF({H}>0,ROUND(MAX(0,{a}/{H})*{w},4),0))"
+    elif rule.type == "bands":
+        body = _n(p.get("otherwise", Decimal(0)))
+        ops = {"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+        for conds, pts in reversed(p["bands"]):
+            parts = [f"{H}{ops[k]}{_n(v)}" for k, v in conds.items()]
+            test = parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
+            body = f"IF({test},{_n(pts)},{body})"
+    elif rule.type == "deduct_per_point_over":
+        over = f"MAX(0,ROUND(({H}-{_n(p['limit'])})*100,6))"
+        if p["rounding"] == "ceil":
+            over = f"ROUNDUP({over},0)"
+        body = f"ROUND(MAX(0,{w}-{_n(p['per_point'])}*{over}),4)"
+    elif rule.type == "deduct_per_case":
+        body = f"ROUND(MIN({w},MAX(0,{w}-{_n(p['per_case'])}*{H})),4)"
+    else:   # qualitative: the basis is a grade, the score is typed
+        return None
+    return f'IF(ISNUMBER({H}),{body},"")'
+
+
+def _summary(L: Layout):
+    sh, spec = SHEET_SUMMARY, L.spec
+    L.text(sh, 1, 1, f"{spec.title} — 汇总", style="title")
+    L.merges.append((sh, "A1:E1"))
+    for i, h in enumerate(("编号", "指标", "分值", "得分", "得分率"), 1):
+        L.text(sh, i, 3, h, style="header")
+    r = 4
+    for node in spec.nodes():
+        if node.depth > 2:
+            continue
+        L.text(sh, 1, r, node.id)
+        L.text(sh, 2, r, ("    " if node.depth == 2 else "") + node.name)
+        L.text(sh, 3, r, float(node.weight), fmt=FMT_SCORE)
+        ref = L.ref(f"node.{node.id}.score", sh)
+        L.put(f"summary.node.{node.id}", sh, 4, r, "formula", fmt=FMT_SCORE, indicator=node.id,
+              formula=f'=IF(ISNUMBER({ref}),{ref},"")', label=f"{node.name} 得分")
+        rate = (f'=IF(ISNUMBER(D{r}),ROUND(D{r}/{_n(node.weight)},4),"")' if node.weight > 0 else '=""')
+        L.put(f"summary.rate.{node.id}", sh, 5, r, "formula", fmt=FMT_RATIO, indicator=node.id,
+              formula=rate, label=f"{node.name} 得分率")
+        r += 1
+    r += 1
+    total_w = _n(spec.total_weight)
+
+    def line(key, label, formula, fmt=FMT_SCORE):
+        nonlocal r
+        L.text(sh, 2, r, label, style="header")
+        L.put(f"summary.{key}", sh, 4, r, "formula", formula=formula, fmt=fmt, label=label)
+        r += 1
+        return f"D{r - 1}"
+
+    tops = ",".join(L.ref(f"node.{n.id}.score", sh) for n in spec.tree)
+    base = line("raw", "指标得分合计", f"=ROUND(SUM({tops}),4)")
+    if spec.inapplicable == "rescale":
+        cols = score_columns(spec)
+        last = max(c.row for c in L.cells.values() if c.sheet == SHEET_SCORES)
+        ia = f"'{SHEET_SCORES}'!{col_letter(cols['applicable'])}4:{col_letter(cols['applicable'])}{last}"
+        iw = f"'{SHEET_SCORES}'!{col_letter(cols['weight'])}4:{col_letter(cols['weight'])}{last}"
+        aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw})')
+        base = line("scaled", "按适用指标折算后得分",
+                    f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")
+    penalty = "0"
+    fr = spec.form_rules
+    if fr.deviation_threshold is not None:
+        devs = ",".join(target_range(L, k.key, "dev", sh) for k in spec.targets.kinds)
+        expr = f"{_n(fr.deviation_points)}*SUM({devs})"
+        if fr.deviation_max is not None:
+            expr = f"MIN({_n(fr.deviation_max)},{expr})"
+        penalty = line("penalty", "目标偏差扣分", f"={expr}")
+    cap = total_w
+    if fr.execution_cap:
+        rate = L.ref("funds.exec_rate", sh)
+        body = total_w
+        for below, mx in reversed(fr.execution_cap):
+            body = f"IF({rate}<{_n(below)},{_n(mx)},{body})"
+        cap = line("cap", "执行率封顶分", f"=IF(ISNUMBER({rate}),{body},{total_w})")
+    total = line("total", "总分", f"=ROUND(MIN({cap},MAX(0,{base}-{penalty})),4)")
+    disp = line("display", "总分（保留两位小数）", f"=ROUND({total},2)", fmt=FMT_TOTAL)
+    body = _q(spec.grades[-1].name)
+    for g in reversed(spec.grades[:-1]):
+        body = f"IF({disp}>={_n(g.min)},{_q(g.name)},{body})"
+    line("grade", "评价等级", "=" + body, fmt=None)
+    L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}
+    L.print_rows[sh] = "3:3"

@@ -1,0 +1,200 @@
+"""Build the Excel template of a spec with openpyxl: styled, protected, validated, named, live formulas."""
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .layout import SHEET_META, Cell, Layout, layout_for
+from .numbers import plain
+from .spec import Spec, load_spec
+
+FONT = "宋体"
+FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
+FILL_FORMULA = PatternFill("solid", fgColor="E2EFDA")
+FILL_HEADER = PatternFill("solid", fgColor="D9E1F2")
+FILL_SECTION = PatternFill("solid", fgColor="F2F2F2")
+THIN = Side(style="thin", color="A6A6A6")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _style(ws, c: Cell):
+    cell = ws.cell(row=c.row, column=c.col)
+    style = c.style
+    if style == "title":
+        cell.font = Font(name=FONT, size=16, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.row_dimensions[c.row].height = 30
+        return cell
+    if style == "note":
+        cell.font = Font(name=FONT, size=9, color="595959")
+        cell.alignment = WRAP
+        return cell
+    cell.font = Font(name=FONT, size=10, bold=style in ("header", "section"),
+                     color="C00000" if style == "hint" else None)
+    cell.alignment = CENTER if style == "header" else WRAP
+    if c.sheet != SHEET_META:
+        cell.border = BORDER
+    if c.role == "input":
+        cell.fill = FILL_INPUT
+        cell.protection = Protection(locked=False)
+    elif c.role == "formula":
+        cell.fill = FILL_FORMULA
+    elif style == "header":
+        cell.fill = FILL_HEADER
+    elif style == "section":
+        cell.fill = FILL_SECTION
+    if c.fmt:
+        cell.number_format = c.fmt
+    return cell
+
+
+def _validation(c: Cell) -> tuple:
+    """A hashable description of the data validation an input cell needs (cells are grouped by it)."""
+    if c.custom:
+        return ("custom", c.custom, c.prompt)
+    if c.kind == "choice":
+        return ("list", ",".join(c.choices), c.prompt)
+    if c.kind in ("money",):
+        return ("decimal", "0", "1000000000", c.prompt)
+    if c.kind == "count":
+        return ("whole", "0", "1000000", c.prompt)
+    if c.kind == "score":
+        return ("decimal", plain(c.lo), plain(c.hi), c.prompt)
+    if c.kind == "number" and c.lo is not None:
+        return ("decimal", plain(c.lo), plain(c.hi), c.prompt)
+    if c.kind == "number":
+        return ("decimal", "-1000000000", "1000000000", c.prompt)
+    if c.kind == "year":
+        return ("whole", "2000", "2100", c.prompt)
+    if c.kind == "date":
+        return ("date", "36526", "73051", c.prompt)   # 2000-01-01 … 2099-12-31
+    return ("textLength", "0", "2000", c.prompt)
+
+
+_ERRORS = {"list": "请从下拉列表中选择。", "decimal": "请输入范围内的数字。", "whole": "请输入整数。",
+           "date": "请输入日期，如 2024-03-15。", "textLength": "文字过长（最多 2000 字）。",
+           "custom": "定量指标请填数字；定性指标请填 达成/部分达成/未达成。"}
+
+
+def _add_validations(ws, cells: list[Cell], first_of_group: dict):
+    groups: dict[tuple, list[Cell]] = defaultdict(list)
+    for c in cells:
+        groups[_validation(c)].append(c)
+    for desc, members in groups.items():
+        typ = desc[0]
+        if typ == "custom":
+            # a custom formula is relative to the first cell of its range: one validation per cell
+            for c in members:
+                dv = DataValidation(type="custom", formula1=c.custom[1:], allow_blank=True)
+                _dv_text(dv, typ, c.prompt)
+                dv.add(c.coord)
+                ws.add_data_validation(dv)
+            continue
+        if typ == "list":
+            dv = DataValidation(type="list", formula1=f'"{desc[1]}"', allow_blank=True)
+        elif typ == "textLength":
+            dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=desc[2],
+                                allow_blank=True)
+        else:
+            dv = DataValidation(type=typ, operator="between", formula1=desc[1], formula2=desc[2],
+                                allow_blank=True)
+        _dv_text(dv, typ, desc[-1])
+        for c in members:
+            dv.add(c.coord)
+        ws.add_data_validation(dv)
+
+
+def _dv_text(dv, typ, prompt):
+    dv.showErrorMessage = True
+    dv.errorTitle = "输入有误"
+    dv.error = _ERRORS.get(typ, "输入有误。")
+    dv.errorStyle = "stop" if typ in ("list", "date", "whole", "custom") else "warning"
+    if prompt:
+        dv.showInputMessage = True
+        dv.promptTitle = "填写提示"
+        dv.prompt = prompt[:250]
+
+
+def render_template(layout: Layout) -> Workbook:
+    """The openpyxl workbook of a layout (no cached formula values yet)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    sheets = {name: wb.create_sheet(name) for name in layout.sheets}
+    inputs: dict[str, list[Cell]] = defaultdict(list)
+    for c in layout.all_cells():
+        ws = sheets[c.sheet]
+        cell = ws.cell(row=c.row, column=c.col)
+        if c.role == "formula":
+            cell.value = c.formula
+        elif c.role == "input":
+            inputs[c.sheet].append(c)
+        else:
+            cell.value = c.value
+        _style(ws, c)
+    for sheet, rng in layout.merges:
+        sheets[sheet].merge_cells(rng)
+    for sheet, cells in inputs.items():
+        _add_validations(sheets[sheet], cells, {})
+    for c in layout.cells.values():
+        if c.name:
+            wb.defined_names[c.name] = DefinedName(c.name, attr_text=f"'{c.sheet}'!${_abs(c.coord)}")
+    for name, ws in sheets.items():
+        for col, width in layout.widths.get(name, {}).items():
+            ws.column_dimensions[col].width = width
+        if name in layout.freeze:
+            ws.freeze_panes = layout.freeze[name]
+        if name in layout.print_rows:
+            ws.print_title_rows = layout.print_rows[name]
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if name in layout.landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
+        ws.protection.sheet = True
+        ws.protection.formatColumns = False   # let staff widen columns and rows
+        ws.protection.formatRows = False
+    sheets[SHEET_META].sheet_state = "veryHidden"
+    wb.calculation.fullCalcOnLoad = True
+    wb.active = 1
+    return wb
+
+
+def _abs(coord: str) -> str:
+    i = 0
+    while coord[i].isalpha():
+        i += 1
+    return f"{coord[:i]}${coord[i:]}"
+
+
+def build_template(spec: Spec | str | None = None, output: str | Path | None = None,
+                   values: dict | None = None) -> bytes:
+    """Build the template of ``spec`` (optionally pre-filled with input ``values`` by layout key).
+
+    Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically
+    when given.
+    """
+    from .fill import recalc_bytes
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    layout = layout_for(spec)
+    wb = render_template(layout)
+    for key, value in (values or {}).items():
+        c = layout[key]
+        wb[c.sheet].cell(row=c.row, column=c.col).value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = recalc_bytes(buf.getvalue(), source=str(output or spec.id), spec=spec)
+    if output is not None:
+        from .atomic import atomic_output
+        with atomic_output(output) as fh:
+            fh.write(data)
+    return data

@@ -1,0 +1,367 @@
+"""Reading and patching .xlsx packages at the XML level: fast, and everything we do not touch stays byte-identical."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from lxml import etree
+
+from .cells import CellData, CellWrite
+from .errors import UnreadableInput
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PNS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_Q = "{%s}" % NS
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+_COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def _col_num(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _parse(data: bytes, part: str, source: str):
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise UnreadableInput(f"文件 {source} 已损坏：{part} 不是有效的 XML（{e}）。请在 Excel/WPS 中重新保存后再试。",
+                              f"{source} is damaged: {part} is not valid XML ({e})", code="corrupt-xml") from None
+
+
+def _number(text: str):
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    if f.is_integer() and "e" not in text.lower() and "." not in text and abs(f) < 2**53:
+        return int(f)
+    return f
+
+
+class FileBook:
+    """A Book backed by an .xlsx/.xlsm file; parses only what is asked for."""
+
+    def __init__(self, path: str | Path, data: bytes | None = None):
+        self.path = Path(path)
+        self.source = str(path)
+        self.data = data if data is not None else self.path.read_bytes()
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(self.data))
+        except zipfile.BadZipFile:
+            raise UnreadableInput(f"文件 {self.source} 不是有效的 Excel 工作簿（zip 结构损坏）。",
+                                  f"{self.source} is not a valid workbook (bad zip)", code="corrupt-zip") from None
+        self._names = set(self.zip.namelist())
+        self._sheets: dict[str, tuple[str, str]] | None = None   # name → (part path, state)
+        self._defined: dict[str, str] = {}
+        self._strings: list[str] | None = None
+        self._cache: dict[str, dict[str, CellData]] = {}
+
+    # ------------------------------------------------------------ package
+    def part(self, name: str) -> bytes:
+        if name not in self._names:
+            raise UnreadableInput(f"文件 {self.source} 缺少部件 {name}，文件已损坏。",
+                                  f"{self.source} lacks part {name}", code="corrupt-zip")
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise UnreadableInput(f"文件 {self.source} 的部件 {name} 无法读取（{e}），文件已损坏。",
+                                  f"{self.source}: part {name} unreadable ({e})", code="corrupt-zip") from None
+
+    def _rels(self, part: str) -> dict[str, str]:
+        p = PurePosixPath(part)
+        rel = str(p.parent / "_rels" / (p.name + ".rels"))
+        if rel not in self._names:
+            return {}
+        root = _parse(self.part(rel), rel, self.source)
+        out = {}
+        for r in root.iter("{%s}Relationship" % PNS):
+            target = r.get("Target", "")
+            if r.get("TargetMode") == "External":
+                continue
+            full = target.lstrip("/") if target.startswith("/") else str(p.parent / target)
+            out[r.get("Id")] = _normpath(full)
+        return out
+
+    def _load_workbook(self):
+        if self._sheets is not None:
+            return
+        root = _parse(self.part("xl/workbook.xml"), "xl/workbook.xml", self.source)
+        rels = self._rels("xl/workbook.xml")
+        self._sheets = {}
+        for s in root.iter(_Q + "sheet"):
+            rid = s.get("{%s}id" % RNS)
+            self._sheets[s.get("name")] = (rels.get(rid, ""), s.get("state", "visible"))
+        for d in root.iter(_Q + "definedName"):
+            if d.get("localSheetId") is None:
+                self._defined[d.get("name")] = d.text or ""
+
+    def sheet_names(self) -> list[str]:
+        self._load_workbook()
+        return list(self._sheets)
+
+    def sheet_state(self, sheet: str) -> str:
+        self._load_workbook()
+        return self._sheets[sheet][1]
+
+    def sheet_part(self, sheet: str) -> str:
+        self._load_workbook()
+        return self._sheets[sheet][0]
+
+    def defined_names(self) -> dict[str, str]:
+        self._load_workbook()
+        return dict(self._defined)
+
+    def has_macros(self) -> bool:
+        return "xl/vbaProject.bin" in self._names
+
+    def _shared_strings(self) -> list[str]:
+        if self._strings is None:
+            self._strings = []
+            part = "xl/sharedStrings.xml"
+            if part in self._names:
+                for si in _parse(self.part(part), part, self.source).iter(_Q + "si"):
+                    self._strings.append("".join(t.text or "" for t in si.iter(_Q + "t")
+                                                 if t.getparent().tag != _Q + "rPh"))
+        return self._strings
+
+    # ------------------------------------------------------------ cells
+    def read_sheet(self, sheet: str) -> dict[str, CellData]:
+        if sheet in self._cache:
+            return self._cache[sheet]
+        self._load_workbook()
+        if sheet not in self._sheets:
+            raise KeyError(sheet)
+        part = self._sheets[sheet][0]
+        root = _parse(self.part(part), part, self.source)
+        strings = self._shared_strings()
+        shared: dict[str, tuple[str, str]] = {}
+        out: dict[str, CellData] = {}
+        pending = []
+        for c in root.iter(_Q + "c"):
+            r = c.get("r")
+            if not r:
+                continue
+            t = c.get("t", "n")
+            f = c.find(_Q + "f")
+            v = c.find(_Q + "v")
+            vt = v.text if v is not None else None
+            if t == "s":
+                try:
+                    value = strings[int(vt)] if vt is not None else None
+                except (ValueError, IndexError):
+                    value = None
+            elif t == "inlineStr":
+                is_ = c.find(_Q + "is")
+                value = "".join(x.text or "" for x in is_.iter(_Q + "t")) if is_ is not None else ""
+            elif t in ("str", "e"):
+                value = vt if vt is not None else ""
+            elif t == "b":
+                value = vt == "1"
+            else:
+                value = _number(vt) if vt not in (None, "") else None
+            formula = None
+            if f is not None:
+                if f.get("t") == "shared":
+                    si = f.get("si")
+                    if f.text:
+                        shared[si] = (r, f.text)
+                        formula = "=" + f.text
+                    else:
+                        pending.append((r, si, value))
+                        continue
+                elif f.text:
+                    formula = "=" + f.text
+            out[r] = CellData(value, formula)
+        for r, si, value in pending:
+            formula = None
+            if si in shared:
+                formula = translate_formula("=" + shared[si][1], shared[si][0], r)
+            out[r] = CellData(value, formula)
+        self._cache[sheet] = out
+        return out
+
+    def write_cells(self, writes: Iterable[CellWrite]) -> None:  # pragma: no cover - files are patched
+        raise NotImplementedError("FileBook is read-only; use patch_package() to write a copy")
+
+
+def translate_formula(formula: str, origin: str, dest: str) -> str:
+    from openpyxl.formula.translate import Translator
+    return Translator(formula, origin=origin).translate_formula(dest)
+
+
+def _normpath(p: str) -> str:
+    parts = []
+    for seg in p.split("/"):
+        if seg == "..":
+            if parts:
+                parts.pop()
+        elif seg and seg != ".":
+            parts.append(seg)
+    return "/".join(parts)
+
+
+# ================================================================= patching
+
+def _xml_value(value) -> tuple[str | None, str]:
+    """(t attribute, <v> text) for a cached formula result."""
+    import datetime as _dt
+    from decimal import Decimal
+
+    from .numbers import date_to_serial
+    if isinstance(value, _dt.date):
+        value = float(date_to_serial(value))
+    if value is None:
+        return "str", ""
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, (int, float, Decimal)):
+        return None, repr(float(value)) if not float(value).is_integer() else str(int(float(value)))
+    return "str", str(value)
+
+
+def _set_cell(row_el, coord: str, write: CellWrite):
+    cells = row_el.findall(_Q + "c")
+    col = _col_num(_COORD.match(coord).group(1))
+    target = None
+    for c in cells:
+        m = _COORD.match(c.get("r", ""))
+        if m and _col_num(m.group(1)) == col:
+            target = c
+            break
+        if m and _col_num(m.group(1)) > col:
+            target = etree.Element(_Q + "c", r=coord)
+            c.addprevious(target)
+            break
+    if target is None:
+        target = etree.SubElement(row_el, _Q + "c", r=coord)
+    style = target.get("s")
+    for child in list(target):
+        target.remove(child)
+    for a in list(target.attrib):
+        if a not in ("r", "s"):
+            del target.attrib[a]
+    if style is not None:
+        target.set("s", style)
+    t, text = _xml_value(write.value)
+    if write.formula:
+        f = etree.SubElement(target, _Q + "f")
+        f.text = write.formula[1:] if write.formula.startswith("=") else write.formula
+        if t:
+            target.set("t", t)
+        etree.SubElement(target, _Q + "v").text = text
+    elif write.value is not None:
+        if isinstance(write.value, str):
+            target.set("t", "inlineStr")
+            is_ = etree.SubElement(target, _Q + "is")
+            tt = etree.SubElement(is_, _Q + "t")
+            tt.text = write.value
+            if write.value != write.value.strip():
+                tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        else:
+            if t:
+                target.set("t", t)
+            etree.SubElement(target, _Q + "v").text = text
+
+
+def _row(sheet_data, r: int):
+    for row in sheet_data.findall(_Q + "row"):
+        n = int(row.get("r", "0"))
+        if n == r:
+            return row
+        if n > r:
+            new = etree.Element(_Q + "row", r=str(r))
+            row.addprevious(new)
+            return new
+    return etree.SubElement(sheet_data, _Q + "row", r=str(r))
+
+
+def _expand_shared(root, source: str):
+    """Turn shared formulas into plain ones so no rewritten master leaves children dangling."""
+    masters = {}
+    for c in root.iter(_Q + "c"):
+        f = c.find(_Q + "f")
+        if f is not None and f.get("t") == "shared" and f.text:
+            masters[f.get("si")] = (c.get("r"), "=" + f.text)
+    for c in root.iter(_Q + "c"):
+        f = c.find(_Q + "f")
+        if f is None or f.get("t") != "shared":
+            continue
+        si = f.get("si")
+        if not f.text and si in masters:
+            f.text = translate_formula(masters[si][1], masters[si][0], c.get("r"))[1:]
+        for a in ("t", "si", "ref"):
+            f.attrib.pop(a, None)
+
+
+def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: bool = True) -> None:
+    """Write a copy of ``book`` to the open binary file ``dest`` with ``writes`` applied."""
+    by_part: dict[str, list[CellWrite]] = {}
+    for w in writes:
+        by_part.setdefault(book.sheet_part(w.sheet), []).append(w)
+    new_parts: dict[str, bytes] = {}
+    for part, ws in by_part.items():
+        root = _parse(book.part(part), part, book.source)
+        _expand_shared(root, book.source)
+        sheet_data = root.find(_Q + "sheetData")
+        for w in ws:
+            r = int(_COORD.match(w.coord).group(2))
+            _set_cell(_row(sheet_data, r), w.coord, w)
+        new_parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    drop = {"xl/calcChain.xml"}
+    if full_calc or "xl/calcChain.xml" in book._names:
+        new_parts["xl/workbook.xml"] = _workbook_full_calc(book)
+        new_parts["[Content_Types].xml"] = _drop_content_type(book, "/xl/calcChain.xml")
+        rel = "xl/_rels/workbook.xml.rels"
+        if rel in book._names:
+            new_parts[rel] = _drop_rel(book, rel, "calcChain.xml")
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.zip.infolist():
+            if info.filename in drop:
+                continue
+            data = new_parts.get(info.filename)
+            if data is None:
+                data = book.part(info.filename)
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            out.writestr(zi, data)
+
+
+def _workbook_full_calc(book: FileBook) -> bytes:
+    root = _parse(book.part("xl/workbook.xml"), "xl/workbook.xml", book.source)
+    calc = root.find(_Q + "calcPr")
+    if calc is None:
+        calc = etree.SubElement(root, _Q + "calcPr")
+        # calcPr must come before these elements in the schema
+        for tag in ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                    "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst"):
+            nxt = root.find(_Q + tag)
+            if nxt is not None:
+                nxt.addprevious(calc)
+                break
+    calc.set("fullCalcOnLoad", "1")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _drop_content_type(book: FileBook, part_name: str) -> bytes:
+    root = _parse(book.part("[Content_Types].xml"), "[Content_Types].xml", book.source)
+    for o in root.findall("{%s}Override" % CT_NS):
+        if o.get("PartName") == part_name:
+            root.remove(o)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _drop_rel(book: FileBook, rel: str, target_end: str) -> bytes:
+    root = _parse(book.part(rel), rel, book.source)
+    for r in root.findall("{%s}Relationship" % PNS):
+        if r.get("Target", "").endswith(target_end):
+            root.remove(r)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
