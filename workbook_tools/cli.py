@@ -138,6 +138,58 @@ def fill_cmd(ctx, file, output, no_backup, fmt, lang):
         f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
 
 
+# ------------------------------------------------------------------ validate
+
+def _report_out(ctx, reports, fmt, lang, strict, output=None):
+    from .render import render_csv, render_json, render_text
+    lang = _lang(ctx, lang)
+    if fmt == "json":
+        text = render_json(reports, lang, strict)
+    elif fmt == "csv":
+        text = render_csv(reports, lang)
+    else:
+        text = render_text(reports, lang, color=output is None and sys.stdout.isatty(), strict=strict)
+    if output:
+        from .atomic import atomic_output
+        with atomic_output(output, "w") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    else:
+        click.echo(text)
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", help="报告格式")
+@click.option("--strict", is_flag=True, help="未说明的警告也视为错误")
+@click.option("--only", multiple=True, metavar="CODE", help="只运行这些检查（可重复或逗号分隔）")
+@click.option("--skip", multiple=True, metavar="CODE", help="跳过这些检查")
+@click.option("--annotate", type=click.Path(dir_okay=False), help="另存一份标注了问题的副本（原文件不变）")
+@click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
+@LANG_OPTION
+@click.pass_context
+def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, lang):
+    """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
+    from .spec import load_spec
+    from .validate import check_codes, validate_workbook
+    if not files:
+        raise click.UsageError("请指定要校验的文件 / give at least one file")
+    if annotate and len(files) != 1:
+        raise click.UsageError("--annotate 只能用于单个文件 / --annotate takes one file")
+    check_codes(only), check_codes(skip)
+    spec = load_spec(spec_ref) if spec_ref else None
+    reports = [validate_workbook(f, only=only, skip=skip, spec=spec) for f in files]
+    _report_out(ctx, reports, fmt, lang, strict, output)
+    if annotate:
+        from .annotate import annotate_workbook
+        if reports[0].readable:
+            annotate_workbook(files[0], reports[0], annotate, _lang(ctx, lang))
+            say(ctx, f"已另存标注副本：{annotate}", f"annotated copy written: {annotate}", lang, err=True)
+        else:
+            say(ctx, "文件无法读取，未生成标注副本。", "file unreadable; no annotated copy written.", lang, err=True)
+    ctx.exit(max(r.exit_code(strict) for r in reports))
+
+
 # ------------------------------------------------------------------ export
 
 @main.command("export")

@@ -21,6 +21,22 @@ def text_is(raw, s: str) -> bool:
     return isinstance(raw, str) and raw.casefold() == s.casefold()
 
 
+class _Values(dict):
+    """Formula values; a key in ``overrides`` keeps the value the file holds (a typed-over formula),
+    while ``natural`` remembers what the formula would have given from its inputs as they stand."""
+
+    def __init__(self, overrides: Mapping[str, object] | None = None):
+        super().__init__()
+        self.overrides = overrides or {}
+        self.natural: dict[str, object] = {}
+
+    def __setitem__(self, key, value):
+        if key in self.overrides:
+            self.natural[key] = value
+            value = self.overrides[key]
+        super().__setitem__(key, value)
+
+
 @dataclass
 class Result:
     values: dict[str, object] = field(default_factory=dict)   # formula key → Decimal | str | None
@@ -34,10 +50,27 @@ class Result:
     def get(self, key):
         return self.values.get(key)
 
+    def natural(self, key):
+        """The value a formula cell's own formula gives (differs from ``get`` only for overrides)."""
+        nat = getattr(self.values, "natural", {})
+        return nat[key] if key in nat else self.values.get(key)
 
-def compute(spec: Spec, inputs: Mapping[str, object]) -> Result:
-    """Compute every formula value of the form; ``inputs`` maps layout keys to raw cell values."""
-    res = Result()
+
+def override_value(raw):
+    """A stored cell value as a formula result: numbers as Decimal, text as is, empty as None."""
+    n = num(raw)
+    if n is not None:
+        return n
+    return raw if isinstance(raw, str) and raw != "" else None
+
+
+def compute(spec: Spec, inputs: Mapping[str, object], overrides: Mapping[str, object] | None = None) -> Result:
+    """Compute every formula value of the form; ``inputs`` maps layout keys to raw cell values.
+
+    ``overrides`` (formula key → stored value) makes typed-over formula cells act as constants, so the
+    result is what Excel shows for the file as it stands.
+    """
+    res = Result(values=_Values({k: override_value(x) for k, x in (overrides or {}).items()}))
     v = res.values
     raw = inputs.get
     _funds(spec, raw, v)
@@ -58,27 +91,36 @@ def _sum(values) -> Decimal:
     return sum((x for x in values if isinstance(x, Decimal)), ZERO)
 
 
+def dec(x) -> Decimal | None:
+    """A formula value as a number, or None (text or "" — overrides may put anything there)."""
+    return x if isinstance(x, Decimal) else None
+
+
+def _div(a, b, places=None):
+    a, b = dec(a), dec(b)
+    if a is None or b is None or not b > 0:
+        return None
+    q = a / b
+    return round_half_up(q, places) if places is not None else q
+
+
 def _funds(spec: Spec, raw, v):
     cols = [k for k, _ in fund_columns(spec)]
     n = len(spec.funds.sources)
     for i in range(n):
         for key, (a, b) in (("rate", ("actual", "adjusted")), ("mid_rate", ("mid_actual", "mid_budget"))):
-            if key not in cols:
-                continue
-            x, y = num(raw(f"funds.{i}.{a}")), num(raw(f"funds.{i}.{b}"))
-            v[f"funds.{i}.{key}"] = x / y if x is not None and y is not None and y > 0 else None
+            if key in cols:
+                v[f"funds.{i}.{key}"] = _div(num(raw(f"funds.{i}.{a}")), num(raw(f"funds.{i}.{b}")))
     for key in cols:
-        if key in ("rate", "mid_rate"):
-            continue
-        v[f"funds.total.{key}"] = _sum(num(raw(f"funds.{i}.{key}")) for i in range(n))
+        if key not in ("rate", "mid_rate"):
+            v[f"funds.total.{key}"] = _sum(num(raw(f"funds.{i}.{key}")) for i in range(n))
     t = lambda k: v[f"funds.total.{k}"]  # noqa: E731
-    v["funds.total.rate"] = t("actual") / t("adjusted") if t("adjusted") > 0 else None
-    v["funds.exec_rate"] = round_half_up(t("actual") / t("adjusted"), 4) if t("adjusted") > 0 else None
+    v["funds.total.rate"] = _div(t("actual"), t("adjusted"))
+    v["funds.exec_rate"] = _div(t("actual"), t("adjusted"), 4)
     if spec.funds.midyear:
-        mb, ma = t("mid_budget"), t("mid_actual")
-        v["funds.total.mid_rate"] = ma / mb if mb > 0 else None
-        prog = round_half_up(ma / mb, 3) if mb > 0 else None
-        v["funds.mid_progress"] = prog
+        v["funds.total.mid_rate"] = _div(t("mid_actual"), t("mid_budget"))
+        v["funds.mid_progress"] = _div(t("mid_actual"), t("mid_budget"), 3)
+        prog = dec(v["funds.mid_progress"])
         v["funds.mid_gap"] = (round_half_up((prog - spec.funds.midyear.target_progress) * 100, 1)
                               if prog is not None else None)
 
@@ -118,6 +160,7 @@ def _targets(spec: Spec, raw, v):
             d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
             ratio = target_ratio(spec, d, e, g)
             v[f"{b}.ratio"] = ratio
+            ratio = dec(v[f"{b}.ratio"])
             if kind.scored:
                 w = num(raw(f"{b}.weight"))
                 v[f"{b}.score"] = round_half_up(ratio * w, 4) if ratio is not None and w is not None else None
@@ -141,22 +184,22 @@ def _leaf(spec: Spec, node: Node, raw, v, res: Result):
     has_formula = True
     if rule.type == "execution_rate":
         t = v["funds.total.adjusted" if p["budget"] == "adjusted" else "funds.total.initial"]
-        basis = round_half_up(v["funds.total.actual"] / t, 4) if t > 0 else None
-        v[f"{base}.basis"] = basis
+        v[f"{base}.basis"] = _div(v["funds.total.actual"], t, 4)
+        basis = dec(v[f"{base}.basis"])
         core = round_half_up(min(ONE, max(ZERO, basis)) * w, 4) if basis is not None else None
     elif rule.type == "target_completion":
         kind = spec.targets.kind(p["kind"])
         if p["method"] == "average":
-            vals = [v[f"target.{kind.key}.{n}.ratio"] for n in range(1, kind.rows + 1)]
+            vals = [dec(v[f"target.{kind.key}.{n}.ratio"]) for n in range(1, kind.rows + 1)]
             vals = [x for x in vals if x is not None]
-            basis = sum(vals, ZERO) / len(vals) if vals else None
-            v[f"{base}.basis"] = basis
+            v[f"{base}.basis"] = sum(vals, ZERO) / len(vals) if vals else None
+            basis = dec(v[f"{base}.basis"])
             core = round_half_up(basis * w, 4) if basis is not None else None
         else:
-            vals = [v[f"target.{kind.key}.{n}.score"] for n in range(1, kind.rows + 1)]
+            vals = [dec(v[f"target.{kind.key}.{n}.score"]) for n in range(1, kind.rows + 1)]
             vals = [x for x in vals if x is not None]
-            basis = sum(vals, ZERO) if vals else None
-            v[f"{base}.basis"] = basis
+            v[f"{base}.basis"] = sum(vals, ZERO) if vals else None
+            basis = dec(v[f"{base}.basis"])
             core = round_half_up(basis, 4) if basis is not None else None
     elif rule.type == "checklist":
         core = round_half_up(sum((pts for j, (_, pts) in enumerate(p["items"], 1)
@@ -172,7 +215,7 @@ def _leaf(spec: Spec, node: Node, raw, v, res: Result):
         if not_applicable:
             core = w if spec.inapplicable == "full_marks" else None
         v[f"{base}.score"] = core
-        score_raw = core
+        score_raw = v[f"{base}.score"]      # an override (typed-over cell) is what Excel sees
     else:
         res.rule_scores[node.id] = None
         score_raw = raw(f"{base}.score")
@@ -237,47 +280,44 @@ def _cmp(h, op, val) -> bool:
 def _summary(spec: Spec, raw, v, res: Result):
     for node in spec.nodes():
         if node.depth <= 2:
-            s = v.get(f"node.{node.id}.score")
-            s = s if isinstance(s, Decimal) else None
-            v[f"summary.node.{node.id}"] = s
-            if node.weight > 0:
-                v[f"summary.rate.{node.id}"] = round_half_up(s / node.weight, 4) if isinstance(s, Decimal) else None
-            else:
-                v[f"summary.rate.{node.id}"] = None
+            v[f"summary.node.{node.id}"] = dec(v.get(f"node.{node.id}.score"))
+            s = dec(v[f"summary.node.{node.id}"])
+            ok = s is not None and node.weight > 0
+            v[f"summary.rate.{node.id}"] = round_half_up(s / node.weight, 4) if ok else None
     total_w = spec.total_weight
-    raw_total = round_half_up(_sum(v.get(f"node.{n.id}.score") for n in spec.tree), 4)
-    v["summary.raw"] = base = raw_total
+    v["summary.raw"] = round_half_up(_sum(v.get(f"node.{n.id}.score") for n in spec.tree), 4)
+    base = dec(v["summary.raw"])
     if spec.inapplicable == "rescale":
         na = sum((leaf.weight for leaf in spec.leaves() if text_is(raw(f"node.{leaf.id}.applicable"), NA)), ZERO)
-        aw = total_w - na
-        v["summary.applicable_weight"] = aw
-        base = round_half_up(raw_total * total_w / aw, 4) if aw > 0 else ZERO
-        v["summary.scaled"] = base
+        v["summary.applicable_weight"] = total_w - na
+        aw = dec(v["summary.applicable_weight"])
+        v["summary.scaled"] = (round_half_up(base * total_w / aw, 4) if aw is not None and aw > 0 and base is not None
+                               else ZERO)
+        base = dec(v["summary.scaled"])
     fr = spec.form_rules
     penalty = ZERO
     if fr.deviation_threshold is not None:
-        hits = sum((v[f"target.{k.key}.{n}.dev"] for k in spec.targets.kinds for n in range(1, k.rows + 1)), ZERO)
+        hits = _sum(v[f"target.{k.key}.{n}.dev"] for k in spec.targets.kinds for n in range(1, k.rows + 1))
         penalty = fr.deviation_points * hits
         if fr.deviation_max is not None:
             penalty = min(fr.deviation_max, penalty)
         v["summary.penalty"] = penalty
+        penalty = dec(v["summary.penalty"]) or ZERO
     cap = total_w
     if fr.execution_cap:
-        rate = v.get("funds.exec_rate")
+        rate = dec(v.get("funds.exec_rate"))
         if rate is not None:
             for below, mx in fr.execution_cap:
                 if rate < below:
                     cap = mx
                     break
         v["summary.cap"] = cap
-    total = round_half_up(min(cap, max(ZERO, base - penalty)), 4)
-    v["summary.total"] = total
-    display = round_half_up(total, 2)
-    v["summary.display"] = display
-    grade = spec.grades[-1].name
-    for g in spec.grades[:-1]:
-        if display >= g.min:
-            grade = g.name
-            break
-    v["summary.grade"] = grade
-    res.total, res.display, res.grade = total, display, grade
+        cap = dec(v["summary.cap"]) if dec(v["summary.cap"]) is not None else total_w
+    v["summary.total"] = round_half_up(min(cap, max(ZERO, (base or ZERO) - penalty)), 4)
+    total = dec(v["summary.total"])
+    v["summary.display"] = round_half_up(total, 2) if total is not None else None
+    display = dec(v["summary.display"])
+    v["summary.grade"] = spec.grade_for(display) if display is not None else None
+    res.total = total if total is not None else ZERO
+    res.display = display if display is not None else ZERO
+    res.grade = v["summary.grade"] if isinstance(v["summary.grade"], str) else ""

@@ -11,6 +11,8 @@ from .spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, Node, Spec
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
 SHEET_META = "_wbtool"
+SHEET_EXPLAIN = "情况说明"
+EXPLAIN_ROWS = 40
 NA = "不适用"
 YES, NO = "是", "否"
 LEVEL_NAMES = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标", "六级指标")
@@ -154,7 +156,7 @@ def layout_for(spec: Spec) -> Layout:
 
 def _build(spec: Spec) -> Layout:
     L = Layout(spec, [SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES,
-                      SHEET_SUMMARY, SHEET_META])
+                      SHEET_SUMMARY, SHEET_EXPLAIN, SHEET_META])
     _meta(L)
     _help(L)
     _cover(L)
@@ -162,7 +164,30 @@ def _build(spec: Spec) -> Layout:
     _targets(L)
     _scores(L)
     _summary(L)
+    _explain(L)
     return L
+
+
+def _explain(L: Layout):
+    """Explanations of warnings (提示性问题), keyed by check code and cell, travel with the file."""
+    sh = SHEET_EXPLAIN
+    L.text(sh, 1, 1, "提示性问题情况说明", style="title")
+    L.merges.append((sh, "A1:E1"))
+    L.text(sh, 1, 2, "对校验提出的提示性问题（警告）逐条说明情况；检查代码与单元格可由 wbtool validate --annotate "
+           "自动列出。说明为空或仍为模板提示文字的不算已说明。强制性问题（错误）必须修改，不能以说明代替。", style="note")
+    L.merges.append((sh, "A2:E2"))
+    for i, h in enumerate(("序号", "检查代码", "单元格", "问题摘要", "情况说明"), 1):
+        L.text(sh, i, 3, h, style="header")
+    for n in range(1, EXPLAIN_ROWS + 1):
+        r = 3 + n
+        L.text(sh, 1, r, n)
+        for col, (k, lab) in enumerate((("code", "检查代码"), ("cell", "单元格"), ("summary", "问题摘要"),
+                                        ("text", "情况说明")), 2):
+            L.put(f"explain.{n}.{k}", sh, col, r, "input", kind="text", label=f"情况说明{n} {lab}")
+    L.widths[sh] = {"A": 6, "B": 26, "C": 16, "D": 40, "E": 60}
+    L.freeze[sh] = "A4"
+    L.print_rows[sh] = "3:3"
+    L.landscape.add(sh)
 
 
 def _meta(L: Layout):

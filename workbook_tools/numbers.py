@@ -52,17 +52,23 @@ def parse_number_text(text) -> Decimal | None:
 
 
 def round_half_up(x: Decimal, places: int) -> Decimal:
-    """Excel ROUND(x, places): half away from zero."""
+    """Excel ROUND(x, places): half away from zero (absurdly large values are returned unrounded)."""
     q = Decimal(1).scaleb(-places)
-    return x.quantize(q, rounding=ROUND_HALF_UP)
+    try:
+        return x.quantize(q, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return x
 
 
 def round_up(x: Decimal, places: int = 0) -> Decimal:
     """Excel ROUNDUP: away from zero."""
     q = Decimal(1).scaleb(-places)
-    if x >= 0:
-        return x.quantize(q, rounding=ROUND_CEILING)
-    return -((-x).quantize(q, rounding=ROUND_CEILING))
+    try:
+        if x >= 0:
+            return x.quantize(q, rounding=ROUND_CEILING)
+        return -((-x).quantize(q, rounding=ROUND_CEILING))
+    except InvalidOperation:
+        return x
 
 
 def to_float(x):

@@ -139,6 +139,5 @@ def read_workbook(path: str | Path, spec: Spec | None = None) -> Returned:
     from .safety import check_workbook_file
     from .xlsxfile import FileBook
     info = check_workbook_file(path)
-    data = Path(path).read_bytes()
-    book = FileBook(path, data)
+    book = FileBook(path, info.data)     # the very bytes that were checked, read once
     return read_book(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)

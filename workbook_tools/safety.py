@@ -11,7 +11,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
@@ -147,6 +147,7 @@ class WorkbookFileInfo:
     size: int
     has_macros: bool
     sha256: str
+    data: bytes = field(default=b"", repr=False, compare=False)   # the bytes that were checked
 
 
 def _error(code: str, path: Path, *, template: str | None = None, **fields) -> UnreadableInput:
@@ -227,7 +228,7 @@ def check_workbook_file(
 
     has_macros = _check_zip(p, data, max_uncompressed=max_uncompressed, max_ratio=max_ratio,
                             max_entries=max_entries)
-    return WorkbookFileInfo(path=p, size=len(data), has_macros=has_macros, sha256=sha256)
+    return WorkbookFileInfo(path=p, size=len(data), has_macros=has_macros, sha256=sha256, data=data)
 
 
 def _check_zip(p: Path, data: bytes, *, max_uncompressed: int, max_ratio: int, max_entries: int) -> bool:

@@ -1,0 +1,273 @@
+"""The catalogue of checks: stable codes, titles, severities and message templates (docs are generated from it)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR, WARNING = "error", "warning"
+SEVERITY_ZH = {ERROR: "强制性", WARNING: "提示性"}
+CATEGORY_ZH = {"file": "文件与表单", "identity": "表单一致性", "cover": "封面完整性", "types": "类型与范围",
+               "scores": "评分", "funds": "预算执行", "targets": "绩效目标", "consistency": "与 Excel 显示一致"}
+
+
+class _Safe(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    category: str
+    severity: str
+    title_zh: str
+    title_en: str
+    message_zh: str
+    message_en: str
+    trigger: str       # what makes it fire (Chinese, for docs)
+    fix: str           # how to fix it (Chinese, for docs)
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_zh
+
+    def render(self, lang: str, params: dict) -> str:
+        tpl = self.message_en if lang == "en" else self.message_zh
+        return tpl.format_map(_Safe({k: _fmt(v) for k, v in params.items()}))
+
+
+def _fmt(v):
+    from decimal import Decimal
+    if isinstance(v, Decimal):
+        s = format(v.normalize(), "f")
+        return s
+    if isinstance(v, float):
+        return f"{v:g}" if abs(v) < 1e15 else repr(v)
+    return "空" if v is None else str(v)
+
+
+_E = []
+
+
+def entry(code, category, severity, title_zh, title_en, message_zh, message_en, trigger, fix):
+    _E.append(Entry(code, category, severity, title_zh, title_en, message_zh, message_en, trigger, fix))
+
+
+# ---------------------------------------------------------------- file (the tool cannot read the workbook)
+_READ = "用 Excel 或 WPS 打开原文件，另存为“Excel 工作簿 (*.xlsx)”后重新提交；或重新获取原始文件。"
+for code, zh, en, trig in (
+    ("file-missing", "文件不存在", "file not found", "给出的路径不存在。"),
+    ("file-is-directory", "路径是文件夹", "path is a folder", "给出的路径是文件夹。"),
+    ("file-unreadable", "文件无法读取", "file unreadable", "没有读取权限或文件被占用。"),
+    ("file-empty", "空文件", "empty file", "文件大小为 0 字节。"),
+    ("file-too-large", "文件过大", "file too large", "文件超过 50 MB。"),
+    ("wrong-extension", "文件类型不受支持", "unsupported file type", "扩展名不是 .xlsx / .xlsm（如 .xls、.ods、.csv）。"),
+    ("legacy-xls", "旧版 .xls 格式", "legacy .xls", "内容是 Excel 97-2003 格式。"),
+    ("encrypted-workbook", "设置了打开密码", "password-protected workbook", "文件被加密（设置了打开密码）。"),
+    ("not-a-workbook", "不是 Excel 工作簿", "not a workbook", "内容不是 xlsx（如 CSV、PDF、网页改了扩展名）。"),
+    ("corrupt-zip", "文件已损坏", "damaged file", "zip 结构损坏、被截断或缺少必要部件。"),
+    ("corrupt-xml", "文件内容已损坏", "damaged XML", "工作簿内部的 XML 无法解析。"),
+    ("zip-bomb", "文件结构异常（疑似压缩炸弹）", "zip bomb", "解压后体积或压缩比超过安全上限。"),
+    ("unsafe-xml", "含不安全的 XML", "unsafe XML", "XML 中含 DOCTYPE / ENTITY 声明（实体扩展、外部实体）。"),
+):
+    entry(code, "file", ERROR, zh, en, "{detail}", "{detail_en}", trig, _READ)
+
+entry("form-unknown", "file", ERROR, "不是本工具的模板", "not made from a wbtool template", "{detail}", "{detail_en}",
+      "工作簿中没有表单标识（隐藏的 _wbtool 表）。", "使用财政局下发的模板重新填报。")
+entry("spec-unknown", "file", ERROR, "未知的表单规格", "unknown form spec", "{detail}", "{detail_en}",
+      "表单标识中的规格 id 不在已知规格中。", "使用财政局下发的当年度模板；或用 --spec 指定规格文件。")
+entry("spec-outdated", "file", ERROR, "表单版本过旧或不同", "outdated form version", "{detail}", "{detail_en}",
+      "表单标识中的版本与当前规格版本不同。", "使用新版模板重新填报。")
+entry("sheet-missing", "file", ERROR, "工作表缺失或被改名", "sheet missing or renamed", "{detail}", "{detail_en}",
+      "模板中的工作表被删除或重命名。", "恢复原工作表名称，或使用原模板重新填报。")
+
+# ---------------------------------------------------------------- identity
+entry("macros-present", "identity", WARNING, "文件含宏", "workbook contains macros",
+      "文件含 VBA 宏（.xlsm）；wbtool 不执行也不修改宏。", "the workbook contains VBA macros; they are neither run nor changed.",
+      "存在 xl/vbaProject.bin。", "如非必要，请另存为 .xlsx 提交。")
+entry("fingerprint-mismatch", "identity", ERROR, "表单指纹不符", "form fingerprint mismatch",
+      "表单指纹 {found} 与规格 {spec} 的指纹 {expected} 不符，表单可能被改动或来自改过的规格。",
+      "form fingerprint {found} differs from spec {spec} ({expected}); the form was altered.",
+      "隐藏表中的指纹与当前规格文件计算的指纹不同。", "使用财政局下发的原模板重新填报。")
+entry("label-changed", "identity", ERROR, "指标内容被修改", "indicator wording edited",
+      "{what}被修改（指标内容及分值不得修改）：应为“{expected}”，实际为“{found}”。",
+      "{what} was edited: expected '{expected}', found '{found}'.",
+      "指标编号、名称、评分方法、评分标准或清单项文字与模板不同。", "恢复为模板原文。")
+entry("weight-changed", "identity", ERROR, "分值被修改", "weight edited",
+      "{what}的分值被修改：应为 {expected}，实际为 {found}。", "weight of {what} edited: expected {expected}, found {found}.",
+      "指标或清单项分值与规格不同。", "恢复为模板分值。")
+entry("header-changed", "identity", ERROR, "表头缺失或被修改", "header missing or edited",
+      "表头应为“{expected}”，实际为“{found}”。", "header should be '{expected}', found '{found}'.",
+      "表格的列标题被删除或修改。", "恢复模板表头。")
+entry("formula-overwritten", "identity", ERROR, "公式被覆盖", "formula overwritten",
+      "{what}的公式被改为数值或其他公式（实际：{found}），应为公式 {expected}。",
+      "formula of {what} was replaced (found {found}); expected {expected}.",
+      "受保护的公式单元格中是数值或不同的公式。", "运行 wbtool fill 恢复公式，或从模板复制原公式。")
+entry("formula-deleted", "identity", ERROR, "公式被删除", "formula deleted",
+      "{what}的公式被删除，应为 {expected}。", "formula of {what} was deleted; expected {expected}.",
+      "受保护的公式单元格为空。", "运行 wbtool fill 恢复公式。")
+entry("name-broken", "identity", ERROR, "定义名称损坏", "defined name broken",
+      "定义名称 {name} 应指向 {expected}，实际为 {found}。", "defined name {name} should refer to {expected}, found {found}.",
+      "模板的定义名称缺失、被改指向或为 #REF!。", "使用原模板，或在“公式 → 名称管理器”中恢复。")
+
+# ---------------------------------------------------------------- cover & completeness
+entry("cover-missing", "cover", ERROR, "封面必填项为空", "cover field empty",
+      "封面“{label}”未填写。", "cover field '{label}' is empty.", "必填的封面字段为空。", "在“封面”表填写。")
+entry("cover-format", "cover", ERROR, "封面格式不符", "cover field format",
+      "封面“{label}”格式不符（{rule}）：{found}。", "cover field '{label}' has a wrong format ({rule}): {found}.",
+      "单位编码、财政区划代码、联系电话、年度或选项不符合格式。", "按提示的格式填写。")
+entry("cover-date-invalid", "cover", ERROR, "日期无效", "invalid date",
+      "封面“{label}”不是有效日期：{found}。", "cover field '{label}' is not a valid date: {found}.",
+      "填报日期不是日期，或是无法识别的文字。", "填写日期，如 2024-03-15。")
+entry("cover-date-text", "cover", WARNING, "日期以文字形式填写", "date typed as text",
+      "封面“{label}”是文字“{found}”，已按日期 {expected} 识别；建议改为日期格式。",
+      "cover field '{label}' is text '{found}', read as {expected}; use a date cell.",
+      "日期以文字输入但可识别。", "以日期格式重新输入。")
+entry("score-missing", "scores", ERROR, "未评分", "score missing",
+      "{indicator_name}未填写自评得分。", "no self-score for {indicator_name}.",
+      "人工评分的末级指标自评得分为空。", "在“评分表”填写自评得分。")
+entry("basis-missing", "scores", ERROR, "评分依据未填写", "scoring basis missing",
+      "{indicator_name}的评分依据（{basis}）未填写，无法计算得分。", "{indicator_name}: the basis ({basis}) is empty.",
+      "需要评分依据（数值、例数或等级）的指标未填写评分依据。", "在“评分依据”列填写。")
+entry("checklist-item-missing", "scores", ERROR, "清单项未作答", "checklist item unanswered",
+      "{indicator_name}的清单项“{item}”未选择“是/否”。", "{indicator_name}: checklist item '{item}' unanswered.",
+      "清单计分的某一项为空。", "选择“是”或“否”。")
+entry("funds-missing", "funds", ERROR, "预算资金未填写", "funds not entered",
+      "收支情况未填写（{what}合计为 0）。", "funds not entered ({what} total is 0).",
+      "调整后预算或实际支出合计为 0。", "在“收支情况”表填写各资金来源的金额。")
+entry("funds-row-incomplete", "funds", WARNING, "资金来源行不完整", "fund row incomplete",
+      "“{source}”只填了部分金额，{missing}为空。", "fund source '{source}' is partly filled; {missing} empty.",
+      "同一资金来源行部分金额为空。", "补全该行金额（无此项资金填 0）。")
+entry("placeholder-text", "cover", ERROR, "残留模板提示文字", "template placeholder left",
+      "{label}仍是模板提示文字“{found}”。", "{label} still holds placeholder text '{found}'.",
+      "文字中含规格列出的提示语（如“结合自评情况，说明…”）。", "替换为实际内容。")
+
+# ---------------------------------------------------------------- types and ranges
+entry("number-as-text", "types", ERROR, "数字以文本形式存储", "number stored as text",
+      "{label}是文本“{found}”，不是数字（Excel 不会计算它）。", "{label} holds the text '{found}', not a number.",
+      "应填数字的单元格中是可识别为数字的文字（如前导撇号、全角数字）。",
+      "选中单元格，点黄色感叹号“转换为数字”，或删除后重新输入。")
+entry("not-a-number", "types", ERROR, "应填数字", "number expected",
+      "{label}应为数字，实际为“{found}”。", "{label} should be a number, found '{found}'.",
+      "应填数字的单元格中是文字。", "填写数字。")
+entry("negative-money", "types", ERROR, "金额为负数", "negative amount",
+      "{label}为负数 {found}。", "{label} is negative: {found}.", "金额小于 0。", "填写非负金额。")
+entry("percent-as-number", "types", ERROR, "百分比填成了数字", "percent typed as a number",
+      "{label}为 {found}，像是把百分比填成了数字（如 99.74 应填 99.74% 或 0.9974）。",
+      "{label} is {found}: a percentage typed as a number (99.74 instead of 99.74%)?",
+      "以 % 为单位或按比例计分的值大于合理范围（> 10 倍）。", "填写百分比格式或小数。")
+entry("money-magnitude", "types", WARNING, "金额单位疑似错误", "amount magnitude",
+      "{label}为 {found}，是同行其他金额的 {ratio} 倍，可能按“元”填写（本表单位为{unit}）。",
+      "{label} is {found}, {ratio}× the other amounts in the row: entered in 元 instead of {unit}?",
+      "同一资金来源行中某金额与其他金额相差 1000 倍以上。", "按本表金额单位（万元）换算后重新填写。")
+entry("count-invalid", "types", ERROR, "个数应为非负整数", "count must be a whole number",
+      "{label}应为非负整数，实际为 {found}。", "{label} must be a non-negative whole number, found {found}.",
+      "项目个数、违规例数等不是非负整数。", "填写整数。")
+entry("invalid-choice", "types", ERROR, "选项无效", "invalid choice",
+      "{label}应为 {choices} 之一，实际为“{found}”。", "{label} must be one of {choices}, found '{found}'.",
+      "下拉选项单元格中填写了列表以外的内容。", "从下拉列表中选择。")
+entry("score-precision", "types", WARNING, "得分小数位过多", "score has too many decimals",
+      "{indicator_name}的得分 {found} 超过 4 位小数。", "{indicator_name}: score {found} has more than 4 decimals.",
+      "自评得分小数位超过 4 位。", "保留至多 4 位小数。")
+
+# ---------------------------------------------------------------- scores
+entry("score-out-of-range", "scores", ERROR, "得分超出范围", "score out of range",
+      "{indicator_name}得分 {found} 超出 0–{expected} 分。", "{indicator_name}: score {found} outside 0–{expected}.",
+      "自评得分小于 0 或大于分值。", "填写 0 至分值之间的得分。")
+entry("deduction-without-reason", "scores", ERROR, "扣分未说明原因", "deduction without reason",
+      "{indicator_name}得分 {found} 低于分值 {expected}，未填写扣分原因。",
+      "{indicator_name}: score {found} below weight {expected} but no reason given.",
+      "得分低于分值且扣分原因为空或为模板提示文字。", "在“扣分原因”列说明扣分原因。")
+entry("full-score-with-reason", "scores", WARNING, "满分却填写了扣分原因", "full score with a deduction reason",
+      "{indicator_name}得满分，但填写了扣分原因“{found}”。", "{indicator_name} has full marks but a reason '{found}'.",
+      "得分等于分值但扣分原因不为空。", "核实得分，或删除扣分原因。")
+entry("rule-score-mismatch", "scores", ERROR, "得分与计分规则不符", "score differs from its rule",
+      "{indicator_name}的得分为 {found}，按计分规则应为 {expected}。",
+      "{indicator_name}: score {found}, the rule gives {expected}.",
+      "按规则计算的得分与单元格中的值不同（公式被覆盖或依据被改）。", "运行 wbtool fill 或恢复公式。")
+entry("qualitative-band", "scores", ERROR, "定性得分不在等级区间", "qualitative score outside its band",
+      "{indicator_name}评为“{grade}”，得分应在 {lo}–{hi} 分之间，实际为 {found}。",
+      "{indicator_name} is '{grade}': score must be {lo}–{hi}, found {found}.",
+      "定性分档指标的得分不在所选等级对应的区间（达成 80–100%、部分达成 60–80%、未达成 0–60%）。",
+      "调整得分或等级。")
+entry("not-applicable-without-reason", "scores", ERROR, "不适用未说明原因", "not applicable without reason",
+      "{indicator_name}被标为“不适用”，但未在扣分原因列说明原因。", "{indicator_name} is not applicable but no reason is given.",
+      "标为不适用的指标没有说明。", "在“扣分原因”列说明不适用的原因。")
+entry("subtotal-mismatch", "scores", ERROR, "小计与下级合计不符", "subtotal differs from its children",
+      "{indicator_name}的小计为 {found}，下级指标得分合计为 {expected}（散总不一致）。",
+      "{indicator_name}: subtotal {found}, children sum to {expected}.",
+      "上级指标得分不等于下级得分之和。", "运行 wbtool fill 或恢复小计公式。")
+entry("total-mismatch", "scores", ERROR, "总分与指标得分合计不符", "total differs from the leaves",
+      "总分为 {found}，按各指标得分计算应为 {expected}。", "total is {found}; the indicator scores give {expected}.",
+      "汇总表的总分（两位小数）与各末级指标得分计算结果不同。", "运行 wbtool fill 或恢复汇总公式。")
+entry("grade-mismatch", "scores", ERROR, "评级与得分不符", "grade does not match the score",
+      "总分 {score} 对应等级“{expected}”，表中为“{found}”。", "total {score} means grade '{expected}', found '{found}'.",
+      "等级与总分所在区间不符（优 ≥ 90、良 ≥ 80、中 ≥ 60、差 < 60）。", "运行 wbtool fill 或恢复等级公式。")
+
+# ---------------------------------------------------------------- funds
+entry("fund-total-mismatch", "funds", ERROR, "资金合计不符", "fund total differs",
+      "{label}为 {found}，各资金来源合计为 {expected}。", "{label} is {found}; the sources add up to {expected}.",
+      "合计行不等于各资金来源之和。", "运行 wbtool fill 或恢复合计公式。")
+entry("exec-rate-mismatch", "funds", ERROR, "执行率与金额不符", "execution rate differs from the amounts",
+      "{label}为 {found}，按金额计算应为 {expected}。", "{label} is {found}; the amounts give {expected}.",
+      "执行率（或其得分）不等于 实际支出 ÷ 预算。", "运行 wbtool fill 或恢复公式。")
+entry("overspend", "funds", WARNING, "实际支出超过预算", "spending above budget",
+      "{source}实际支出 {found} 超过预算 {expected}。", "{source}: spending {found} exceeds budget {expected}.",
+      "实际支出大于调整后预算。", "核实金额，或在情况说明中说明。")
+entry("low-exec-rate", "funds", WARNING, "预算执行率偏低未说明", "low execution rate without reason",
+      "预算执行率 {found} 低于 {expected}，未说明原因。", "execution rate {found} below {expected} with no reason.",
+      "执行率低于规格阈值（默认 90%）且“执行率低于…原因说明”为空。", "在“收支情况”表填写原因说明。")
+entry("budget-adjusted-without-reason", "funds", WARNING, "预算调整未说明", "budget adjustment without reason",
+      "调整后预算 {found} 与年初预算 {expected} 不同，未说明调整原因。",
+      "adjusted budget {found} differs from the initial {expected}; no reason.",
+      "调整后预算合计 ≠ 年初预算合计且“年中预算调整情况说明”为空。", "填写调整说明。")
+entry("midyear-mismatch", "funds", ERROR, "年中监控进度不符", "mid-year progress inconsistent",
+      "{label}为 {found}，按 1–6 月金额计算应为 {expected}。", "{label} is {found}; the mid-year amounts give {expected}.",
+      "1–6 月支出进度或其与目标的差距与金额不符。", "运行 wbtool fill 或恢复公式。")
+entry("midyear-over-annual", "funds", WARNING, "年中预算大于全年预算", "mid-year budget above annual",
+      "{source} 1–6 月预算 {found} 大于全年调整后预算 {expected}。", "{source}: mid-year budget {found} above annual {expected}.",
+      "1–6 月预算数大于全年预算。", "核实金额。")
+
+# ---------------------------------------------------------------- targets
+entry("targets-missing", "targets", ERROR, "未填写绩效目标", "no targets",
+      "{kind}没有填写任何指标，{indicator_name}无法计分。", "no {kind} targets; {indicator_name} cannot be scored.",
+      "计分所需的目标类别一行也没有填写。", "在“绩效目标”表填写指标。")
+entry("target-incomplete", "targets", ERROR, "绩效目标不完整", "target incomplete",
+      "{kind}第 {row} 行“{name}”缺少{missing}。", "{kind} row {row} '{name}' lacks {missing}.",
+      "目标行已填写部分内容，但指标名称、方向、指标值或实际完成值为空。", "补全该行。")
+entry("target-ratio-mismatch", "targets", ERROR, "完成比例与方向不符", "completion ratio differs",
+      "{kind}第 {row} 行完成比例为 {found}，按方向“{direction}”应为 {expected}。",
+      "{kind} row {row}: ratio {found}, direction '{direction}' gives {expected}.",
+      "完成比例不等于按方向（≥ B/A、≤ A/B、= 偏差）计算的值。", "运行 wbtool fill 或恢复公式。")
+entry("target-missed-without-reason", "targets", ERROR, "未完成目标未说明原因", "missed target without reason",
+      "{kind}第 {row} 行“{name}”完成比例 {found}，未填写偏差原因。",
+      "{kind} row {row} '{name}' reached {found} but gives no reason.",
+      "完成比例低于 100% 且偏差原因为空。", "填写偏差原因分析及改进措施。")
+entry("target-weight-sum", "targets", ERROR, "指标分值合计不符", "target weights do not add up",
+      "{kind}各行分值合计 {found}，应等于 {expected}。", "{kind} row weights add up to {found}, expected {expected}.",
+      "计分目标行的分值之和不等于对应一级指标分值。", "调整各行分值。")
+
+# ---------------------------------------------------------------- consistency with what Excel shows
+entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "stored value differs from the engine",
+      "{label}显示为 {found}，重新计算应为 {expected}（文件未重新计算，或在不计算公式的程序中编辑过）。",
+      "{label} shows {found}; recalculation gives {expected}.",
+      "公式未被改动，但单元格保存的计算结果与引擎结果不同。", "在 Excel 中按 Ctrl+Alt+F9 重新计算后保存，或运行 wbtool fill。")
+
+CATALOGUE: dict[str, Entry] = {e.code: e for e in _E}
+assert len(CATALOGUE) == len(_E), "duplicate catalogue code"
+
+
+def catalogue_markdown() -> str:
+    """docs/checks.md, generated from the catalogue."""
+    lines = ["# 校验规则目录 (checks catalogue)", "",
+             "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/catalogue.py` 生成，请勿手工编辑。",
+             "严重性：**error = 强制性**（必须修改，退出码 1），**warning = 提示性**（可在“情况说明”表说明）。",
+             "文件类问题使 `wbtool validate` 以退出码 3 结束。", ""]
+    for cat, zh in CATEGORY_ZH.items():
+        entries = [e for e in _E if e.category == cat]
+        if not entries:
+            continue
+        lines += [f"## {zh}", "", "| 代码 | 标题 | 严重性 | 何时触发 | 如何修改 |", "|---|---|---|---|---|"]
+        for e in entries:
+            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {e.severity}（{SEVERITY_ZH[e.severity]}） "
+                         f"| {e.trigger} | {e.fix} |")
+        lines.append("")
+    return "\n".join(lines)

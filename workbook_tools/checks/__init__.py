@@ -1,0 +1,106 @@
+"""The reviewer's checks: every check yields Findings into one Report, used by every command."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..catalogue import CATALOGUE
+from ..engine import Result, compute
+from ..fill import normalize_formula
+from ..findings import Finding
+from ..layout import Layout
+from ..reader import Returned
+from ..spec import Spec
+
+
+@dataclass
+class Ctx:
+    """What every check sees: the file as read, the rules' result and Excel's view of the file as it stands."""
+    ret: Returned
+    rules: Result                   # every formula intact: what the rules give
+    as_is: Result                   # typed-over formula cells kept as the file holds them
+    overwritten: set[str] = field(default_factory=set)
+
+    @property
+    def spec(self) -> Spec:
+        return self.ret.spec
+
+    @property
+    def L(self) -> Layout:
+        return self.ret.layout
+
+    def finding(self, code: str, key: str | None = None, *, cell: str | None = None, indicator: str = "",
+                expected=None, found=None, **params) -> Finding:
+        assert code in CATALOGUE, code
+        c = self.L.cells.get(key) if key else None
+        if c is not None:
+            cell = cell or c.addr
+            indicator = indicator or c.indicator
+            params.setdefault("label", c.label)
+        if indicator and "indicator_name" not in params:
+            try:
+                params["indicator_name"] = f"{indicator} {self.spec.node(indicator).name}"
+            except StopIteration:
+                params["indicator_name"] = indicator
+        params.setdefault("expected", expected)
+        params.setdefault("found", found)
+        return Finding(code, cell or "", indicator, params, expected, found, file=self.ret.source)
+
+    def stored(self, key):
+        return self.ret.stored[key].value if key in self.ret.stored else None
+
+
+def overwritten_formulas(ret: Returned) -> set[str]:
+    """Formula cells whose formula is missing or different from the template's."""
+    out = set()
+    for c in ret.layout.by_role("formula"):
+        have = ret.stored[c.key]
+        if normalize_formula(have.formula) != normalize_formula(c.formula):
+            out.add(c.key)
+    return out
+
+
+def make_ctx(ret: Returned) -> Ctx:
+    over = overwritten_formulas(ret)
+    rules = compute(ret.spec, ret.inputs)
+    as_is = compute(ret.spec, ret.inputs, {k: ret.stored[k].value for k in over}) if over else rules
+    return Ctx(ret, rules, as_is, over)
+
+
+def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | None = None) -> list[Finding]:
+    """All findings for a read workbook, explanations applied, in sheet/row order."""
+    from . import consistency, entries, funds, identity, scores, targets
+    ctx = make_ctx(ret)
+    found: list[Finding] = []
+    for module in (identity, entries, funds, targets, scores, consistency):
+        found.extend(module.check(ctx))
+    if only:
+        found = [f for f in found if f.code in only]
+    if skip:
+        found = [f for f in found if f.code not in skip]
+    from .explanations import apply_explanations
+    apply_explanations(ctx, found)
+    order = {s: i for i, s in enumerate(ret.layout.sheets)}
+    return sorted(found, key=lambda f: (order.get(f.sheet, -1), _row(f.coord), _col(f.coord), f.code))
+
+
+def _row(coord: str) -> int:
+    digits = "".join(ch for ch in coord if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _col(coord: str) -> str:
+    return "".join(ch for ch in coord if ch.isalpha()).rjust(3)
+
+
+def same(a, b, tol: Decimal = Decimal("0.000001")) -> bool:
+    """Stored cell value vs engine value: numbers within a relative tolerance, '' equals empty."""
+    from ..numbers import num
+    if a in (None, "") and b in (None, ""):
+        return True
+    na, nb = num(a) if not isinstance(a, Decimal) else a, num(b) if not isinstance(b, Decimal) else b
+    if na is not None and nb is not None:
+        return abs(na - nb) <= tol * max(Decimal(1), abs(nb))
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return False

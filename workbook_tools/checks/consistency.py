@@ -1,0 +1,52 @@
+"""Every formula cell's stored value against what its formula gives from the file as it stands."""
+from __future__ import annotations
+
+from . import same
+
+
+def code_for(ctx, key: str) -> str | None:
+    """The specific check a formula cell belongs to (None: its own check reports it)."""
+    if key.startswith("node.") and key.endswith(".score"):
+        node = ctx.spec.node(key[5:-6])
+        return None if node.is_leaf else "subtotal-mismatch"     # leaves: rule-score-mismatch
+    if key in ("summary.total", "summary.display", "summary.raw", "summary.scaled"):
+        return "total-mismatch"
+    if key == "summary.grade":
+        return "grade-mismatch"
+    if key.startswith("funds."):
+        last = key.rsplit(".", 1)[-1]
+        if last in ("rate", "exec_rate"):
+            return "exec-rate-mismatch"
+        if last in ("mid_rate", "mid_progress", "mid_gap"):
+            return "midyear-mismatch"
+        return "fund-total-mismatch"
+    if key.startswith("node.") and key.endswith(".basis") and ctx.spec.node(key[5:-6]).rule.type == "execution_rate":
+        return "exec-rate-mismatch"
+    if key.startswith("target.") and key.endswith(".ratio"):
+        return "target-ratio-mismatch"
+    if key.startswith("target.") and key.endswith(".score"):
+        return "rule-score-mismatch"
+    return "stale-value"
+
+
+def check(ctx):
+    for c in ctx.L.by_role("formula"):
+        code = code_for(ctx, c.key)
+        if code is None:
+            continue
+        stored = ctx.stored(c.key)
+        expected = ctx.as_is.natural(c.key)
+        if same(stored, expected):
+            continue
+        if c.key in ctx.overwritten and code == "stale-value":
+            continue           # formula-overwritten already says it
+        params = {}
+        if code == "target-ratio-mismatch" or (code == "rule-score-mismatch" and c.key.startswith("target.")):
+            parts = c.key.split(".")
+            kind = ctx.spec.targets.kind(parts[1])
+            params = {"kind": kind.label, "row": parts[2],
+                      "direction": ctx.ret.inputs.get(f"target.{parts[1]}.{parts[2]}.direction"),
+                      "indicator_name": f"{kind.label}第{parts[2]}行"}
+        if code == "grade-mismatch":
+            params["score"] = ctx.as_is.values.get("summary.display")
+        yield ctx.finding(code, c.key, found=stored, expected=expected, **params)

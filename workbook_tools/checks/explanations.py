@@ -1,0 +1,42 @@
+"""Explanations of warnings, written by the unit in the 情况说明 sheet, keyed by check code and cell."""
+from __future__ import annotations
+
+from ..catalogue import WARNING
+from ..layout import EXPLAIN_ROWS
+
+_EMPTY = {"", "无", "/", "-", "—", "略", "见上", "同上", "n/a", "na"}
+
+
+def is_real_text(text, placeholders) -> bool:
+    """Text that says something: not blank, not a dash, not template placeholder text."""
+    if not isinstance(text, str):
+        return text is not None and not isinstance(text, bool) and str(text).strip() != ""
+    t = text.strip()
+    if t.lower() in _EMPTY or len(t) < 2:
+        return False
+    return not any(p in t for p in placeholders)
+
+
+def read_explanations(ret) -> dict[tuple[str, str], str]:
+    out = {}
+    for n in range(1, EXPLAIN_ROWS + 1):
+        code = ret.inputs.get(f"explain.{n}.code")
+        cell = ret.inputs.get(f"explain.{n}.cell")
+        text = ret.inputs.get(f"explain.{n}.text")
+        if isinstance(code, str) and code.strip():
+            out[(code.strip(), _norm_cell(cell))] = text
+    return out
+
+
+def _norm_cell(cell) -> str:
+    return str(cell or "").strip().replace("'", "").replace("$", "").upper()
+
+
+def apply_explanations(ctx, findings) -> None:
+    given = read_explanations(ctx.ret)
+    for f in findings:
+        if f.severity != WARNING:
+            continue
+        text = given.get((f.code, _norm_cell(f.cell)), given.get((f.code, _norm_cell(f.coord))))
+        if text is not None and is_real_text(text, ctx.spec.placeholders):
+            f.explained, f.explanation = True, str(text).strip()

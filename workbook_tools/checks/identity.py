@@ -1,0 +1,79 @@
+"""Form identity: fingerprint, wording and weights, headers, formulas and defined names as issued."""
+from __future__ import annotations
+
+from ..layout import SHEET_META
+from ..numbers import num
+
+
+def check(ctx):
+    ret, L = ctx.ret, ctx.L
+    if ret.has_macros:
+        yield ctx.finding("macros-present")
+    fp = ret.meta.get("fingerprint")
+    if fp != ctx.spec.fingerprint:
+        yield ctx.finding("fingerprint-mismatch", cell=f"{SHEET_META}!B3", expected=ctx.spec.fingerprint, found=fp,
+                          spec=ctx.spec.id)
+    yield from _labels(ctx)
+    yield from _headers(ctx)
+    for key in sorted(ctx.overwritten, key=lambda k: (L[k].sheet, L[k].row, L[k].col)):
+        c, have = L[key], ret.stored[key]
+        if have.formula is None and have.value in (None, ""):
+            yield ctx.finding("formula-deleted", key, expected=c.formula, found=None, what=c.label)
+        else:
+            yield ctx.finding("formula-overwritten", key, expected=c.formula,
+                              found=have.formula if have.formula else have.value, what=c.label)
+    yield from _names(ctx)
+
+
+def _labels(ctx):
+    """Indicator wording and weights (指标内容及分值不得修改)."""
+    for c in ctx.L.cells.values():
+        if c.role != "label" or c.value is None:
+            continue
+        have = ctx.stored(c.key)
+        if c.key.endswith((".weight", ".points")):
+            if num(have) is None or num(have) != num(c.value):
+                yield ctx.finding("weight-changed", c.key, expected=c.value, found=have,
+                                  what=_what(ctx, c))
+        elif _norm(have) != _norm(c.value):
+            yield ctx.finding("label-changed", c.key, expected=c.value, found=have, what=_what(ctx, c))
+
+
+def _what(ctx, c) -> str:
+    name = ctx.spec.node(c.indicator).name if c.indicator else ""
+    return f"{c.indicator} {name} 的{c.label}" if c.indicator else c.label
+
+
+def _norm(v) -> str:
+    return "" if v is None else "".join(str(v).split())
+
+
+def _headers(ctx):
+    """Column headers of the tables staff fill (a missing header means the sheet was rearranged)."""
+    sheets = {}
+    for c in ctx.L.free:
+        if c.style != "header" or c.sheet == SHEET_META:
+            continue
+        cells = sheets.setdefault(c.sheet, ctx.ret.book.read_sheet(c.sheet))
+        have = cells.get(c.coord)
+        have = have.value if have else None
+        if _norm(have) != _norm(c.value):
+            yield ctx.finding("header-changed", cell=c.addr, expected=c.value, found=have)
+
+
+def _names(ctx, limit: int = 10):
+    names = ctx.ret.book.defined_names()
+    broken = []
+    for c in ctx.L.cells.values():
+        if not c.name:
+            continue
+        col = c.coord.rstrip("0123456789")
+        want = f"'{c.sheet}'!${col}${c.row}"
+        have = names.get(c.name)
+        if have is None or have.replace("'", "") != want.replace("'", ""):
+            broken.append((c, want, have))
+    for c, want, have in broken[:limit]:
+        yield ctx.finding("name-broken", c.key, expected=want, found=have, name=c.name)
+    if len(broken) > limit:   # one line for the rest: a file without names would otherwise drown the report
+        yield ctx.finding("name-broken", expected="模板中的定义名称", found=f"另有 {len(broken) - limit} 个缺失或错误",
+                          name=f"其余 {len(broken) - limit} 个名称")

@@ -1,0 +1,54 @@
+"""Scores: entered, within 0..weight, deductions explained, rule-based scores equal to their rule."""
+from __future__ import annotations
+
+from ..engine import blank, text_is
+from ..layout import NA
+from ..numbers import num
+from ..spec import BASIS_INPUT_RULES, QUAL_GRADES
+from . import same
+from .entries import real_text
+
+BASIS_LABEL = {"proportional": "实际值", "reverse_proportional": "实际值", "bands": "指标值",
+               "deduct_per_point_over": "实际比率", "deduct_per_case": "例数", "qualitative": "评价等级"}
+
+
+def check(ctx):
+    spec, inputs = ctx.spec, ctx.ret.inputs
+    for leaf in spec.leaves():
+        b, rule, w = f"node.{leaf.id}", leaf.rule, leaf.weight
+        reason = inputs.get(f"{b}.reason")
+        if text_is(inputs.get(f"{b}.applicable"), NA):   # only forms that allow it have the column
+            if not real_text(ctx, reason):
+                yield ctx.finding("not-applicable-without-reason", f"{b}.reason")
+            continue
+        if rule.type in BASIS_INPUT_RULES and blank(inputs.get(f"{b}.basis")):
+            yield ctx.finding("basis-missing", f"{b}.basis", basis=BASIS_LABEL[rule.type])
+        if rule.type == "checklist":
+            unanswered = [(j, item) for j, (item, _) in enumerate(rule.params["items"], 1)
+                          if blank(inputs.get(f"item.{leaf.id}.{j}.met"))]
+            for j, item in unanswered:
+                yield ctx.finding("checklist-item-missing", f"item.{leaf.id}.{j}.met", indicator=leaf.id, item=item)
+            if unanswered:
+                continue       # its score is not final yet
+        stored = ctx.stored(f"{b}.score")
+        if rule.manual_score:
+            if blank(stored) or (isinstance(stored, str) and not stored.strip()):
+                yield ctx.finding("score-missing", f"{b}.score")
+                continue
+        s = num(stored)
+        if s is None:
+            continue           # text in a score cell: reported as number-as-text / not-a-number
+        if not rule.manual_score and not same(stored, ctx.rules.values.get(f"{b}.score")):
+            yield ctx.finding("rule-score-mismatch", f"{b}.score", found=stored, expected=ctx.rules.values.get(f"{b}.score"))
+        if s < 0 or s > w:
+            yield ctx.finding("score-out-of-range", f"{b}.score", found=stored, expected=w)
+        elif s < w and not real_text(ctx, reason):
+            yield ctx.finding("deduction-without-reason", f"{b}.reason", found=stored, expected=w)
+        elif s == w and not blank(reason) and real_text(ctx, reason):
+            yield ctx.finding("full-score-with-reason", f"{b}.reason", found=reason)
+        if rule.type == "qualitative":
+            grade = inputs.get(f"{b}.basis")
+            if grade in QUAL_GRADES:
+                lo, hi = rule.params["bands"][grade]
+                if not (lo * w <= s <= hi * w):
+                    yield ctx.finding("qualitative-band", f"{b}.score", found=stored, grade=grade, lo=lo * w, hi=hi * w)

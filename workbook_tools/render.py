@@ -1,0 +1,86 @@
+"""Reports for people and scripts: text grouped by sheet, JSON (the Report object) and CSV."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from .catalogue import ERROR
+from .findings import Report
+
+SEV = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
+
+
+def _v(v) -> str:
+    if v is None:
+        return "空"
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def render_text(reports: list[Report], lang: str = "zh", color: bool = False, strict: bool = False) -> str:
+    out = []
+    for rep in reports:
+        head = rep.file
+        if rep.readable and rep.spec_id:
+            s = rep.summary
+            if lang == "en":
+                head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, grade {s.get('grade')}"
+            else:
+                head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，等级 {s.get('grade')}"
+        out.append(click.style(head, bold=True) if color else head)
+        sheet = None
+        for f in rep.findings:
+            if f.sheet != sheet:
+                sheet = f.sheet
+                out.append(f"  [{sheet or ('文件' if lang != 'en' else 'file')}]")
+            sev = SEV[lang][f.severity]
+            if f.explained:
+                sev += "（已说明）" if lang != "en" else " (explained)"
+            if color:
+                sev = click.style(sev, fg="red" if f.severity == ERROR else ("green" if f.explained else "yellow"))
+            where = " ".join(x for x in (f.cell, f.indicator) if x)
+            line = f"    {sev}  {f.code}  {where}  {f.message(lang)}" if where else f"    {sev}  {f.code}  {f.message(lang)}"
+            out.append(line)
+            if f.explained:
+                out.append(("      说明：" if lang != "en" else "      explanation: ") + f.explanation)
+        c = rep.counts()
+        if not rep.readable:
+            out.append("  无法读取，未校验。" if lang != "en" else "  unreadable; not checked.")
+        elif lang == "en":
+            out.append(f"  {c['errors']} error(s), {c['warnings']} warning(s) ({c['explained']} explained)"
+                       + ("; OK" if rep.exit_code(strict) == 0 else ""))
+        else:
+            out.append(f"  共 {c['errors']} 个错误（强制性），{c['warnings']} 个警告（提示性，已说明 {c['explained']} 个）"
+                       + ("；校验通过" if rep.exit_code(strict) == 0 else "；需修改"))
+    return "\n".join(out)
+
+
+def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -> str:
+    data = [r.to_dict(lang, strict) for r in reports]
+    return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)
+
+
+CSV_COLUMNS = ("file", "severity", "code", "cell", "indicator", "title", "message", "expected", "found", "explained",
+               "explanation")
+
+
+def render_csv(reports: list[Report], lang: str = "zh") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for rep in reports:
+        for f in rep.findings:
+            d = f.to_dict(lang)
+            w.writerow([csv_safe(d[k]) for k in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def csv_safe(v):
+    """Text from a returned file never becomes a formula in a spreadsheet that opens the CSV."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return "" if v is None else v
