@@ -53,6 +53,10 @@ def entry(code, category, severity, title_zh, title_en, message_zh, message_en, 
 
 # ---------------------------------------------------------------- file (the tool cannot read the workbook)
 _READ = "用 Excel 或 WPS 打开原文件，另存为“Excel 工作簿 (*.xlsx)”后重新提交；或重新获取原始文件。"
+_FIX = {"file-missing": "检查路径与文件名。", "file-is-directory": "指定文件夹中的 .xlsx 文件（批量处理用 wbtool collect）。",
+        "file-unreadable": "关闭占用该文件的程序，或检查文件权限。", "file-empty": "重新获取该文件。",
+        "file-too-large": "删除多余的工作表、图片后另存，或拆分文件。",
+        "encrypted-workbook": "在 Excel/WPS 中取消打开密码后保存。"}
 for code, zh, en, trig in (
     ("file-missing", "文件不存在", "file not found", "给出的路径不存在。"),
     ("file-is-directory", "路径是文件夹", "path is a folder", "给出的路径是文件夹。"),
@@ -68,7 +72,7 @@ for code, zh, en, trig in (
     ("zip-bomb", "文件结构异常（疑似压缩炸弹）", "zip bomb", "解压后体积或压缩比超过安全上限。"),
     ("unsafe-xml", "含不安全的 XML", "unsafe XML", "XML 中含 DOCTYPE / ENTITY 声明（实体扩展、外部实体）。"),
 ):
-    entry(code, "file", ERROR, zh, en, "{detail}", "{detail_en}", trig, _READ)
+    entry(code, "file", ERROR, zh, en, "{detail}", "{detail_en}", trig, _FIX.get(code, _READ))
 
 entry("form-unknown", "file", ERROR, "不是本工具的模板", "not made from a wbtool template", "{detail}", "{detail_en}",
       "工作簿中没有表单标识（隐藏的 _wbtool 表）。", "使用财政局下发的模板重新填报。")

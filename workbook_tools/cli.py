@@ -209,5 +209,22 @@ def export_cmd(ctx, file, fmt, output):
         click.echo(text)
 
 
+
+
+def _register_command_modules():
+    """Every module in workbook_tools.commands adds its COMMANDS to `wbtool`."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        for cmd in getattr(module, "COMMANDS", ()):
+            main.add_command(cmd)
+
+
+_register_command_modules()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

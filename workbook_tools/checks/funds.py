@@ -1,6 +1,8 @@
 """Budget execution: funds entered, rows complete, magnitudes, overspending, low rates and adjustments."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..layout import fund_columns
 from ..numbers import num, plain
 from .entries import real_text
@@ -29,7 +31,7 @@ def check(ctx):
         for k, x in nums.items():
             others = [y for kk, y in nums.items() if kk != k]
             if others and x >= 1000 and x / max(others) >= 1000:
-                yield ctx.finding("money-magnitude", f"funds.{i}.{k}", found=row[k], ratio=plain(round(x / max(others))),
+                yield ctx.finding("money-magnitude", f"funds.{i}.{k}", found=row[k], ratio=plain(Decimal(round(x / max(others)))),
                                   unit=spec.money_unit)
         adj, act = num(row.get("adjusted")), num(row.get("actual"))
         if adj is not None and act is not None and adj > 0 and act > adj:

@@ -1,0 +1,1 @@
+"""CLI command modules: each module here defines click commands in COMMANDS; cli.py registers them all."""
