@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from .xlsxfile import FileBook, patch_package
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
 
+@lru_cache(maxsize=8192)   # the same template formulas recur in every returned file
 def normalize_formula(f: str | None) -> str:
     """Formula text compared by meaning: no spaces, $, sheet quotes or case outside string literals."""
     if not f:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 
 from .numbers import plain
@@ -75,7 +76,7 @@ class Cell:
     def addr(self) -> str:
         return f"{self.sheet}!{self.coord}"
 
-    @property
+    @cached_property
     def name(self) -> str | None:
         if self.role in ("input", "formula"):
             return "wb_" + re.sub(r"[^0-9A-Za-z]", "_", self.key)

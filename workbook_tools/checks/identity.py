@@ -61,16 +61,27 @@ def _headers(ctx):
             yield ctx.finding("header-changed", cell=c.addr, expected=c.value, found=have)
 
 
+_WANT: dict[int, list] = {}
+
+
+def expected_names(layout) -> list:
+    """(cell, defined name, its reference) for every named cell, computed once per layout."""
+    if id(layout) not in _WANT:
+        out = []
+        for c in layout.cells.values():
+            if c.name:
+                col = c.coord.rstrip("0123456789")
+                out.append((c, c.name, f"'{c.sheet}'!${col}${c.row}"))
+        _WANT[id(layout)] = out
+    return _WANT[id(layout)]
+
+
 def _names(ctx, limit: int = 10):
     names = ctx.ret.book.defined_names()
     broken = []
-    for c in ctx.L.cells.values():
-        if not c.name:
-            continue
-        col = c.coord.rstrip("0123456789")
-        want = f"'{c.sheet}'!${col}${c.row}"
-        have = names.get(c.name)
-        if have is None or have.replace("'", "") != want.replace("'", ""):
+    for c, name, want in expected_names(ctx.L):
+        have = names.get(name)
+        if have != want and (have is None or have.replace("'", "") != want.replace("'", "")):
             broken.append((c, want, have))
     for c, want, have in broken[:limit]:
         yield ctx.finding("name-broken", c.key, expected=want, found=have, name=c.name)

@@ -1,0 +1,348 @@
+"""`wbtool collect`: find every returned workbook, check each once, record it, and consolidate the batch."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .errors import UnreadableInput, UsageError
+from .numbers import to_float
+
+PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
+EXTENSIONS = (".xlsx", ".xlsm")
+
+
+def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
+    """Every .xlsx/.xlsm below the inboxes (recursively), without Office lock files or our own outputs."""
+    skip = {Path(p).resolve() for p in exclude}
+    found = []
+    for inbox in inboxes:
+        root = Path(inbox)
+        if root.is_file():
+            candidates = [root]
+        elif root.is_dir():
+            candidates = (p for p in root.rglob("*") if p.is_file())
+        else:
+            raise UsageError(f"收件文件夹 {root} 不存在。", f"inbox {root} does not exist")
+        for p in candidates:
+            if p.suffix.lower() in EXTENSIONS and not p.name.startswith("~$") and p.resolve() not in skip \
+                    and not any(part.startswith(".") for part in p.relative_to(root).parts[:-1] if root.is_dir()):
+                found.append(p)
+    return sorted(set(found))
+
+
+def process_file(path: str, expected_spec: str | None = None) -> dict:
+    """Read and check one file; a plain dict so it crosses process boundaries. Never raises on bad input."""
+    from .reader import read_workbook
+    from .validate import validate_returned
+    p = Path(path)
+    st = p.stat()
+    rec = {"path": str(p), "file_name": p.name, "size": st.st_size, "mtime": st.st_mtime,
+           "mtime_ns": st.st_mtime_ns}
+    try:
+        ret = read_workbook(p)
+        rec["sha256"] = ret.sha256
+    except UnreadableInput as e:
+        rec.setdefault("sha256", _hash(p))
+        rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
+                   warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
+                                          "message": e.zh, "explained": False}])
+        return rec
+    except OSError as e:
+        rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
+                   error_message=str(e), errors=1, warnings=0, findings=[])
+        return rec
+    report = validate_returned(ret)
+    findings = [f.to_dict("zh") for f in report.findings]
+    if expected_spec and ret.spec.id != expected_spec:
+        findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
+                            "message": f"本次汇总的表单为 {expected_spec}，该文件为 {ret.spec.id}（{ret.spec.title}）。",
+                            "explained": False})
+    rec.update(_scores(ret))
+    errors = sum(1 for f in findings if f["severity"] == "error")
+    rec.update(readable=True, spec_id=ret.spec.id, spec_version=ret.spec.version, findings=findings,
+               errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
+               status=RETURN if errors else PASS)
+    return rec
+
+
+def _hash(p: Path) -> str | None:
+    import hashlib
+    try:
+        with open(p, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
+                else hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def _scores(ret) -> dict:
+    """What the summary needs of one workbook: cover, money, subtotals, leaf scores and reasons."""
+    from .engine import compute
+    from .reader import as_date
+    res = compute(ret.spec, ret.inputs)
+    v = res.values
+    cover = ret.cover()
+    code = cover.get("agencyCode")
+    code = str(int(code)) if isinstance(code, float) and code.is_integer() else (str(code).strip() if code else "")
+    fill = as_date(ret.inputs.get("cover.fillDate"))
+    data = {"nodes": {n.id: to_float(res.node_scores.get(n.id)) for n in ret.spec.nodes() if not n.is_leaf},
+            "leaves": {n.id: to_float(res.leaf_scores.get(n.id)) for n in ret.spec.leaves()},
+            "reasons": {n.id: str(ret.inputs.get(f"node.{n.id}.reason")).strip() for n in ret.spec.leaves()
+                        if ret.inputs.get(f"node.{n.id}.reason") not in (None, "")},
+            "parent": str(cover.get("supervisor") or "")}
+    return {"unit_code": code, "unit_name": str(cover.get("unitName") or "").strip(),
+            "fiscal_year": str(cover.get("fiscalYear") or ""),
+            "fill_date": fill.isoformat() if isinstance(fill, dt.date) else None,
+            "total": to_float(res.total), "display": to_float(res.display), "grade": res.grade,
+            "budget": to_float(v.get("funds.total.adjusted")), "actual": to_float(v.get("funds.total.actual")),
+            "exec_rate": to_float(v.get("funds.exec_rate")), "data": data}
+
+
+@dataclass
+class CollectResult:
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    cached: int = 0
+    submission_ids: dict[str, int] = field(default_factory=dict)    # path → submission id
+
+
+def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected_spec: str | None = None,
+                  progress: Callable[[int], None] | None = None) -> CollectResult:
+    """Record every file in ``store``; unchanged files (same path, size, mtime) are not read again."""
+    out = CollectResult(files=[str(p) for p in paths])
+    todo = []
+    for p in paths:
+        st = p.stat()
+        sid = store.cached_file(str(p.resolve()), st.st_size, st.st_mtime_ns)
+        if sid is not None:
+            out.submission_ids[str(p)] = sid
+            out.cached += 1
+            store.touch_file(str(p.resolve()))
+            if progress:
+                progress(1)
+        else:
+            todo.append(p)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results = _map(todo, jobs, expected_spec)
+    for p, rec in zip(todo, results):
+        sid = store.add_submission(rec)
+        store.link_file(str(p.resolve()), rec["size"], rec["mtime_ns"], rec["sha256"], sid)
+        out.submission_ids[str(p)] = sid
+        out.read += 1
+        if progress:
+            progress(1)
+    return out
+
+
+def _map(paths: list[Path], jobs: int, expected_spec):
+    """Results in order, streamed: memory holds a bounded window of records, not the batch."""
+    if jobs == 1 or len(paths) < 4:
+        for p in paths:
+            yield process_file(str(p), expected_spec)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        window = jobs * 8
+        futures = []
+        it = iter(paths)
+        for p in it:
+            futures.append(pool.submit(process_file, str(p), expected_spec))
+            if len(futures) >= window:
+                break
+        while futures:
+            f = futures.pop(0)
+            nxt = next(it, None)
+            if nxt is not None:
+                futures.append(pool.submit(process_file, str(nxt), expected_spec))
+            yield f.result()
+
+
+# ------------------------------------------------------------------ choosing one file per unit
+
+def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """One submission per unit (latest 填报日期, then latest modification time); the rest as duplicates."""
+    by_unit: dict[str, list[dict]] = {}
+    singles = []
+    for s in subs:
+        if s["readable"] and s.get("unit_code"):
+            by_unit.setdefault(s["unit_code"], []).append(s)
+        else:
+            singles.append(s)
+    kept, dups = [], []
+    for code, group in by_unit.items():
+        group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
+        best = group[0]
+        kept.append(best)
+        for other in group[1:]:
+            if (other.get("fill_date") or "") != (best.get("fill_date") or ""):
+                why = f"保留填报日期较晚的文件（{best.get('fill_date') or '无'} 晚于 {other.get('fill_date') or '无'}）"
+            else:
+                why = "填报日期相同，保留修改时间较晚的文件"
+            dups.append({"unit_code": code, "unit_name": best.get("unit_name"), "kept": best["file_name"],
+                         "kept_path": best["path"], "dropped": other["file_name"], "dropped_path": other["path"],
+                         "reason": why})
+    return kept + singles, dups
+
+
+# ------------------------------------------------------------------ the whole job
+
+def default_db_path(output: Path) -> Path:
+    return output.with_suffix(".db")
+
+
+def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, spec_ref=None, feedback_dir=None,
+                ledger=None, tolerance=None, progress_factory=None, on_wait=None) -> dict:
+    """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
+    from .spec import load_spec
+    from .store import open_store
+    from .summary import SummaryInput, write_summary
+    output = Path(output)
+    db_path = Path(db_path) if db_path else default_db_path(output)
+    roster = _read_roster(roster_path)
+    spec = load_spec(spec_ref) if spec_ref else None
+    exclude = [output, db_path] + ([Path(feedback_dir)] if feedback_dir else [])
+    paths = [p for p in find_workbooks(inboxes, exclude) if not (feedback_dir and _inside(p, Path(feedback_dir)))]
+    store = open_store(db_path)
+    try:
+        with store.lock(on_wait):
+            run_id = store.start_run(inboxes)
+            bar = progress_factory(len(paths)) if progress_factory else None
+            res = collect_files(store, paths, jobs=jobs, expected_spec=spec.id if spec else None,
+                                progress=bar.update if bar else None)
+            if bar:
+                bar.close()
+            subs = store.submissions(set(res.submission_ids.values()))
+            same_content = _attach_paths(subs, res.submission_ids)
+            if spec is None:
+                spec = _main_spec(subs)
+            if spec is not None:
+                _flag_other_specs(subs, spec)
+            kept, dups = choose_current(subs)
+            dups = same_content + dups
+            ledger_rows = _crosscheck_rows(kept, ledger, tolerance) if ledger is not None else []
+            findings = store.findings([s["id"] for s in subs])
+            counts = write_summary(SummaryInput(spec, kept, subs, findings, dups, roster, ledger_rows), output)
+            feedback = _feedback(kept, feedback_dir) if feedback_dir else []
+            store.finish_run(run_id, len(paths), res.read, res.cached)
+    finally:
+        store.close()
+    return {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept), "summary": str(output), "db": str(db_path), "files": len(paths),
+            "read": res.read, "cached": res.cached, "units": len([s for s in kept if s.get("unit_code")]),
+            "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
+            "feedback": feedback, "spec": spec.id if spec else None,
+            "rows": [{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status", "errors",
+                                             "warnings", "exec_rate", "file_name")} for s in kept]}
+
+
+def _attach_paths(subs, submission_ids) -> list[dict]:
+    """Show each submission under the path seen in this run; identical copies become duplicates."""
+    paths: dict[int, list[str]] = {}
+    for path, sid in sorted(submission_ids.items()):
+        paths.setdefault(sid, []).append(path)
+    dups = []
+    for s in subs:
+        first, *others = paths[s["id"]]
+        s["path"], s["file_name"] = first, Path(first).name
+        for other in others:
+            dups.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name"), "kept": s["file_name"],
+                         "kept_path": first, "dropped": Path(other).name, "dropped_path": other,
+                         "reason": "两个文件内容完全相同，保留其一"})
+    return dups
+
+
+def _inside(p: Path, d: Path) -> bool:
+    try:
+        p.resolve().relative_to(d.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _read_roster(path):
+    if not path:
+        return []
+    from .roster import read_roster
+    return read_roster(path)
+
+
+def _main_spec(subs):
+    from collections import Counter
+
+    from .spec import load_spec
+    ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id"))
+    return load_spec(ids.most_common(1)[0][0]) if ids else None
+
+
+def _flag_other_specs(subs, spec):
+    """Files of another form cannot be consolidated with this batch: they must be returned."""
+    for s in subs:
+        if s["readable"] and s.get("spec_id") and s["spec_id"] != spec.id and s["status"] == PASS:
+            s["status"] = RETURN
+            s["errors"] = (s.get("errors") or 0) + 1
+            s.setdefault("notes", []).append(f"表单 {s['spec_id']} 与本次汇总的 {spec.id} 不同")
+
+
+def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
+    from .crosscheck import crosscheck_returned
+    from .reader import read_workbook
+    rows = []
+    for s in kept:
+        if not s["readable"]:
+            continue
+        ret = read_workbook(s["path"])
+        kwargs = {"tolerance": tolerance} if tolerance is not None else {}
+        for f in crosscheck_returned(ret, ledger, **kwargs):
+            d = f.to_dict("zh")
+            rows.append({"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"),
+                         "file_name": s["file_name"], **d})
+    return rows
+
+
+def _feedback(kept, folder) -> list[str]:
+    """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``."""
+    from .annotate import annotate_workbook
+    from .safety import ensure_inside, safe_path_component
+    from .validate import validate_workbook
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for s in kept:
+        if s["status"] != RETURN or not s["readable"]:
+            continue
+        name = f"{safe_path_component(s.get('unit_code') or 'unknown')}_{safe_path_component(s.get('unit_name') or '')}"
+        dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
+        annotate_workbook(s["path"], validate_workbook(s["path"]), dest)
+        written.append(str(dest))
+    return written
+
+
+def unit_status(db_path, roster_path=None) -> list[dict]:
+    """Who has returned, who passed, who must resubmit — from the database alone."""
+    from .store import open_store
+    if not Path(db_path).exists():
+        raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
+    store = open_store(db_path)
+    try:
+        live = {sid for _, sid in store.current_files()}
+        subs = store.submissions(live)
+        counts: dict[str, int] = {}
+        for s in store.submissions():
+            if s.get("unit_code"):
+                counts[s["unit_code"]] = counts.get(s["unit_code"], 0) + 1
+    finally:
+        store.close()
+    kept, _ = choose_current(subs)
+    rows = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "", "status": s["status"],
+             "display": s.get("display"), "grade": s.get("grade"), "errors": s.get("errors"),
+             "file": s["path"], "fill_date": s.get("fill_date"),
+             "submissions": counts.get(s.get("unit_code"), 1)} for s in kept]
+    if roster_path:
+        have = {r["unit_code"] for r in rows}
+        rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,
+                  "errors": None, "file": "", "fill_date": None, "submissions": 0}
+                 for u in _read_roster(roster_path) if u.code not in have]
+    order = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
+    return sorted(rows, key=lambda r: (order.get(r["status"], 9), r["unit_code"]))

@@ -1,0 +1,108 @@
+"""`wbtool collect` and `wbtool status`: the finance bureau's batch commands."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.command("collect")
+@click.argument("inboxes", nargs=-1, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="汇总工作簿 summary.xlsx")
+@click.option("--roster", type=click.Path(dir_okay=False), help="单位名单（CSV/XLSX：单位编码、单位名称、主管部门…）")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="数据库（默认与汇总表同名 .db）")
+@click.option("--ledger", type=click.Path(dir_okay=False), help="财政台账，逐单位核对预算与支出，另增“台账核对”表")
+@click.option("--tolerance", type=float, default=None, help="台账核对容差（万元，默认 0.01）")
+@click.option("--spec", "spec_ref", default=None, help="本次汇总的表单规格（默认取多数文件的规格）")
+@click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="为有错误的单位生成标注副本的文件夹")
+@click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认 CPU 核数）")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
+@click.pass_context
+def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, spec_ref, feedback_dir, jobs, fmt, quiet,
+                lang):
+    """汇总收到的全部自评表：逐个校验，写入汇总工作簿与数据库（重跑时只读新增或改动的文件）。
+
+    退出码：0 全部通过，1 有需退回或无法读取的文件，2 用法错误，3 名单/台账无法读取。"""
+    from ..cli import say
+    from ..collect import run_collect
+    if not inboxes:
+        raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
+    show = not quiet and sys.stderr.isatty() and fmt == "text"
+    factory = (lambda n: _Bar(n)) if show else None
+    led = None
+    if ledger:
+        from ..ledger import read_ledger
+        led = read_ledger(ledger)
+    result = run_collect(inboxes, output, roster_path=roster, db_path=db_path, jobs=jobs, spec_ref=spec_ref,
+                         feedback_dir=feedback_dir, ledger=led, tolerance=tolerance, progress_factory=factory,
+                         on_wait=lambda: say(ctx, "数据库正被另一个 collect 使用，等待其结束…",
+                                             "database is in use by another collect run; waiting…", lang, err=True))
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        ctx.exit(0 if result["ok"] else 1)
+    st = result["statuses"]
+    say(ctx, f"共找到 {result['files']} 个文件（新读取 {result['read']} 个，未变化 {result['cached']} 个）；"
+             f"{result['units']} 个单位：通过 {st.get('通过', 0)}，需退回 {st.get('需退回', 0)}，"
+             f"无法读取 {st.get('无法读取', 0)}；未报送 {len(result['missing'])}，重复报送 {len(result['duplicates'])}。",
+        f"{result['files']} files ({result['read']} read, {result['cached']} unchanged); {result['units']} units: "
+        f"{st.get('通过', 0)} passed, {st.get('需退回', 0)} to return, {st.get('无法读取', 0)} unreadable; "
+        f"{len(result['missing'])} missing, {len(result['duplicates'])} duplicates.", lang)
+    say(ctx, f"汇总表：{result['summary']}；数据库：{result['db']}", f"summary: {result['summary']}; db: {result['db']}",
+        lang)
+    if result["feedback"]:
+        say(ctx, f"已生成 {len(result['feedback'])} 份问题标注副本于 {feedback_dir}",
+            f"{len(result['feedback'])} annotated copies in {feedback_dir}", lang)
+    ctx.exit(0 if result["ok"] else 1)   # 1: some returns must be sent back or could not be read
+
+
+
+class _Bar:
+    """A progress bar on stderr (only on a terminal)."""
+
+    def __init__(self, n):
+        self.bar = click.progressbar(length=n, label="校验中", file=sys.stderr)
+        self.bar.__enter__()
+
+    def update(self, k):
+        self.bar.update(k)
+
+    def close(self):
+        self.bar.__exit__(None, None, None)
+
+
+@click.command("status")
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="collect 生成的数据库")
+@click.option("--roster", type=click.Path(dir_okay=False), help="单位名单：列出未报送的单位")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
+@click.pass_context
+def status_cmd(ctx, db_path, roster, fmt, lang):
+    """列出报送情况：谁已报送、谁通过、谁需退回重报、谁未报送。"""
+    from ..collect import unit_status
+    from ..render import csv_safe
+    rows = unit_status(db_path, roster)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        import csv
+        import io
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file"]
+        w.writerow(keys)
+        for r in rows:
+            w.writerow([csv_safe(r.get(k)) for k in keys])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        for r in rows:
+            score = f"{r['display']:.2f} {r['grade']}" if r["display"] is not None else ""
+            click.echo(f"{r['status']}\t{r['unit_code']}\t{r['unit_name']}\t{score}\t{r['file']}")
+        from collections import Counter
+        c = Counter(r["status"] for r in rows)
+        click.echo("；".join(f"{k} {v}" for k, v in c.items()))
+
+
+COMMANDS = [collect_cmd, status_cmd]

@@ -1,0 +1,213 @@
+"""The bureau's record: every submission, its findings and every run, in SQLite (one writer at a time)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from .errors import OutputError
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT UNIQUE NOT NULL,
+    file_name TEXT, path TEXT, size INTEGER, mtime REAL,
+    status TEXT NOT NULL,            -- 通过 / 需退回 / 无法读取
+    readable INTEGER NOT NULL,
+    error_code TEXT, error_message TEXT,
+    spec_id TEXT, spec_version TEXT,
+    unit_code TEXT, unit_name TEXT, fiscal_year TEXT, fill_date TEXT,
+    total REAL, display REAL, grade TEXT,
+    budget REAL, actual REAL, exec_rate REAL,
+    errors INTEGER, warnings INTEGER,
+    data TEXT,                       -- JSON: node scores, leaf scores, reasons, ledger findings
+    read_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_unit ON submissions(unit_code);
+CREATE TABLE IF NOT EXISTS findings (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    code TEXT, severity TEXT, cell TEXT, indicator TEXT, message TEXT,
+    expected TEXT, found TEXT, explained INTEGER
+);
+CREATE INDEX IF NOT EXISTS findings_submission ON findings(submission_id);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT,
+    submission_id INTEGER REFERENCES submissions(id), first_seen TEXT, last_seen TEXT
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, started TEXT, finished TEXT, inboxes TEXT,
+    files_found INTEGER DEFAULT 0, files_read INTEGER DEFAULT 0, files_cached INTEGER DEFAULT 0
+);
+"""
+
+SUB_COLUMNS = ("sha256", "file_name", "path", "size", "mtime", "status", "readable", "error_code", "error_message",
+               "spec_id", "spec_version", "unit_code", "unit_name", "fiscal_year", "fill_date", "total", "display",
+               "grade", "budget", "actual", "exec_rate", "errors", "warnings")
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+class Store:
+    """SQLite database of submissions; ``lock()`` makes concurrent collect runs take turns."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self.db = sqlite3.connect(self.path, timeout=600)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.commit()
+        except sqlite3.DatabaseError as e:
+            raise OutputError(f"无法打开数据库 {self.path}：{e}（文件损坏或不是 wbtool 数据库）。",
+                              f"cannot open database {self.path}: {e}", code="db-unusable") from None
+        self._lockfile = None
+
+    # ------------------------------------------------------------ locking
+    @contextlib.contextmanager
+    def lock(self, on_wait=None):
+        """Exclusive use for one collect run; a second run waits (and says so) instead of interleaving."""
+        try:
+            import fcntl
+        except ImportError:      # Windows: SQLite's own locking still keeps the file consistent
+            yield
+            return
+        fh = open(str(self.path) + ".lock", "a+")
+        try:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            fh.close()
+
+    # ------------------------------------------------------------ files and submissions
+    def cached_file(self, path: str, size: int, mtime_ns: int):
+        row = self.db.execute("SELECT submission_id FROM files WHERE path=? AND size=? AND mtime_ns=?",
+                              (path, size, mtime_ns)).fetchone()
+        return row[0] if row else None
+
+    def submission_by_hash(self, sha256: str):
+        row = self.db.execute("SELECT id FROM submissions WHERE sha256=?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def add_submission(self, rec: dict) -> int:
+        """Insert one processed file (and its findings) in one transaction; returns its id."""
+        existing = self.submission_by_hash(rec["sha256"])
+        if existing:
+            return existing
+        with self.db:
+            cur = self.db.execute(
+                f"INSERT INTO submissions ({', '.join(SUB_COLUMNS)}, data, read_at) "
+                f"VALUES ({', '.join('?' * len(SUB_COLUMNS))}, ?, ?)",
+                [_sql(rec.get(c)) for c in SUB_COLUMNS] + [json.dumps(rec.get("data", {}), ensure_ascii=False), now()])
+            sid = cur.lastrowid
+            self.db.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(sid, f["code"], f["severity"], f["cell"], f["indicator"], f["message"], _text(f.get("expected")),
+                  _text(f.get("found")), int(bool(f.get("explained")))) for f in rec.get("findings", [])])
+        return sid
+
+    def link_file(self, path: str, size: int, mtime_ns: int, sha256: str, submission_id: int):
+        t = now()
+        with self.db:
+            self.db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET size=excluded.size, "
+                "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, submission_id=excluded.submission_id, "
+                "last_seen=excluded.last_seen", (path, size, mtime_ns, sha256, submission_id, t, t))
+
+    def touch_file(self, path: str):
+        with self.db:
+            self.db.execute("UPDATE files SET last_seen=? WHERE path=?", (now(), path))
+
+    # ------------------------------------------------------------ runs
+    def start_run(self, inboxes) -> int:
+        with self.db:
+            return self.db.execute("INSERT INTO runs (started, inboxes) VALUES (?, ?)",
+                                   (now(), json.dumps([str(i) for i in inboxes], ensure_ascii=False))).lastrowid
+
+    def finish_run(self, run_id: int, found: int, read: int, cached: int):
+        with self.db:
+            self.db.execute("UPDATE runs SET finished=?, files_found=?, files_read=?, files_cached=? WHERE id=?",
+                            (now(), found, read, cached, run_id))
+
+    def last_run(self) -> dict | None:
+        row = self.db.execute("SELECT id, started, finished, files_found, files_read, files_cached FROM runs "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+        return dict(zip(("id", "started", "finished", "found", "read", "cached"), row)) if row else None
+
+    # ------------------------------------------------------------ queries
+    def submissions(self, ids=None) -> list[dict]:
+        """Submission rows (with ``data`` decoded), all or those with the given ids."""
+        q = f"SELECT id, {', '.join(SUB_COLUMNS)}, data, read_at FROM submissions"
+        rows = self.db.execute(q).fetchall() if ids is None else [
+            r for chunk in _chunks(list(ids), 500)
+            for r in self.db.execute(q + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()]
+        cols = ("id",) + SUB_COLUMNS + ("data", "read_at")
+        out = []
+        for r in rows:
+            d = dict(zip(cols, r))
+            d["data"] = json.loads(d["data"] or "{}")
+            out.append(d)
+        return out
+
+    def current_files(self) -> list[tuple[str, int]]:
+        return self.db.execute("SELECT path, submission_id FROM files").fetchall()
+
+    def findings(self, submission_ids) -> list[dict]:
+        cols = ("submission_id", "code", "severity", "cell", "indicator", "message", "expected", "found", "explained")
+        out = []
+        for chunk in _chunks(list(submission_ids), 500):
+            out += [dict(zip(cols, r)) for r in self.db.execute(
+                f"SELECT {', '.join(cols)} FROM findings WHERE submission_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY submission_id, rowid", chunk)]
+        return out
+
+    def history(self, unit_code: str) -> list[dict]:
+        return [s for s in self.submissions() if s["unit_code"] == unit_code]
+
+    def close(self):
+        self.db.close()
+
+
+def _chunks(items, n):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _sql(v):
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def _text(v):
+    if v is None:
+        return None
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+
+
+def open_store(path) -> Store:
+    if str(path) == ":memory:":
+        return Store(path)
+    p = Path(path)
+    if p.exists() and p.is_dir():
+        raise OutputError(f"数据库路径 {p} 是文件夹。", f"database path {p} is a folder", code="db-unusable")
+    if not p.parent.exists():
+        raise OutputError(f"数据库所在文件夹 {p.parent} 不存在。", f"folder {p.parent} does not exist",
+                          code="db-unusable")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise OutputError(f"数据库 {p} 不可写。", f"database {p} is not writable", code="db-unusable")
+    return Store(p)

@@ -1,0 +1,343 @@
+"""The bureau's summary workbook: one row per unit, indicator matrix, deductions, problems, gaps, charts."""
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font, PatternFill
+
+from .atomic import atomic_output
+from .collect import PASS, RETURN, UNREADABLE
+from .spec import Spec
+
+HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
+STATUS_FILL = {PASS: PatternFill("solid", fgColor="C6EFCE"), RETURN: PatternFill("solid", fgColor="FFC7CE"),
+               UNREADABLE: PatternFill("solid", fgColor="D9D9D9")}
+MONEY, RATE, SCORE = "#,##0.00", "0.00%", "0.00##"
+
+
+@dataclass
+class Column:
+    header: str
+    width: float = 12
+    fmt: str | None = None
+
+
+@dataclass
+class SummaryInput:
+    spec: Spec | None
+    kept: list[dict]                          # one submission per unit (plus unreadable files)
+    all_subs: list[dict]                      # every file of this batch
+    findings: list[dict]
+    duplicates: list[dict]
+    roster: list = field(default_factory=list)
+    ledger_rows: list[dict] = field(default_factory=list)   # 台账核对 rows when a ledger was given
+
+
+def _cell(ws, value, *, fmt=None, bold=False, fill=None):
+    c = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        c.data_type = "s"        # text from returned files is never a formula
+    if fmt and not isinstance(value, str):
+        c.number_format = fmt
+    if bold:
+        c.font = Font(bold=True)
+    if fill:
+        c.fill = fill
+    return c
+
+
+def _sheet(wb, title: str, columns: list[Column], rows, *, note: str | None = None, status_col: int | None = None):
+    ws = wb.create_sheet(title)
+    for i, col in enumerate(columns, 1):
+        ws.column_dimensions[_letter(i)].width = col.width
+    ws.freeze_panes = "A3" if note else "A2"
+    if note:
+        ws.append([_cell(ws, note)])
+    ws.append([_cell(ws, c.header, bold=True, fill=HEAD_FILL) for c in columns])
+    n = 0
+    for row in rows:
+        cells = []
+        for i, (col, v) in enumerate(zip(columns, row)):
+            fill = STATUS_FILL.get(v) if status_col == i else None
+            cells.append(_cell(ws, v, fmt=col.fmt, fill=fill))
+        ws.append(cells)
+        n += 1
+    ws.print_title_rows = "2:2" if note else "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return ws, n
+
+
+def _letter(i: int) -> str:
+    from .layout import col_letter
+    return col_letter(i)
+
+
+def _subtotal_nodes(spec: Spec | None):
+    return [n for n in spec.nodes() if not n.is_leaf and n.depth <= 2] if spec else []
+
+
+def _label(n) -> str:
+    return f"{n.id} {n.name}（{_num(n.weight)}）"
+
+
+def _num(x):
+    f = float(x)
+    return int(f) if f.is_integer() else f
+
+
+# ------------------------------------------------------------------ sheets
+
+def _units_sheet(wb, data: SummaryInput, roster_codes: set):
+    nodes = _subtotal_nodes(data.spec)
+    cols = ([Column("序号", 6), Column("单位编码", 14), Column("单位名称", 30), Column("主管部门", 20),
+             Column("总分", 9, "0.00"), Column("等级", 6)]
+            + [Column(_label(n), 12, SCORE) for n in nodes]
+            + [Column("预算（万元）", 14, MONEY), Column("实际支出（万元）", 14, MONEY), Column("执行率", 9, RATE),
+               Column("错误数", 7), Column("警告数", 7), Column("状态", 8), Column("填报日期", 11),
+               Column("备注", 18), Column("来源文件", 40)])
+    status_col = len(cols) - 6
+
+    def rows():
+        order = sorted(data.kept, key=lambda s: (s["status"] == UNREADABLE, s.get("unit_code") or "~", s["file_name"]))
+        for i, s in enumerate(order, 1):
+            d = s.get("data") or {}
+            note = []
+            if s["status"] == UNREADABLE:
+                note.append(s.get("error_message") or "")
+            elif roster_codes and s.get("unit_code") not in roster_codes:
+                note.append("不在名单中")
+            yield ([i, s.get("unit_code") or "", s.get("unit_name") or "", d.get("parent", ""),
+                    s.get("display"), s.get("grade")]
+                   + [(d.get("nodes") or {}).get(n.id) for n in nodes]
+                   + [s.get("budget"), s.get("actual"), s.get("exec_rate"), s.get("errors"), s.get("warnings"),
+                      s["status"], s.get("fill_date"), "；".join(x for x in note if x), s["path"]])
+    ws, n = _sheet(wb, "汇总", cols, rows(), status_col=status_col)
+    ws.auto_filter.ref = f"A1:{_letter(len(cols))}{n + 1}"
+    return ws, n
+
+
+def _matrix_sheet(wb, data: SummaryInput):
+    spec = data.spec
+    leaves = spec.leaves()
+    cols = [Column("单位编码", 14), Column("单位名称", 28)] + [Column(_label(n), 10, SCORE) for n in leaves]
+    units = [s for s in data.kept if s["readable"] and s.get("spec_id") == spec.id]
+    frame = pd.DataFrame([(s.get("data") or {}).get("leaves", {}) for s in units], columns=[n.id for n in leaves])
+
+    def rows():
+        for s, (_, r) in zip(units, frame.iterrows()):
+            yield [s.get("unit_code") or "", s.get("unit_name") or ""] + [None if pd.isna(x) else float(x) for x in r]
+        if units:
+            yield ["平均", ""] + [None if pd.isna(x) else round(float(x), 4) for x in frame.mean()]
+    _sheet(wb, "指标得分", cols, rows())
+    return frame, units
+
+
+def _deduction_sheet(wb, data: SummaryInput, frame: pd.DataFrame, units: list[dict]):
+    spec = data.spec
+    cols = [Column("编号", 8), Column("指标", 30), Column("分值", 7, SCORE), Column("扣分单位数", 10),
+            Column("扣分合计", 10, SCORE), Column("平均扣分", 10, SCORE), Column("平均得分", 10, SCORE),
+            Column("得分率", 9, RATE), Column("常见扣分原因", 70)]
+
+    def rows():
+        for leaf in spec.leaves():
+            col = frame[leaf.id] if leaf.id in frame else pd.Series(dtype=float)
+            scored = col.dropna()
+            lost = (float(leaf.weight) - scored).clip(lower=0)
+            losers = lost[lost > 0]
+            reasons = Counter((units[i].get("data") or {}).get("reasons", {}).get(leaf.id)
+                              for i in losers.index)
+            reasons.pop(None, None)
+            common = "；".join(f"{r}（{c}）" for r, c in reasons.most_common(3))
+            mean = float(scored.mean()) if len(scored) else None
+            yield [leaf.id, leaf.name, float(leaf.weight), int(len(losers)), round(float(losers.sum()), 4),
+                   round(float(losers.mean()), 4) if len(losers) else 0, round(mean, 4) if mean is not None else None,
+                   round(mean / float(leaf.weight), 4) if mean is not None and leaf.weight else None, common]
+    _sheet(wb, "扣分统计", cols, rows())
+
+
+def _findings_sheet(wb, data: SummaryInput):
+    subs = {s["id"]: s for s in data.all_subs}
+    cols = [Column("单位编码", 14), Column("单位名称", 26), Column("文件", 30), Column("严重性", 8), Column("代码", 26),
+            Column("单元格", 14), Column("指标", 8), Column("问题", 70), Column("已说明", 7)]
+
+    def rows():
+        for f in data.findings:
+            s = subs.get(f["submission_id"], {})
+            yield [s.get("unit_code") or "", s.get("unit_name") or "", s.get("file_name", ""),
+                   "错误" if f["severity"] == "error" else "警告", f["code"], f["cell"] or "", f["indicator"] or "",
+                   f["message"], "是" if f["explained"] else ""]
+    _sheet(wb, "问题清单", cols, rows())
+
+
+def _missing_sheet(wb, data: SummaryInput, returned: set):
+    cols = [Column("单位编码", 14), Column("单位名称", 30), Column("主管部门", 24)]
+    rows = [[u.code, u.name, u.parent_name or u.parent_code] for u in data.roster if u.code not in returned]
+    _sheet(wb, "未报送", cols, rows, note=f"名单 {len(data.roster)} 个单位，未报送 {len(rows)} 个。")
+    return rows
+
+
+def _duplicates_sheet(wb, data: SummaryInput):
+    cols = [Column("单位编码", 14), Column("单位名称", 28), Column("保留文件", 34), Column("未采用文件", 34),
+            Column("原因", 46)]
+    rows = [[d["unit_code"], d["unit_name"] or "", d["kept_path"], d["dropped_path"], d["reason"]]
+            for d in data.duplicates]
+    _sheet(wb, "重复报送", cols, rows, note="同一单位编码有多份文件时，保留填报日期最晚的一份；日期相同时保留修改时间最晚的一份。")
+
+
+def rollup(roster, kept: list[dict]) -> list[dict]:
+    """Per parent node of the roster tree: units, returns, passes, score statistics, money."""
+    by_code = {u.code: u for u in roster}
+    subs = {s["unit_code"]: s for s in kept if s.get("readable") and s.get("unit_code")}
+    nodes: dict[str, dict] = {}
+
+    def ancestors(u):
+        seen = set()
+        key, name = u.parent_code or u.parent_name, u.parent_name
+        while key and key not in seen:
+            seen.add(key)
+            parent = by_code.get(key)
+            yield key, (parent.name if parent else name or key), len(seen)
+            if not parent:
+                break
+            key, name = parent.parent_code or parent.parent_name, parent.parent_name
+
+    for u in roster:
+        for key, name, _ in ancestors(u):
+            node = nodes.setdefault(key, {"code": key, "name": name, "units": []})
+            node["units"].append(u.code)
+    out = []
+    for key, node in nodes.items():
+        got = [subs[c] for c in node["units"] if c in subs]
+        totals = [s["display"] for s in got if s.get("display") is not None]
+        grades = Counter(s.get("grade") for s in got)
+        budget = sum(s.get("budget") or 0 for s in got)
+        actual = sum(s.get("actual") or 0 for s in got)
+        out.append({"code": key, "name": node["name"], "units": len(node["units"]), "returned": len(got),
+                    "passed": sum(1 for s in got if s["status"] == PASS),
+                    "to_return": sum(1 for s in got if s["status"] == RETURN),
+                    "missing": len(node["units"]) - len(got),
+                    "mean": round(sum(totals) / len(totals), 2) if totals else None,
+                    "max": max(totals) if totals else None, "min": min(totals) if totals else None,
+                    **{g: grades.get(g, 0) for g in ("优", "良", "中", "差")},
+                    "budget": round(budget, 2), "actual": round(actual, 2),
+                    "rate": round(actual / budget, 4) if budget else None})
+    return sorted(out, key=lambda r: r["code"])
+
+
+def _rollup_sheet(wb, data: SummaryInput):
+    rows = rollup(data.roster, data.kept)
+    if not rows:
+        return
+    cols = [Column("编码", 14), Column("名称", 28), Column("单位数", 7), Column("已报送", 7), Column("通过", 6),
+            Column("需退回", 7), Column("未报送", 7), Column("平均分", 8, "0.00"), Column("最高分", 8, "0.00"),
+            Column("最低分", 8, "0.00"), Column("优", 5), Column("良", 5), Column("中", 5), Column("差", 5),
+            Column("预算合计（万元）", 16, MONEY), Column("实际支出合计（万元）", 16, MONEY), Column("执行率", 9, RATE)]
+    _sheet(wb, "层级汇总", cols, ([r["code"], r["name"], r["units"], r["returned"], r["passed"], r["to_return"],
+                                   r["missing"], r["mean"], r["max"], r["min"], r["优"], r["良"], r["中"], r["差"],
+                                   r["budget"], r["actual"], r["rate"]] for r in rows))
+
+
+def _ledger_sheet(wb, data: SummaryInput):
+    if not data.ledger_rows:
+        return
+    cols = [Column("单位编码", 14), Column("单位名称", 26), Column("文件", 30), Column("代码", 28), Column("单元格", 14),
+            Column("问题", 70), Column("台账值", 14), Column("文件值", 14)]
+    _sheet(wb, "台账核对", cols, ([r.get("unit_code") or "", r.get("unit_name") or "", r.get("file_name") or "",
+                                 r["code"], r.get("cell") or "", r["message"], r.get("expected"), r.get("found")]
+                                for r in data.ledger_rows))
+
+
+def _charts_sheet(wb, data: SummaryInput):
+    """Charts need their numbers in cells: small tables, each with a bar chart beside it."""
+    ws = wb.create_sheet("图表")
+    readable = [s for s in data.kept if s["readable"]]
+    grades = Counter(s.get("grade") for s in readable)
+    names = [g.name for g in data.spec.grades] if data.spec else ["优", "良", "中", "差"]
+    ws.append([_cell(ws, "等级", bold=True), _cell(ws, "单位数", bold=True)])
+    for g in names:
+        ws.append([_cell(ws, g), grades.get(g, 0)])
+    r0 = 1
+    _bar(ws, "总分等级分布", r0, len(names), "D1", "单位数")
+    r = r0 + len(names) + 2
+    ws.append([])
+    ws.append([_cell(ws, "二级指标", bold=True), _cell(ws, "平均得分率", bold=True)])
+    level2 = [n for n in data.spec.nodes() if n.depth == 2] if data.spec else []
+    if not level2 and data.spec:
+        level2 = list(data.spec.tree)
+    for n in level2:
+        vals = [((s.get("data") or {}).get("nodes") or {}).get(n.id) if not n.is_leaf
+                else ((s.get("data") or {}).get("leaves") or {}).get(n.id) for s in readable]
+        vals = [v for v in vals if v is not None]
+        rate = round(sum(vals) / len(vals) / float(n.weight), 4) if vals and n.weight else None
+        ws.append([_cell(ws, f"{n.id} {n.name}"), _cell(ws, rate, fmt=RATE)])
+    _bar(ws, "各二级指标平均得分率", r + 1, len(level2), "D18", "平均得分率")
+    r = r + 1 + len(level2) + 2
+    ws.append([])
+    units = sorted((s for s in readable if s.get("exec_rate") is not None), key=lambda s: s["exec_rate"])
+    if len(units) <= 100:
+        ws.append([_cell(ws, "单位", bold=True), _cell(ws, "预算执行率", bold=True)])
+        for s in units:
+            ws.append([_cell(ws, s.get("unit_name") or s.get("unit_code") or s["file_name"]),
+                       _cell(ws, s["exec_rate"], fmt=RATE)])
+        _bar(ws, "各单位预算执行率", r + 1, len(units), "D36", "预算执行率", horizontal=True)
+    else:
+        bands = [("<50%", 0, .5), ("50%–60%", .5, .6), ("60%–70%", .6, .7), ("70%–80%", .7, .8),
+                 ("80%–90%", .8, .9), ("90%–100%", .9, 1.0), ("≥100%", 1.0, 9e9)]
+        ws.append([_cell(ws, "预算执行率区间", bold=True), _cell(ws, "单位数", bold=True)])
+        for name, lo, hi in bands:
+            ws.append([_cell(ws, name), sum(1 for s in units if lo <= s["exec_rate"] < hi)])
+        _bar(ws, "预算执行率分布", r + 1, len(bands), "D36", "单位数")
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = 12
+
+
+def _bar(ws, title, header_row, n, anchor, y_title, horizontal=False):
+    if n == 0:
+        return
+    ch = BarChart()
+    ch.type = "bar" if horizontal else "col"
+    ch.title = title
+    ch.y_axis.title = y_title
+    ch.legend = None
+    ch.add_data(Reference(ws, min_col=2, min_row=header_row, max_row=header_row + n), titles_from_data=True)
+    ch.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=header_row + n))
+    ch.height, ch.width = (7 + 0.35 * n if horizontal else 8), 16
+    ws.add_chart(ch, anchor)
+
+
+def write_summary(data: SummaryInput, output: str | Path) -> dict:
+    """Write the summary workbook atomically; returns counts for the caller's report."""
+    wb = Workbook(write_only=True)
+    roster_codes = {u.code for u in data.roster}
+    _, n_units = _units_sheet(wb, data, roster_codes)
+    _rollup_sheet(wb, data)
+    if data.spec:
+        frame, units = _matrix_sheet(wb, data)
+        _deduction_sheet(wb, data, frame, units)
+    _findings_sheet(wb, data)
+    returned = {s.get("unit_code") for s in data.kept if s.get("readable")}
+    missing = _missing_sheet(wb, data, returned) if data.roster else []
+    _duplicates_sheet(wb, data)
+    _ledger_sheet(wb, data)
+    if data.spec:
+        _charts_sheet(wb, data)
+    buf = io.BytesIO()
+    wb.save(buf)
+    with atomic_output(output) as fh:
+        fh.write(buf.getvalue())
+    statuses = Counter(s["status"] for s in data.kept)
+    return {"rows": n_units, "missing": [{"unit_code": m[0], "unit_name": m[1]} for m in missing],
+            "statuses": dict(statuses)}
+
+
