@@ -91,6 +91,9 @@ entry("fingerprint-mismatch", "identity", ERROR, "表单指纹不符", "form fin
       "表单指纹 {found} 与规格 {spec} 的指纹 {expected} 不符，表单可能被改动或来自改过的规格。",
       "form fingerprint {found} differs from spec {spec} ({expected}); the form was altered.",
       "隐藏表中的指纹与当前规格文件计算的指纹不同。", "使用财政局下发的原模板重新填报。")
+entry("spec-unexpected", "identity", ERROR, "表单与本次汇总不符", "form differs from the batch",
+      "{detail}", "{detail_en}", "collect 时文件的表单规格与本次汇总的表单（--spec 或多数文件的表单）不同。",
+      "使用本次下发的模板重新填报。")
 entry("label-changed", "identity", ERROR, "指标内容被修改", "indicator wording edited",
       "{what}被修改（指标内容及分值不得修改）：应为“{expected}”，实际为“{found}”。",
       "{what} was edited: expected '{expected}', found '{found}'.",
