@@ -32,17 +32,8 @@ def typed_over(data: bytes, spec, key: str, value, *, recalc: bool = True) -> by
 
 def excel_recalc(data: bytes, spec) -> bytes:
     """What Excel stores on save: every intact formula recalculated, typed-over cells kept as typed."""
-    from workbook_tools.checks import overwritten_formulas
-    from workbook_tools.engine import compute
-    from workbook_tools.fill import cell_value
-    from workbook_tools.reader import read_book
-    book = FileBook("x.xlsx", data)
-    ret = read_book(book, spec=spec)
-    over = overwritten_formulas(ret)
-    res = compute(spec, ret.inputs, {k: ret.stored[k].value for k in over})
-    writes = [CellWrite(c.sheet, c.coord, cell_value(res.values.get(c.key)), ret.stored[c.key].formula)
-              for c in ret.layout.by_role("formula") if c.key not in over]
-    return _patch(data, writes)
+    from workbook_tools.fill import refresh_values
+    return refresh_values(data, spec=spec)
 
 
 def stale(data: bytes, spec, key: str, value) -> bytes:

@@ -97,6 +97,10 @@ CASES = {
     "name": (lambda: edit_part(ok(), "xl/workbook.xml", drop_defined_name("wb_summary_total")),
              {("name-broken", "汇总!D16")}),
     "macros": (lambda: add_part(ok(), "xl/vbaProject.bin", b"vba"), {("macros-present", "")}),
+    "narrative": (lambda: inputs(**{"narrative.duties": None, "narrative.problems": "无"}),
+                  {("narrative-missing", "文字说明!A5"), ("narrative-missing", "文字说明!A17")}),
+    "narrative-placeholder": (lambda: inputs(**{"narrative.measures": "请填写下一步改进措施"}),
+                              {("placeholder-text", "文字说明!A20"), ("narrative-missing", "文字说明!A20")}),
 }
 
 
@@ -151,5 +155,5 @@ def test_every_readable_check_has_a_case():
         seen |= {c for c, _ in expected}
     for _, expected in KS_CASES.values():
         seen |= {c for c, _ in expected}
-    file_level = {c for c, e in CATALOGUE.items() if e.category == "file"} | {"spec-unexpected"}  # collect only
+    file_level = {c for c, e in CATALOGUE.items() if e.category in ("file", "ledger")} | {"spec-unexpected"}  # collect only
     assert set(CATALOGUE) - file_level - seen == set()

@@ -10,9 +10,10 @@ from openpyxl.styles import Font, PatternFill
 
 from .atomic import atomic_output
 from .catalogue import ERROR
-from .errors import UsageError
+from .errors import UsageError, WbtoolError
 from .findings import Report
 from .layout import EXPLAIN_ROWS, SHEET_EXPLAIN
+from .text import excel_text
 
 RESULT_SHEET = "校验结果"
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
@@ -21,9 +22,12 @@ SEV_ZH = {"error": "错误（强制性）", "warning": "警告（提示性）"}
 
 def set_text(cell, value):
     """Write text that is never interpreted as a formula (=, +, -, @ stay literal)."""
-    cell.value = None if value is None else str(value)
+    cell.value = None if value is None else excel_text(str(value))
     if value is not None:
         cell.data_type = "s"
+
+
+MARK_SHEET = "_wbtool_marks"    # original fills and comments, so `wbtool clear` can put them back
 
 
 def annotate_workbook(path: str | Path, report: Report, output: str | Path, lang: str = "zh") -> Path:
@@ -31,24 +35,107 @@ def annotate_workbook(path: str | Path, report: Report, output: str | Path, lang
     path, output = Path(path), Path(output)
     if output.resolve() == path.resolve():
         raise UsageError("--annotate 的输出文件不能是原文件本身。", "--annotate must not overwrite the original")
-    wb = load_workbook(io.BytesIO(path.read_bytes()), keep_vba=path.suffix.lower() == ".xlsm")
+    data = marked_bytes(path.read_bytes(), report, lang, xlsm=path.suffix.lower() == ".xlsm")
+    with atomic_output(output) as fh:
+        fh.write(data)
+    return output
+
+
+def marked_bytes(data: bytes, report: Report, lang: str = "zh", *, xlsm: bool = False) -> bytes:
+    """The workbook with findings marked; formula values refreshed so non-calculating readers see numbers."""
+    wb = load_workbook(io.BytesIO(_cleared(data, xlsm)), keep_vba=xlsm)
+    log = wb.create_sheet(MARK_SHEET)
+    log.sheet_state = "veryHidden"
     for f in report.findings:
         if f.sheet not in wb.sheetnames or not f.coord:
             continue
         cell = wb[f.sheet][f.coord]
+        old = cell.comment
+        log.append([f.sheet, f.coord, cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type else None,
+                    old.text if old else None, old.author if old else None])
         cell.fill = FILLS["warning" if f.explained else f.severity]
         text = f"[{f.code}] {f.message(lang)}"
-        if cell.comment is not None and cell.comment.text:
-            text = cell.comment.text + "\n" + text
-        cell.comment = Comment(text[:30000], "wbtool")
+        if old is not None and old.text:
+            text = old.text + "\n" + text
+        cell.comment = Comment(excel_text(text[:30000]), "wbtool")
         cell.comment.width, cell.comment.height = 320, 140
     _result_sheet(wb, report, lang)
     _prelist(wb, report, lang)
+    return _refresh(wb)
+
+
+def clear_bytes(data: bytes, *, xlsm: bool = False) -> tuple[bytes, int]:
+    """The workbook without our marks: fills and comments restored, 校验结果 removed."""
+    wb = load_workbook(io.BytesIO(data), keep_vba=xlsm)
+    n = _unmark(wb)
+    return _refresh(wb), n
+
+
+def _cleared(data: bytes, xlsm: bool) -> bytes:
+    wb = load_workbook(io.BytesIO(data), keep_vba=xlsm)
+    if MARK_SHEET not in wb.sheetnames and RESULT_SHEET not in wb.sheetnames:
+        return data
+    _unmark(wb)
     buf = io.BytesIO()
     wb.save(buf)
-    with atomic_output(output) as fh:
-        fh.write(buf.getvalue())
-    return output
+    return buf.getvalue()
+
+
+def _unmark(wb) -> int:
+    n = 0
+    if MARK_SHEET in wb.sheetnames:
+        for sheet, coord, rgb, text, author in wb[MARK_SHEET].iter_rows(values_only=True):
+            if sheet not in wb.sheetnames or not coord:
+                continue
+            cell = wb[sheet][coord]
+            cell.fill = PatternFill("solid", fgColor=rgb) if rgb else PatternFill(fill_type=None)
+            cell.comment = Comment(text, author or "") if text else None
+            n += 1
+        del wb[MARK_SHEET]
+    if RESULT_SHEET in wb.sheetnames:
+        del wb[RESULT_SHEET]
+    return n
+
+
+def _refresh(wb) -> bytes:
+    """openpyxl drops cached formula values; put them back as Excel would compute them."""
+    from .fill import refresh_values
+    buf = io.BytesIO()
+    wb.save(buf)
+    try:
+        return refresh_values(buf.getvalue())
+    except WbtoolError:      # not one of our forms: the marked file is still useful as it is
+        return buf.getvalue()
+
+
+def mark_workbook(path: str | Path, report: Report, lang: str = "zh") -> Path:
+    """Write the findings into the workbook itself (WPS desks), keeping a backup; returns the backup."""
+    from .atomic import make_backup
+    path = Path(path)
+    data = marked_bytes(path.read_bytes(), report, lang, xlsm=path.suffix.lower() == ".xlsm")
+    bak = make_backup(path)
+    with atomic_output(path) as fh:
+        fh.write(data)
+    return bak
+
+
+def clear_workbook(path: str | Path) -> tuple[int, Path | None]:
+    """Remove marks written by ``mark_workbook``; the file is only rewritten when there were marks."""
+    from .atomic import make_backup
+    path = Path(path)
+    raw = path.read_bytes()
+    data, n = clear_bytes(raw, xlsm=path.suffix.lower() == ".xlsm")
+    if n == 0 and not _has_result_sheet(raw):
+        return 0, None
+    bak = make_backup(path)
+    with atomic_output(path) as fh:
+        fh.write(data)
+    return n, bak
+
+
+def _has_result_sheet(data: bytes) -> bool:
+    from .xlsxfile import FileBook
+    return RESULT_SHEET in FileBook("x.xlsx", data).sheet_names()
 
 
 def _result_sheet(wb, report: Report, lang: str):

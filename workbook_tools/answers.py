@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from .errors import UsageError
-from .layout import NA, NO, YES, layout_for
+from .layout import CELL_MAX_CHARS, NA, NO, YES, layout_for, narrative_keys
 from .spec import Spec
 
 FUND_KEYS = ("initial", "adjusted", "actual", "mid_budget", "mid_actual", "projects")
@@ -63,4 +63,27 @@ def answers_to_values(spec: Spec, doc: dict) -> dict[str, object]:
                 put(f"node.{nid}.{k}", v, f"scores.{nid}.{k}")
     for k, v in (doc.get("notes") or {}).items():
         put(k, v, k)
+    fields = {f.key: f for f in spec.narrative}
+    for k, text in (doc.get("narrative") or {}).items():
+        if k not in fields:
+            raise UsageError(f"填报数据中的 narrative.{k} 在表单 {spec.id} 中不存在（可用：{'、'.join(fields) or '无'}）",
+                             f"narrative.{k} is not in form {spec.id}")
+        for key, part in zip(narrative_keys(fields[k]), split_narrative(str(text or "").strip(), fields[k].cells, k)):
+            put(key, part, f"narrative.{k}")
     return out
+
+
+def split_narrative(text: str, cells: int, where: str = "", limit: int = CELL_MAX_CHARS) -> list[str]:
+    """A narrative text over its cells, whole paragraphs per cell (a cell holds at most ``limit`` characters)."""
+    parts: list[str] = []
+    for para in text.split("\n"):
+        if len(para) > limit:
+            raise UsageError(f"narrative.{where} 有一段超过 {limit} 字，请分段", f"narrative.{where}: a paragraph exceeds {limit} characters")
+        if parts and len(parts[-1]) + 1 + len(para) <= limit:
+            parts[-1] += "\n" + para
+        else:
+            parts.append(para)
+    if len(parts) > cells:
+        raise UsageError(f"narrative.{where} 过长：需要 {len(parts)} 个单元格，表单只有 {cells} 个",
+                         f"narrative.{where} is too long: needs {len(parts)} cells, the form has {cells}")
+    return parts

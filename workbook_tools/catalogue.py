@@ -6,7 +6,8 @@ from dataclasses import dataclass
 ERROR, WARNING = "error", "warning"
 SEVERITY_ZH = {ERROR: "强制性", WARNING: "提示性"}
 CATEGORY_ZH = {"file": "文件与表单", "identity": "表单一致性", "cover": "封面完整性", "types": "类型与范围",
-               "scores": "评分", "funds": "预算执行", "targets": "绩效目标", "consistency": "与 Excel 显示一致"}
+               "scores": "评分", "funds": "预算执行", "targets": "绩效目标", "consistency": "与 Excel 显示一致",
+               "ledger": "台账核对"}
 
 
 class _Safe(dict):
@@ -257,6 +258,51 @@ entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "
       "{label}显示为 {found}，重新计算应为 {expected}（文件未重新计算，或在不计算公式的程序中编辑过）。",
       "{label} shows {found}; recalculation gives {expected}.",
       "公式未被改动，但单元格保存的计算结果与引擎结果不同。", "在 Excel 中按 Ctrl+Alt+F9 重新计算后保存，或运行 wbtool fill。")
+
+# ---------------------------------------------------------------- ledger (wbtool crosscheck: the file against the bureau's ledger)
+_LEDGER_FIX = "按财政局台账（预算管理一体化系统）的数据改正；如认为台账有误，请与财政局核对。"
+entry("ledger-unit-missing", "ledger", ERROR, "单位不在台账中", "unit not in the ledger",
+      "单位编码 {found} 在台账 {ledger} 中找不到，无法核对资金。",
+      "unit code {found} is not in the ledger {ledger}; the funds cannot be checked.",
+      "封面的单位编码为空，或不在财政局的台账中。", "核对封面“单位编码”是否与预算管理一体化系统一致；新设单位请财政局补充台账。")
+entry("ledger-name-mismatch", "ledger", WARNING, "单位名称与台账不同", "unit name differs from the ledger",
+      "单位名称“{found}”与台账中单位编码 {agency_code} 的名称“{expected}”不同。",
+      "unit name '{found}' differs from the ledger's '{expected}' for code {agency_code}.",
+      "封面单位名称与台账中同一单位编码的名称不同（忽略空格）。", "核对单位编码与名称；简称等差异可在“情况说明”表说明。")
+for code, zh, en, what in (
+    ("ledger-initial-mismatch", "年初预算数与台账不符", "initial budget differs from the ledger", "年初预算数"),
+    ("ledger-budget-mismatch", "调整后预算数与台账不符", "adjusted budget differs from the ledger", "调整后预算数（全年预算数）"),
+    ("ledger-actual-mismatch", "实际支出数与台账不符", "actual spending differs from the ledger", "实际支出数（执行数）"),
+    ("ledger-midyear-mismatch", "1–6 月金额与台账不符", "mid-year amount differs from the ledger", "1–6 月预算数或实际支出数"),
+    ("ledger-total-mismatch", "合计与台账不符", "total differs from the ledger", "合计行（各资金来源行一致，合计公式被改动时）"),
+):
+    entry(code, "ledger", ERROR, zh, en,
+          "{label}为 {found} {unit}，台账为 {expected} {unit}（表中减台账 {diff} {unit}）。",
+          "{label} is {found} {unit}; the ledger says {expected} {unit} (workbook minus ledger: {diff} {unit}).",
+          f"{what}与台账相差超过容差（默认 0.01 万元）。",
+          "运行 wbtool fill 恢复合计公式。" if code == "ledger-total-mismatch" else _LEDGER_FIX)
+entry("ledger-source-missing-in-workbook", "ledger", ERROR, "台账有此资金来源，表中未填", "fund source missing in the workbook",
+      "台账中有“{source}”资金（调整后预算 {expected} {unit}，实际支出 {actual} {unit}），表中{where}。",
+      "the ledger has '{source}' funds (budget {expected} {unit}, spent {actual} {unit}); the workbook {where_en}.",
+      "台账中该单位某资金来源有金额，表中该行金额为空或为 0，或表单没有这一资金来源。", _LEDGER_FIX)
+entry("ledger-source-missing-in-ledger", "ledger", ERROR, "表中资金来源台账中没有", "fund source not in the ledger",
+      "表中“{source}”填有金额（{label} {found} {unit}），台账中该单位没有这一资金来源。",
+      "the workbook has '{source}' funds ({label} {found} {unit}); the ledger has none for this unit.",
+      "表中某资金来源行有金额，台账中该单位没有此资金来源（或金额全为 0）。", _LEDGER_FIX)
+entry("ledger-rate-mismatch", "ledger", ERROR, "执行率或得分与台账计算不符", "rate or score differs from the ledger's figures",
+      "按台账金额计算，{label}应为 {expected}，表中为 {found}。",
+      "with the ledger's figures {label} is {expected}; the workbook shows {found}.",
+      "用台账金额代入表单重新计算（与模板公式相同的计分引擎）的预算执行率、1–6 月支出进度或执行率得分与表中不同。",
+      "先改正与台账不符的金额；金额一致后执行率与得分会自动更新。")
+
+# ---------------------------------------------------------------- report narrative (文字说明 sheet)
+# A warning, not an error: the figures do not depend on it, and a unit that sends its report separately
+# can say so in 情况说明; `wbtool report` still refuses only on errors.
+CATEGORY_ZH["narrative"] = "报告文字说明"
+entry("narrative-missing", "narrative", WARNING, "报告文字未填写", "report narrative missing",
+      "{label}未填写，生成的自评报告中该部分将为空。", "{label} is empty; that part of the report will be blank.",
+      "规格中标为必填的文字说明项为空、过短（不足 2 字）或仍为模板提示文字。",
+      "在“文字说明”表填写；文字报告另行报送的，在“情况说明”表说明。")
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _E}
 assert len(CATALOGUE) == len(_E), "duplicate catalogue code"

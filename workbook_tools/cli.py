@@ -109,16 +109,27 @@ def template_cmd(ctx, spec_ref, values_path, output, lang):
 # ------------------------------------------------------------------ fill
 
 @main.command("fill")
-@click.argument("file", type=click.Path(dir_okay=True))
+@click.argument("file", type=click.Path(dir_okay=True), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="另存为（不指定则覆盖原文件并保留备份）")
 @click.option("--no-backup", is_flag=True, help="覆盖原文件时不保留备份")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--live", is_flag=True, help="在 Excel 中打开的工作簿上恢复公式（需 xlwings；FILE 可给工作簿名称）")
 @LANG_OPTION
 @click.pass_context
-def fill_cmd(ctx, file, output, no_backup, fmt, lang):
+def fill_cmd(ctx, file, output, no_backup, fmt, live, lang):
     """恢复被改动的标准公式，计算并写回所有结果（公式保留、数值可见）。"""
     from .fill import fill_workbook
     from .numbers import plain
+    if live:
+        from .live import fill_live
+        result, restored = fill_live(file)
+        for x in restored:
+            say(ctx, f"已恢复公式 {x.cell}", f"restored formula {x.cell}", lang)
+        say(ctx, f"总分 {plain(result.display)}，等级 {result.grade}（未保存，请在 Excel 中确认后保存）。",
+            f"total {plain(result.display)}, grade {result.grade} (not saved).", lang)
+        return
+    if not file:
+        raise click.UsageError("请指定文件 / give a file")
     rep = fill_workbook(file, output, backup=not no_backup)
     r = rep.result
     if fmt == "json":
@@ -166,12 +177,18 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.option("--annotate", type=click.Path(dir_okay=False), help="另存一份标注了问题的副本（原文件不变）")
 @click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
+@click.option("--live", is_flag=True, help="校验 Excel 中打开的工作簿（需 xlwings；FILES 可给工作簿名称）")
 @LANG_OPTION
 @click.pass_context
-def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, lang):
+def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, lang):
     """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
     from .spec import load_spec
     from .validate import check_codes, validate_workbook
+    if live:
+        from .live import validate_live
+        rep = validate_live(files[0] if files else None, only=only, skip=skip, lang=_lang(ctx, lang))
+        _report_out(ctx, [rep], fmt, lang, strict, output)
+        ctx.exit(rep.exit_code(strict))
     if not files:
         raise click.UsageError("请指定要校验的文件 / give at least one file")
     if annotate and len(files) != 1:
@@ -188,6 +205,52 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
         else:
             say(ctx, "文件无法读取，未生成标注副本。", "file unreadable; no annotated copy written.", lang, err=True)
     ctx.exit(max(r.exit_code(strict) for r in reports))
+
+
+@main.command("mark")
+@click.argument("file", type=click.Path(dir_okay=False))
+@LANG_OPTION
+@click.pass_context
+def mark_cmd(ctx, file, lang):
+    """把校验结果写进工作簿本身（标注单元格并加“校验结果”表，保留备份）；适合 WPS 用户。"""
+    from .annotate import mark_workbook
+    from .validate import validate_workbook
+    rep = validate_workbook(file)
+    if not rep.readable:
+        raise_unreadable(rep)
+    bak = mark_workbook(file, rep, _lang(ctx, lang))
+    c = rep.counts()
+    say(ctx, f"已在 {file} 中标注 {c['errors']} 个错误、{c['warnings']} 个警告（原文件备份：{bak}）。清除标注：wbtool clear {file}",
+        f"marked {c['errors']} errors and {c['warnings']} warnings in {file} (backup {bak}).", lang)
+    ctx.exit(rep.exit_code())
+
+
+def raise_unreadable(rep):
+    from .errors import UnreadableInput
+    f = rep.findings[0]
+    raise UnreadableInput(f.params.get("detail", f.code), f.params.get("detail_en"), code=f.code)
+
+
+@main.command("clear")
+@click.argument("target", required=False)
+@click.option("--live", is_flag=True, help="清除 Excel 中打开的工作簿（TARGET 为工作簿名称，可省略）")
+@LANG_OPTION
+@click.pass_context
+def clear_cmd(ctx, target, live, lang):
+    """清除 validate --live 或 wbtool mark 留下的标注（恢复原底色和批注，删除“校验结果”表）。"""
+    if live:
+        from .live import clear_live
+        n = clear_live(target)
+        say(ctx, f"已清除 {n} 处标注。", f"cleared {n} marks.", lang)
+        return
+    if not target:
+        raise click.UsageError("请指定文件，或用 --live 清除 Excel 中打开的工作簿 / give a file or --live")
+    from .annotate import clear_workbook
+    from .safety import check_workbook_file
+    check_workbook_file(target)
+    n, bak = clear_workbook(target)
+    say(ctx, f"已清除 {n} 处标注" + (f"（原文件备份：{bak}）。" if bak else "；文件中没有标注，未改动。"),
+        f"cleared {n} marks" + (f" (backup {bak})." if bak else "; nothing to clear, file unchanged."), lang)
 
 
 # ------------------------------------------------------------------ export

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -61,7 +63,7 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
                             "message": f"本次汇总的表单为 {expected_spec}，该文件为 {ret.spec.id}（{ret.spec.title}）。",
                             "explained": False})
-    rec.update(_scores(ret))
+    rec.update(_scores(ret, report.result))
     errors = sum(1 for f in findings if f["severity"] == "error")
     rec.update(readable=True, spec_id=ret.spec.id, spec_version=ret.spec.version, findings=findings,
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
@@ -79,11 +81,11 @@ def _hash(p: Path) -> str | None:
         return None
 
 
-def _scores(ret) -> dict:
+def _scores(ret, res=None) -> dict:
     """What the summary needs of one workbook: cover, money, subtotals, leaf scores and reasons."""
     from .engine import compute
     from .reader import as_date
-    res = compute(ret.spec, ret.inputs)
+    res = res or compute(ret.spec, ret.inputs)
     v = res.values
     cover = ret.cover()
     code = cover.get("agencyCode")
@@ -114,18 +116,19 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
                   progress: Callable[[int], None] | None = None) -> CollectResult:
     """Record every file in ``store``; unchanged files (same path, size, mtime) are not read again."""
     out = CollectResult(files=[str(p) for p in paths])
-    todo = []
+    todo, seen = [], []
     for p in paths:
         st = p.stat()
         sid = store.cached_file(str(p.resolve()), st.st_size, st.st_mtime_ns)
         if sid is not None:
             out.submission_ids[str(p)] = sid
             out.cached += 1
-            store.touch_file(str(p.resolve()))
+            seen.append(str(p.resolve()))
             if progress:
                 progress(1)
         else:
             todo.append(p)
+    store.touch_files(seen)
     jobs = max(1, jobs or os.cpu_count() or 1)
     results = _map(todo, jobs, expected_spec)
     for p, rec in zip(todo, results):
@@ -144,7 +147,9 @@ def _map(paths: list[Path], jobs: int, expected_spec):
         for p in paths:
             yield process_file(str(p), expected_spec)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # spawn, not fork: workers must not inherit the database lock, and must die with a killed parent
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
         window = jobs * 8
         futures = []
         it = iter(paths)
@@ -158,6 +163,19 @@ def _map(paths: list[Path], jobs: int, expected_spec):
             if nxt is not None:
                 futures.append(pool.submit(process_file, str(nxt), expected_spec))
             yield f.result()
+
+
+def _watch_parent(parent: int):
+    """In a worker: exit when the collect process is gone (killed), instead of lingering forever."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 # ------------------------------------------------------------------ choosing one file per unit
@@ -214,6 +232,14 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 progress=bar.update if bar else None)
             if bar:
                 bar.close()
+            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir)
+            cached = store.get_meta(f"summary:{output.resolve()}")
+            if cached and output.exists() and json.loads(cached).get("key") == key:
+                # nothing changed since the last run wrote this summary: it would come out the same
+                result = json.loads(cached)["result"]
+                result.update(read=res.read, cached=res.cached, files=len(paths))
+                store.finish_run(run_id, len(paths), res.read, res.cached)
+                return result
             subs = store.submissions(set(res.submission_ids.values()))
             same_content = _attach_paths(subs, res.submission_ids)
             if spec is None:
@@ -226,15 +252,35 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             findings = store.findings([s["id"] for s in subs])
             counts = write_summary(SummaryInput(spec, kept, subs, findings, dups, roster, ledger_rows), output)
             feedback = _feedback(kept, feedback_dir) if feedback_dir else []
+            result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
+                      "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
+                      "cached": res.cached, "units": len([s for s in kept if s.get("unit_code")]),
+                      "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
+                      "feedback": feedback, "spec": spec.id if spec else None,
+                      "rows": [{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
+                                                       "errors", "warnings", "exec_rate", "file_name")} for s in kept]}
+            store.set_meta(f"summary:{output.resolve()}", json.dumps({"key": key, "result": result},
+                                                                      ensure_ascii=False, default=str))
             store.finish_run(run_id, len(paths), res.read, res.cached)
     finally:
         store.close()
-    return {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept), "summary": str(output), "db": str(db_path), "files": len(paths),
-            "read": res.read, "cached": res.cached, "units": len([s for s in kept if s.get("unit_code")]),
-            "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
-            "feedback": feedback, "spec": spec.id if spec else None,
-            "rows": [{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status", "errors",
-                                             "warnings", "exec_rate", "file_name")} for s in kept]}
+    return result
+
+
+def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> str:
+    """Everything the summary depends on: which submissions sit at which paths, and the options."""
+    import hashlib
+
+    from . import __version__
+    h = hashlib.sha256()
+    h.update(json.dumps(sorted(res.submission_ids.items()), ensure_ascii=False).encode())
+    for extra in (roster_path, spec_ref, tolerance, feedback_dir, __version__):
+        h.update(repr(extra).encode())
+    if roster_path:
+        h.update(Path(roster_path).read_bytes())
+    if ledger is not None:
+        h.update(repr(getattr(ledger, "fingerprint", id(ledger))).encode())
+    return h.hexdigest()
 
 
 def _attach_paths(subs, submission_ids) -> list[dict]:

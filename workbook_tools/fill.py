@@ -11,7 +11,7 @@ from .atomic import atomic_output, make_backup
 from .cells import CellWrite
 from .engine import Result, compute
 from .reader import Returned, read_book, read_workbook
-from .xlsxfile import FileBook, patch_package
+from .xlsxfile import FileBook
 
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
@@ -72,14 +72,29 @@ def plan_writes(ret: Returned, result: Result) -> tuple[list[CellWrite], list[Re
     return writes, restored
 
 
+def refresh_values(data: bytes, source: str = "workbook", spec=None) -> bytes:
+    """Store in every intact formula cell the value Excel would show; typed-over cells are left as they are."""
+    from .checks import overwritten_formulas
+    book = FileBook(source, data)
+    ret = read_book(book, spec=spec)
+    over = overwritten_formulas(ret)
+    res = compute(ret.spec, ret.inputs, {k: ret.stored[k].value for k in over})
+    book.write_cells([CellWrite(c.sheet, c.coord, cell_value(res.values.get(c.key)), ret.stored[c.key].formula)
+                      for c in ret.layout.by_role("formula") if c.key not in over])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def recalc_bytes(data: bytes, source: str = "workbook", spec=None) -> bytes:
     """Compute and store every formula value of an in-memory workbook (used by the template builder)."""
     book = FileBook(source, data)
     ret = read_book(book, spec=spec)
     result = compute(ret.spec, ret.inputs)
     writes, _ = plan_writes(ret, result)
+    book.write_cells(writes)
     buf = io.BytesIO()
-    patch_package(book, writes, buf)
+    book.save(buf)
     return buf.getvalue()
 
 
@@ -94,6 +109,7 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
     bak = None
     if target.resolve() == path.resolve() and backup:
         bak = make_backup(path)
+    ret.book.write_cells(writes)
     with atomic_output(target) as fh:
-        patch_package(ret.book, writes, fh)
+        ret.book.save(fh)
     return FillReport(str(path), str(target), str(bak) if bak else None, result, restored, len(writes))

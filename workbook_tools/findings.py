@@ -65,6 +65,7 @@ class Report:
     readable: bool = True
     findings: list[Finding] = field(default_factory=list)
     summary: dict = field(default_factory=dict)     # total, grade, unit, code… when readable
+    result: object = field(default=None, repr=False, compare=False)   # engine Result when readable
 
     @property
     def errors(self) -> list[Finding]:

@@ -7,12 +7,14 @@ from functools import cached_property
 from decimal import Decimal
 
 from .numbers import plain
-from .spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, Node, Spec
+from .spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, NarrativeField, Node, Spec
 
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
 SHEET_META = "_wbtool"
 SHEET_EXPLAIN = "情况说明"
+SHEET_NARRATIVE = "文字说明"
+CELL_MAX_CHARS = 32767          # Excel's limit for the text of one cell
 EXPLAIN_ROWS = 40
 NA = "不适用"
 YES, NO = "是", "否"
@@ -68,11 +70,11 @@ class Cell:
     label: str = ""                # what the cell is, for messages
     indicator: str = ""            # indicator id the cell belongs to
 
-    @property
+    @cached_property
     def coord(self) -> str:
         return f"{col_letter(self.col)}{self.row}"
 
-    @property
+    @cached_property
     def addr(self) -> str:
         return f"{self.sheet}!{self.coord}"
 
@@ -94,6 +96,7 @@ class Layout:
     freeze: dict[str, str] = field(default_factory=dict)
     print_rows: dict[str, str] = field(default_factory=dict)
     landscape: set = field(default_factory=set)
+    heights: dict[str, dict[int, float]] = field(default_factory=dict)   # sheet → row → points
     target_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     # -- building
@@ -156,8 +159,10 @@ def layout_for(spec: Spec) -> Layout:
 
 
 def _build(spec: Spec) -> Layout:
+    # 文字说明 only when the spec has narrative fields: forms without one keep their sheets (and issued files)
+    narrative = [SHEET_NARRATIVE] if spec.narrative else []
     L = Layout(spec, [SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES,
-                      SHEET_SUMMARY, SHEET_EXPLAIN, SHEET_META])
+                      SHEET_SUMMARY, *narrative, SHEET_EXPLAIN, SHEET_META])
     _meta(L)
     _help(L)
     _cover(L)
@@ -165,8 +170,50 @@ def _build(spec: Spec) -> Layout:
     _targets(L)
     _scores(L)
     _summary(L)
+    if narrative:
+        _narrative(L)
     _explain(L)
     return L
+
+
+def narrative_keys(f: NarrativeField) -> list[str]:
+    """Layout keys of a narrative field's cells: narrative.<key>, then narrative.<key>.2 … for continuations."""
+    return [f"narrative.{f.key}"] + [f"narrative.{f.key}.{n}" for n in range(2, f.cells + 1)]
+
+
+def narrative_text(values, f: NarrativeField) -> str:
+    """The whole text of a narrative field (its cells joined by line breaks), stripped; '' when empty."""
+    parts = [values.get(k) for k in narrative_keys(f)]
+    return "\n".join(str(v).strip() for v in parts if v is not None and str(v).strip())
+
+
+def _narrative(L: Layout):
+    """The report's narrative (部门职能 … 改进措施): each field a label row over one large wrapped input cell."""
+    sh = SHEET_NARRATIVE
+    L.text(sh, 1, 1, f"{L.spec.title} — 自评报告文字说明", style="title")
+    L.merges.append((sh, "A1:D1"))
+    L.text(sh, 1, 2, "以下文字用于生成自评报告（wbtool report）。每项填入标签下方的浅黄色大单元格，段落之间按 Alt+Enter 换行；"
+           "一个单元格最多 32767 字。报告中的金额、项目数和得分由本表数据生成，不必在此重复填写：文字中写"
+           "【收支情况】【年中监控】【自评项目】处，生成报告时替换为由本表数据写成的句子。", style="note")
+    L.merges.append((sh, "A2:D2"))
+    L.heights[sh] = {2: 48}
+    r = 4
+    for f in L.spec.narrative:
+        L.text(sh, 1, r, f.label + ("（必填）" if f.required else ""), style="section")
+        L.merges.append((sh, f"A{r}:D{r}"))
+        r += 1
+        for n, key in enumerate(narrative_keys(f), 1):
+            if n > 1:
+                L.text(sh, 1, r, f"{f.label}（续 {n}）", style="note")
+                r += 1
+            L.put(key, sh, 1, r, "input", kind="text", style="narrative", hi=Decimal(CELL_MAX_CHARS),
+                  label=f"文字说明“{f.label}”" + (f"（续 {n}）" if n > 1 else ""),
+                  prompt=f.hint or f"填写{f.label}。")
+            L.merges.append((sh, f"A{r}:D{r}"))
+            L.heights[sh][r] = f.height
+            r += 1
+        r += 1
+    L.widths[sh] = {"A": 30, "B": 30, "C": 30, "D": 30}
 
 
 def _explain(L: Layout):

@@ -124,6 +124,17 @@ class Node:
 
 
 @dataclass(frozen=True)
+class NarrativeField:
+    """A text of the narrative report typed in the 文字说明 sheet (部门职能, 存在的主要问题…)."""
+    key: str
+    label: str
+    required: bool = False
+    hint: str = ""
+    cells: int = 1          # a text longer than one cell holds (32767 characters) continues below
+    height: int = 300       # row height in points of each input cell (Excel's maximum is 409)
+
+
+@dataclass(frozen=True)
 class Grade:
     name: str
     min: Decimal
@@ -156,22 +167,31 @@ class Spec:
     instructions: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
     source: str = ""
+    narrative: tuple[NarrativeField, ...] = ()
 
     def nodes(self) -> list[Node]:
-        out: list[Node] = []
+        """Every node in pre-order (computed once: specs are not changed after loading)."""
+        if "_nodes" not in self.__dict__:
+            out: list[Node] = []
 
-        def walk(ns):
-            for n in ns:
-                out.append(n)
-                walk(n.children)
-        walk(self.tree)
-        return out
+            def walk(ns):
+                for n in ns:
+                    out.append(n)
+                    walk(n.children)
+            walk(self.tree)
+            self.__dict__["_nodes"] = out
+            self.__dict__["_by_id"] = {n.id: n for n in out}
+        return self.__dict__["_nodes"]
 
     def leaves(self) -> list[Node]:
         return [n for n in self.nodes() if n.is_leaf]
 
     def node(self, node_id: str) -> Node:
-        return next(n for n in self.nodes() if n.id == node_id)
+        self.nodes()
+        try:
+            return self.__dict__["_by_id"][node_id]
+        except KeyError:
+            raise StopIteration(node_id) from None
 
     @property
     def depth(self) -> int:
@@ -262,6 +282,7 @@ def parse_spec(data, source: str = "spec") -> Spec:
     if inapplicable not in ("forbidden", "full_marks", "rescale"):
         probs.add("inapplicable", "应为 forbidden / full_marks / rescale 之一")
     form_rules = _parse_form_rules(data.get("form_rules") or {}, probs)
+    narrative = _parse_narrative(data.get("narrative") or [], probs)
     tree: list[Node] = []
     seen: dict[str, str] = {}
     raw_tree = data.get("tree") or []
@@ -288,7 +309,7 @@ def parse_spec(data, source: str = "spec") -> Spec:
                 fingerprint=fingerprint_of(data),
                 instructions=tuple(str(s) for s in data.get("instructions", []) or []),
                 placeholders=tuple(str(s) for s in data.get("placeholders", []) or []),
-                source=source)
+                source=source, narrative=narrative)
 
 
 def _all(nodes):
@@ -321,6 +342,37 @@ def _parse_cover(items, probs) -> tuple[CoverField, ...]:
         out.append(CoverField(key=str(c["key"]), label=str(c["label"]), type=typ,
                               required=bool(c.get("required", False)), pattern=c.get("pattern"),
                               choices=tuple(c.get("choices", []) or []), hint=str(c.get("hint", ""))))
+    return tuple(out)
+
+
+_NARRATIVE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")   # no "_" or ".": keys become defined names
+
+
+def _parse_narrative(items, probs) -> tuple[NarrativeField, ...]:
+    if not isinstance(items, list):
+        probs.add("narrative", "应为列表")
+        return ()
+    out, keys = [], set()
+    for i, f in enumerate(items):
+        p = f"narrative[{i}]"
+        if not isinstance(f, dict) or "key" not in f or "label" not in f:
+            probs.add(p, "文字说明项需要 key 和 label")
+            continue
+        key = str(f["key"])
+        if not _NARRATIVE_KEY.match(key):
+            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 duties")
+        if key in keys:
+            probs.add(f"{p}.key", f"重复的文字说明项 {key}")
+        keys.add(key)
+        cells, height = f.get("cells", 1), f.get("height", 300)
+        if isinstance(cells, bool) or not isinstance(cells, int) or not 1 <= cells <= 10:
+            probs.add(f"{p}.cells", "单元格数应为 1–10 的整数")
+            cells = 1
+        if isinstance(height, bool) or not isinstance(height, (int, float)) or not 15 <= height <= 409:
+            probs.add(f"{p}.height", "行高应为 15–409 磅")
+            height = 300
+        out.append(NarrativeField(key=key, label=str(f["label"]), required=bool(f.get("required", False)),
+                                  hint=str(f.get("hint", "") or ""), cells=cells, height=height))
     return tuple(out)
 
 

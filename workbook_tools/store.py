@@ -81,6 +81,7 @@ class Store:
             yield
             return
         fh = open(str(self.path) + ".lock", "a+")
+        os.set_inheritable(fh.fileno(), False)   # a child process must never keep the lock alive
         try:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -128,9 +129,20 @@ class Store:
                 "mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, submission_id=excluded.submission_id, "
                 "last_seen=excluded.last_seen", (path, size, mtime_ns, sha256, submission_id, t, t))
 
-    def touch_file(self, path: str):
+    def touch_files(self, paths: list[str]):
+        """Mark unchanged files as seen in one transaction (thousands of them on a re-run)."""
+        t = now()
         with self.db:
-            self.db.execute("UPDATE files SET last_seen=? WHERE path=?", (now(), path))
+            self.db.executemany("UPDATE files SET last_seen=? WHERE path=?", [(t, p) for p in paths])
+
+    def get_meta(self, key: str):
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str):
+        with self.db:
+            self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                            (key, value))
 
     # ------------------------------------------------------------ runs
     def start_run(self, inboxes) -> int:

@@ -15,6 +15,7 @@ from openpyxl.styles import Font, PatternFill
 from .atomic import atomic_output
 from .collect import PASS, RETURN, UNREADABLE
 from .spec import Spec
+from .text import excel_text
 
 HEAD_FILL = PatternFill("solid", fgColor="D9E1F2")
 STATUS_FILL = {PASS: PatternFill("solid", fgColor="C6EFCE"), RETURN: PatternFill("solid", fgColor="FFC7CE"),
@@ -41,7 +42,7 @@ class SummaryInput:
 
 
 def _cell(ws, value, *, fmt=None, bold=False, fill=None):
-    c = WriteOnlyCell(ws, value=value)
+    c = WriteOnlyCell(ws, value=excel_text(value) if isinstance(value, str) else value)
     if isinstance(value, str):
         c.data_type = "s"        # text from returned files is never a formula
     if fmt and not isinstance(value, str):

@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -19,10 +20,13 @@ FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
 FILL_FORMULA = PatternFill("solid", fgColor="E2EFDA")
 FILL_HEADER = PatternFill("solid", fgColor="D9E1F2")
 FILL_SECTION = PatternFill("solid", fgColor="F2F2F2")
+FILL_LOCKED = PatternFill("solid", fgColor="D9D9D9")
+LOCK_NOTE = "此金额由财政局根据预算执行台账预填并锁定，不能修改；如有异议请与财政局联系。"
 THIN = Side(style="thin", color="A6A6A6")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+TOP = Alignment(horizontal="left", vertical="top", wrap_text=True)     # long narrative text reads from the top
 
 
 def _style(ws, c: Cell):
@@ -39,7 +43,7 @@ def _style(ws, c: Cell):
         return cell
     cell.font = Font(name=FONT, size=10, bold=style in ("header", "section"),
                      color="C00000" if style == "hint" else None)
-    cell.alignment = CENTER if style == "header" else WRAP
+    cell.alignment = CENTER if style == "header" else (TOP if style == "narrative" else WRAP)
     if c.sheet != SHEET_META:
         cell.border = BORDER
     if c.role == "input":
@@ -76,12 +80,15 @@ def _validation(c: Cell) -> tuple:
         return ("whole", "2000", "2100", c.prompt)
     if c.kind == "date":
         return ("date", "36526", "73051", c.prompt)   # 2000-01-01 … 2099-12-31
+    if c.kind == "text" and c.hi is not None:          # narrative: up to what one cell holds
+        return ("longText", "0", plain(c.hi), c.prompt)
     return ("textLength", "0", "2000", c.prompt)
 
 
 _ERRORS = {"list": "请从下拉列表中选择。", "decimal": "请输入范围内的数字。", "whole": "请输入整数。",
            "date": "请输入日期，如 2024-03-15。", "textLength": "文字过长（最多 2000 字）。",
-           "custom": "定量指标请填数字；定性指标请填 达成/部分达成/未达成。"}
+           "custom": "定量指标请填数字；定性指标请填 达成/部分达成/未达成。",
+           "longText": "文字过长（一个单元格最多 32767 字），超出部分请填入下方的续写单元格。"}
 
 
 def _add_validations(ws, cells: list[Cell], first_of_group: dict):
@@ -100,7 +107,7 @@ def _add_validations(ws, cells: list[Cell], first_of_group: dict):
             continue
         if typ == "list":
             dv = DataValidation(type="list", formula1=f'"{desc[1]}"', allow_blank=True)
-        elif typ == "textLength":
+        elif typ in ("textLength", "longText"):
             dv = DataValidation(type="textLength", operator="lessThanOrEqual", formula1=desc[2],
                                 allow_blank=True)
         else:
@@ -149,6 +156,8 @@ def render_template(layout: Layout) -> Workbook:
     for name, ws in sheets.items():
         for col, width in layout.widths.get(name, {}).items():
             ws.column_dimensions[col].width = width
+        for row, height in layout.heights.get(name, {}).items():
+            ws.row_dimensions[row].height = height
         if name in layout.freeze:
             ws.freeze_panes = layout.freeze[name]
         if name in layout.print_rows:
@@ -176,10 +185,36 @@ def _abs(coord: str) -> str:
     return f"{coord[:i]}${coord[i:]}"
 
 
+def lock_cells(wb: Workbook, layout: Layout, keys, note: str = LOCK_NOTE):
+    """Input cells pre-filled by the bureau: locked, grey, and their prompt and comment say where they come from."""
+    by_sheet: dict[str, list[Cell]] = defaultdict(list)
+    for key in sorted(keys):
+        c = layout[key]
+        if c.role != "input":
+            raise ValueError(f"{key} is not an input cell")
+        by_sheet[c.sheet].append(c)
+    for sheet, cells in by_sheet.items():
+        ws = wb[sheet]
+        coords = {c.coord for c in cells}
+        for dv in ws.data_validations.dataValidation:   # the input's own prompt would invite typing
+            for r in [r for r in dv.sqref.ranges if r.coord in coords]:
+                dv.sqref.remove(r)
+        ws.data_validations.dataValidation = [dv for dv in ws.data_validations.dataValidation if dv.sqref.ranges]
+        dv = DataValidation(allow_blank=True, showInputMessage=True, promptTitle="台账数据", prompt=note[:250])
+        for c in cells:
+            cell = ws.cell(row=c.row, column=c.col)
+            cell.protection = Protection(locked=True)
+            cell.fill = FILL_LOCKED
+            cell.comment = Comment(note, "财政局")
+            dv.add(c.coord)
+        ws.add_data_validation(dv)
+
+
 def build_template(spec: Spec | str | None = None, output: str | Path | None = None,
-                   values: dict | None = None) -> bytes:
+                   values: dict | None = None, locked=None) -> bytes:
     """Build the template of ``spec`` (optionally pre-filled with input ``values`` by layout key).
 
+    ``locked`` (layout keys of input cells) makes those cells read-only for the unit (see ``lock_cells``).
     Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically
     when given.
     """
@@ -187,6 +222,8 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     layout = layout_for(spec)
     wb = render_template(layout)
+    if locked:
+        lock_cells(wb, layout, locked)
     for key, value in (values or {}).items():
         c = layout[key]
         wb[c.sheet].cell(row=c.row, column=c.col).value = value

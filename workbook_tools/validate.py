@@ -22,16 +22,18 @@ def check_codes(codes) -> set[str]:
 
 
 def validate_returned(ret: Returned, *, only=None, skip=None) -> Report:
-    from .checks import run_checks
-    findings = run_checks(ret, only=check_codes(only), skip=check_codes(skip))
+    from .checks import make_ctx, run_checks
+    ctx = make_ctx(ret)
+    findings = run_checks(ret, only=check_codes(only), skip=check_codes(skip), ctx=ctx)
     rep = Report(file=ret.source, spec_id=ret.spec.id, spec_version=ret.spec.version, findings=findings)
-    rep.summary = summary_of(ret)
+    rep.result = ctx.rules          # the engine's result, for callers that need more than the findings
+    rep.summary = summary_of(ret, ctx.rules)
     return rep
 
 
-def summary_of(ret: Returned) -> dict:
+def summary_of(ret: Returned, res=None) -> dict:
     from .engine import compute
-    res = compute(ret.spec, ret.inputs)
+    res = res or compute(ret.spec, ret.inputs)
     cover = ret.cover()
     return {"unitName": cover.get("unitName"), "agencyCode": _text(cover.get("agencyCode")),
             "fiscalYear": to_float(cover.get("fiscalYear")) if cover.get("fiscalYear") is not None else None,

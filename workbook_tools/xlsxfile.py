@@ -11,12 +11,14 @@ from lxml import etree
 
 from .cells import CellData, CellWrite
 from .errors import UnreadableInput
+from .text import excel_text
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PNS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _Q = "{%s}" % NS
+_TAG_V, _TAG_F = _Q + "v", _Q + "f"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -63,6 +65,7 @@ class FileBook:
         self._defined: dict[str, str] = {}
         self._strings: list[str] | None = None
         self._cache: dict[str, dict[str, CellData]] = {}
+        self.pending: list[CellWrite] = []
 
     # ------------------------------------------------------------ package
     def part(self, name: str) -> bytes:
@@ -146,12 +149,18 @@ class FileBook:
         out: dict[str, CellData] = {}
         pending = []
         for c in root.iter(_Q + "c"):
+            if len(c) == 0:          # styled but empty: most cells of a template
+                continue
             r = c.get("r")
             if not r:
                 continue
             t = c.get("t", "n")
-            f = c.find(_Q + "f")
-            v = c.find(_Q + "v")
+            f = v = None
+            for child in c:
+                if child.tag == _TAG_V:
+                    v = child
+                elif child.tag == _TAG_F:
+                    f = child
             vt = v.text if v is not None else None
             if t == "s":
                 try:
@@ -188,8 +197,16 @@ class FileBook:
         self._cache[sheet] = out
         return out
 
-    def write_cells(self, writes: Iterable[CellWrite]) -> None:  # pragma: no cover - files are patched
-        raise NotImplementedError("FileBook is read-only; use patch_package() to write a copy")
+    def write_cells(self, writes: Iterable[CellWrite]) -> None:
+        """Queue writes; reads see them at once, ``save`` puts them into a new file."""
+        for w in writes:
+            self.pending.append(w)
+            cells = self.read_sheet(w.sheet)
+            cells[w.coord] = CellData(w.value, w.formula)
+
+    def save(self, dest) -> None:
+        """Write the workbook with the queued writes to ``dest`` (an open binary file)."""
+        patch_package(self, self.pending, dest)
 
 
 def translate_formula(formula: str, origin: str, dest: str) -> str:
@@ -251,6 +268,7 @@ def _set_cell(row_el, coord: str, write: CellWrite):
     if style is not None:
         target.set("s", style)
     t, text = _xml_value(write.value)
+    text = excel_text(text)
     if write.formula:
         f = etree.SubElement(target, _Q + "f")
         f.text = write.formula[1:] if write.formula.startswith("=") else write.formula
@@ -262,7 +280,7 @@ def _set_cell(row_el, coord: str, write: CellWrite):
             target.set("t", "inlineStr")
             is_ = etree.SubElement(target, _Q + "is")
             tt = etree.SubElement(is_, _Q + "t")
-            tt.text = write.value
+            tt.text = excel_text(write.value)
             if write.value != write.value.strip():
                 tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         else:

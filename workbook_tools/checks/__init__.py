@@ -67,12 +67,13 @@ def make_ctx(ret: Returned) -> Ctx:
     return Ctx(ret, rules, as_is, over)
 
 
-def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | None = None) -> list[Finding]:
+def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | None = None,
+               ctx: Ctx | None = None) -> list[Finding]:
     """All findings for a read workbook, explanations applied, in sheet/row order."""
-    from . import consistency, entries, funds, identity, scores, targets
-    ctx = make_ctx(ret)
+    from . import consistency, entries, funds, identity, narrative, scores, targets
+    ctx = ctx or make_ctx(ret)
     found: list[Finding] = []
-    for module in (identity, entries, funds, targets, scores, consistency):
+    for module in (identity, entries, funds, targets, scores, narrative, consistency):
         found.extend(module.check(ctx))
     if only:
         found = [f for f in found if f.code in only]

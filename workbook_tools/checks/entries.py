@@ -35,7 +35,8 @@ def _cover(ctx):
             if f.required:
                 yield ctx.finding("cover-missing", key, label=f.label)
             continue
-        text = str(int(raw)) if num(raw) is not None and float(raw).is_integer() else str(raw).strip()
+        n = num(raw) if not isinstance(raw, (dt.date, dt.datetime)) else None
+        text = str(int(n)) if n is not None and n == int(n) else str(raw).strip()
         if f.type == "date":
             d = as_date(raw)
             if not isinstance(d, dt.date) or not 2000 <= d.year <= 2100:

@@ -1,0 +1,93 @@
+"""`wbtool distribute` and `wbtool crosscheck`: the bureau's ledger into the templates, and returned files against it."""
+from __future__ import annotations
+
+import click
+
+# cli.py imports this module while it registers commands: its helpers are imported inside the functions
+_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language (默认 zh)")
+_UNIT = click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
+                     help="台账的金额单位（表头未注明时必须指定）")
+_COLUMNS = click.option("--columns", "columns", type=click.Path(dir_okay=False),
+                        help="台账列名配置 YAML（见 docs/ledger.md）")
+_SHEET = click.option("--sheet", default=None, help="台账为 xlsx 时读取的工作表（默认第一个）")
+
+
+def _read_ledger(path, money_unit, columns, sheet, spec=None):
+    """The ledger, its fund sources checked against the form's (the default form's when none is given)."""
+    from ..ledger import read_ledger
+    return read_ledger(path, unit=money_unit, columns=columns, sheet=sheet,
+                       sources=spec.funds.sources if spec is not None else None)
+
+
+@click.command("distribute")
+@click.option("--roster", required=True, type=click.Path(dir_okay=False), help="单位名单（CSV 或 xlsx）")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False), help="预算执行台账（CSV 或 xlsx）")
+@click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None, help="预填封面“年度”")
+@_UNIT
+@_COLUMNS
+@_SHEET
+@click.option("-o", "--output", "outbox", required=True, type=click.Path(file_okay=False), help="输出文件夹")
+@click.option("--strict", is_flag=True, help="名单与台账不一致时以退出码 1 结束")
+@_LANG
+@click.pass_context
+def distribute_cmd(ctx, roster, ledger_path, spec_ref, year, money_unit, columns, sheet, outbox, strict, lang):
+    """按单位名单逐个生成预填模板（封面；有台账时资金预填并锁定），并写出 manifest.csv。"""
+    from ..cli import say
+    from ..distribute import distribute
+    from ..spec import load_spec
+    if not ledger_path and (money_unit or columns or sheet):
+        raise click.UsageError("--unit / --columns / --sheet 只能与 --ledger 一起使用 / need --ledger")
+    spec = load_spec(spec_ref)
+    ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec) if ledger_path else None
+    d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year)
+    written = sum(1 for x in d.issued if x.file)
+    say(ctx, f"已在 {d.outbox} 生成 {written} 个模板（{sum(x.prefilled for x in d.issued)} 个已预填台账资金），清单见 {d.manifest}。",
+        f"wrote {written} template(s) to {d.outbox} ({sum(x.prefilled for x in d.issued)} with ledger funds); "
+        f"manifest {d.manifest}.", lang)
+    _report_unmatched(ctx, d, lang)
+    ctx.exit(1 if strict and (d.not_in_ledger or d.not_in_roster) else 0)
+
+
+def _report_unmatched(ctx, d, lang):
+    from ..cli import say
+    if d.not_in_ledger:
+        items = "、".join(f"{u.code} {u.name}" for u in d.not_in_ledger)
+        say(ctx, f"台账中没有以下 {len(d.not_in_ledger)} 个单位，其资金未预填：{items}",
+            f"{len(d.not_in_ledger)} unit(s) not in the ledger, funds not pre-filled: {items}", lang, err=True)
+    if d.not_in_roster:
+        items = "、".join(f"{u.code} {u.name}".strip() for u in d.not_in_roster)
+        say(ctx, f"台账中有、名单中没有的 {len(d.not_in_roster)} 个单位，未生成模板：{items}",
+            f"{len(d.not_in_roster)} ledger unit(s) not in the roster, no template written: {items}", lang, err=True)
+
+
+@click.command("crosscheck")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--ledger", "ledger_path", required=True, type=click.Path(), help="预算执行台账（CSV 或 xlsx）")
+@click.option("--tolerance", default="0.01", show_default=True, help="金额容差（万元）")
+@_UNIT
+@_COLUMNS
+@_SHEET
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", help="报告格式")
+@click.option("--strict", is_flag=True, help="未说明的警告也视为错误")
+@click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
+@_LANG
+@click.pass_context
+def crosscheck_cmd(ctx, files, ledger_path, tolerance, money_unit, columns, sheet, fmt, strict, spec_ref, output,
+                   lang):
+    """与财政局台账核对自评表的资金与执行率：退出码 0 一致，1 有差异，2 用法错误，3 文件无法读取。"""
+    from ..cli import _report_out
+    from ..crosscheck import crosscheck_workbook, tolerance_of
+    from ..spec import load_spec
+    if not files:
+        raise click.UsageError("请指定要核对的文件 / give at least one file")
+    tol = tolerance_of(tolerance)
+    spec = load_spec(spec_ref) if spec_ref else None
+    ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec)
+    reports = [crosscheck_workbook(f, ledger, tolerance=tol, spec=spec) for f in files]
+    _report_out(ctx, reports, fmt, lang, strict, output)
+    ctx.exit(max(r.exit_code(strict) for r in reports))
+
+
+COMMANDS = [distribute_cmd, crosscheck_cmd]

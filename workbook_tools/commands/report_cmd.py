@@ -1,0 +1,33 @@
+"""`wbtool report`: the self-evaluation report of one workbook as Word, Markdown or HTML."""
+from __future__ import annotations
+
+import click
+
+# cli.py imports this module while it registers commands: its helpers are imported inside the function
+_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language (默认 zh)")
+
+
+@click.command("report")
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="报告文件：.docx（Word）、.md（Markdown）或 .html（网页，含得分图）")
+@click.option("--force", is_flag=True, help="自评表有强制性问题时仍生成报告（报告开头列出问题）")
+@_LANG
+@click.pass_context
+def report_cmd(ctx, file, output, force, lang):
+    """根据自评表生成绩效自评报告：文字取自“文字说明”表，金额与得分由本表数据计算。
+
+    退出码：0 已生成，1 自评表有强制性问题（未加 --force），2 用法错误，3 文件无法读取或报告无法写入。"""
+    from ..cli import say
+    from ..report import report_workbook
+    out = report_workbook(file, output, force=force)
+    r = out.document
+    if out.forced:
+        n = len(out.validation.errors)
+        say(ctx, f"警告：自评表有 {n} 项强制性问题，报告开头已列出，仅供核对。",
+            f"warning: the workbook has {n} error(s), listed at the top of the report; for checking only.",
+            lang, err=True)
+    say(ctx, f"已生成报告 {out.output}：{r.title}。", f"wrote report {out.output}: {r.title}.", lang)
+
+
+COMMANDS = [report_cmd]
