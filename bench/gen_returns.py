@@ -9,7 +9,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from faults import consistent, typed_over  # noqa: E402
-from randomfill import fill_bytes  # noqa: E402
 
 from workbook_tools.answers import answers_to_values, load_answers  # noqa: E402
 from workbook_tools.cells import CellWrite  # noqa: E402

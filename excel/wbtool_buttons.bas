@@ -18,30 +18,23 @@ Sub 清除标注()
 End Sub
 
 ' ---- WPS (or Excel without xlwings): save, run the CLI on the file, reopen it with the results ----
-Sub 校验_保存后()
-    Dim f As String, cmd As String
+Private Sub RunOnSavedFile(verb As String)
+    Dim f As String
     f = ThisWorkbook.FullName
     ThisWorkbook.Save
-    cmd = "cmd /c wbtool mark """ & f & """"
     ThisWorkbook.Close SaveChanges:=False      ' the CLI rewrites the file: release it first
-    CreateObject("WScript.Shell").Run cmd, 0, True
+    CreateObject("WScript.Shell").Run "cmd /c wbtool " & verb & " """ & f & """", 0, True
     Workbooks.Open f
+End Sub
+
+Sub 校验_保存后()
+    RunOnSavedFile "mark"
 End Sub
 
 Sub 计算_保存后()
-    Dim f As String
-    f = ThisWorkbook.FullName
-    ThisWorkbook.Save
-    ThisWorkbook.Close SaveChanges:=False
-    CreateObject("WScript.Shell").Run "cmd /c wbtool fill """ & f & """", 0, True
-    Workbooks.Open f
+    RunOnSavedFile "fill"
 End Sub
 
 Sub 清除标注_保存后()
-    Dim f As String
-    f = ThisWorkbook.FullName
-    ThisWorkbook.Save
-    ThisWorkbook.Close SaveChanges:=False
-    CreateObject("WScript.Shell").Run "cmd /c wbtool clear """ & f & """", 0, True
-    Workbooks.Open f
+    RunOnSavedFile "clear"
 End Sub

@@ -26,14 +26,15 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _run(exe: str, files: list[Path], outdir: Path, timeout: float, mode: int) -> str:
+def run_soffice(args: list[str], timeout: float, xcu: str | None = None) -> tuple[int, str, str]:
+    """soffice with a fresh private profile (optionally with settings) in its own process group."""
     # A fresh profile per call: soffice processes sharing one profile hand work to each
     # other or lock each other out, and files silently go missing.
     with tempfile.TemporaryDirectory(prefix="lo_profile_") as prof:
-        (Path(prof) / "user").mkdir()
-        (Path(prof) / "user" / "registrymodifications.xcu").write_text(_XCU.format(mode=mode), "utf-8")
-        cmd = [exe, f"-env:UserInstallation={Path(prof).as_uri()}", "--headless", "--norestore",
-               "--calc", "--convert-to", _FILTER, "--outdir", str(outdir), *map(str, files)]
+        if xcu:
+            (Path(prof) / "user").mkdir()
+            (Path(prof) / "user" / "registrymodifications.xcu").write_text(xcu, "utf-8")
+        cmd = [soffice_path(), f"-env:UserInstallation={Path(prof).as_uri()}", "--headless", "--norestore", *args]
         # Own session so a timeout kills soffice.bin too, not only the launcher script.
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 start_new_session=True)
@@ -43,7 +44,13 @@ def _run(exe: str, files: list[Path], outdir: Path, timeout: float, mode: int) -
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             raise RuntimeError(f"soffice timed out after {timeout}s\nstdout:\n{out}\nstderr:\n{err}")
-        return f"exit code {proc.returncode}\nstdout:\n{out}\nstderr:\n{err}"
+        return proc.returncode, out, err
+
+
+def _run(exe: str, files: list[Path], outdir: Path, timeout: float, mode: int) -> str:
+    rc, out, err = run_soffice(["--calc", "--convert-to", _FILTER, "--outdir", str(outdir), *map(str, files)],
+                               timeout, _XCU.format(mode=mode))
+    return f"exit code {rc}\nstdout:\n{out}\nstderr:\n{err}"
 
 
 def recalc_files(paths: list[Path], outdir: Path, timeout: float = 600, *,

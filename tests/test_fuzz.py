@@ -5,9 +5,7 @@ import random
 import zipfile
 from string import Formatter
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -3,9 +3,7 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
-import tempfile
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -224,16 +222,11 @@ def _soffice():
 
 def docx_to_pdf(path: Path, outdir: Path, timeout: float = 180) -> Path:
     """Convert with headless LibreOffice Writer, a private profile per call (see lo_recalc.py)."""
-    with tempfile.TemporaryDirectory(prefix="lo_profile_") as prof:
-        cmd = [_soffice(), f"-env:UserInstallation={Path(prof).as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(outdir), str(path)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
+    from lo_recalc import run_soffice
+    try:
+        _, out, err = run_soffice(["--convert-to", "pdf", "--outdir", str(outdir), str(path)], timeout)
+    except RuntimeError as e:
+        out, err = str(e), ""
     pdf = outdir / (path.stem + ".pdf")
     if not pdf.is_file():
         msg = f"no PDF from soffice (is libreoffice-writer installed?)\n{out}\n{err}"

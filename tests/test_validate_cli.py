@@ -26,7 +26,7 @@ def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-def faulty(tmp_path, name="faulty.xlsx", **changes) -> "Path":
+def faulty(tmp_path, name="faulty.xlsx", **changes):
     p = tmp_path / name
     p.write_bytes(consistent(GD, {**BASE, **changes}))
     return p

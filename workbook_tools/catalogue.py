@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 ERROR, WARNING = "error", "warning"
 SEVERITY_ZH = {ERROR: "强制性", WARNING: "提示性"}
@@ -36,12 +37,11 @@ class Entry:
 
 
 def _fmt(v):
-    from decimal import Decimal
     if isinstance(v, Decimal):
         s = format(v.normalize(), "f")
         return s
-    if isinstance(v, float):
-        return f"{v:g}" if abs(v) < 1e15 else repr(v)
+    if isinstance(v, float):          # shortest exact form: 28650.32 stays 28650.32 (never :g's 28650.3)
+        return format(Decimal(repr(v)).normalize(), "f") if abs(v) < 1e15 and v == v else repr(v)
     return "空" if v is None else str(v)
 
 

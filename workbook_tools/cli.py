@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -32,7 +31,6 @@ class WbtoolGroup(click.Group):
             return super().invoke(ctx)
         except WbtoolError as e:
             lang = (ctx.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
-            sub = ctx.invoked_subcommand
             if "--lang" in sys.argv:
                 i = sys.argv.index("--lang")
                 lang = sys.argv[i + 1] if i + 1 < len(sys.argv) else lang

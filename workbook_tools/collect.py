@@ -117,13 +117,16 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
     """Record every file in ``store``; unchanged files (same path, size, mtime) are not read again."""
     out = CollectResult(files=[str(p) for p in paths])
     todo, seen = [], []
+    known = store.known_files()
     for p in paths:
         st = p.stat()
-        sid = store.cached_file(str(p.resolve()), st.st_size, st.st_mtime_ns)
+        rp = str(p.resolve())
+        hit = known.get(rp)
+        sid = hit[2] if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns else None
         if sid is not None:
             out.submission_ids[str(p)] = sid
             out.cached += 1
-            seen.append(str(p.resolve()))
+            seen.append(rp)
             if progress:
                 progress(1)
         else:
@@ -216,7 +219,6 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
     """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
     from .spec import load_spec
     from .store import open_store
-    from .summary import SummaryInput, write_summary
     output = Path(output)
     db_path = Path(db_path) if db_path else default_db_path(output)
     roster = _read_roster(roster_path)
@@ -240,6 +242,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 result.update(read=res.read, cached=res.cached, files=len(paths))
                 store.finish_run(run_id, len(paths), res.read, res.cached)
                 return result
+            from .summary import SummaryInput, write_summary   # pandas/openpyxl: only when there is work
             subs = store.submissions(set(res.submission_ids.values()))
             same_content = _attach_paths(subs, res.submission_ids)
             if spec is None:
@@ -279,7 +282,7 @@ def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> s
     if roster_path:
         h.update(Path(roster_path).read_bytes())
     if ledger is not None:
-        h.update(repr(getattr(ledger, "fingerprint", id(ledger))).encode())
+        h.update(Path(ledger.source).read_bytes() if Path(ledger.source).exists() else repr(id(ledger)).encode())
     return h.hexdigest()
 
 
@@ -339,7 +342,8 @@ def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
         if not s["readable"]:
             continue
         ret = read_workbook(s["path"])
-        kwargs = {"tolerance": tolerance} if tolerance is not None else {}
+        from .crosscheck import tolerance_of
+        kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
         for f in crosscheck_returned(ret, ledger, **kwargs):
             d = f.to_dict("zh")
             rows.append({"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"),

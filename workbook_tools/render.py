@@ -17,7 +17,8 @@ def _v(v) -> str:
     if v is None:
         return "空"
     if isinstance(v, float):
-        return f"{v:g}"
+        from decimal import Decimal
+        return format(Decimal(repr(v)).normalize(), "f") if abs(v) < 1e15 else repr(v)
     return str(v)
 
 

@@ -95,6 +95,11 @@ class Store:
             fh.close()
 
     # ------------------------------------------------------------ files and submissions
+    def known_files(self) -> dict[str, tuple[int, int, int]]:
+        """path → (size, mtime_ns, submission id) for every file seen before (one query, not one per file)."""
+        return {p: (size, mt, sid) for p, size, mt, sid in
+                self.db.execute("SELECT path, size, mtime_ns, submission_id FROM files")}
+
     def cached_file(self, path: str, size: int, mtime_ns: int):
         row = self.db.execute("SELECT submission_id FROM files WHERE path=? AND size=? AND mtime_ns=?",
                               (path, size, mtime_ns)).fetchone()

@@ -13,7 +13,10 @@ import click
 @click.option("--roster", type=click.Path(dir_okay=False), help="单位名单（CSV/XLSX：单位编码、单位名称、主管部门…）")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="数据库（默认与汇总表同名 .db）")
 @click.option("--ledger", type=click.Path(dir_okay=False), help="财政台账，逐单位核对预算与支出，另增“台账核对”表")
-@click.option("--tolerance", type=float, default=None, help="台账核对容差（万元，默认 0.01）")
+@click.option("--tolerance", default=None, help="台账核对容差（万元，默认 0.01）")
+@click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
+              help="台账的金额单位（表头未注明时必须指定）")
+@click.option("--columns", type=click.Path(dir_okay=False), help="台账列名配置 YAML（见 docs/ledger.md）")
 @click.option("--spec", "spec_ref", default=None, help="本次汇总的表单规格（默认取多数文件的规格）")
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="为有错误的单位生成标注副本的文件夹")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认 CPU 核数）")
@@ -21,8 +24,8 @@ import click
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
 @click.pass_context
-def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, spec_ref, feedback_dir, jobs, fmt, quiet,
-                lang):
+def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_unit, columns, spec_ref, feedback_dir,
+                jobs, fmt, quiet, lang):
     """汇总收到的全部自评表：逐个校验，写入汇总工作簿与数据库（重跑时只读新增或改动的文件）。
 
     退出码：0 全部通过，1 有需退回或无法读取的文件，2 用法错误，3 名单/台账无法读取。"""
@@ -35,7 +38,11 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, spec_r
     led = None
     if ledger:
         from ..ledger import read_ledger
-        led = read_ledger(ledger)
+        from ..spec import load_spec
+        led = read_ledger(ledger, unit=money_unit, columns=columns,
+                          sources=load_spec(spec_ref).funds.sources if spec_ref else None)
+    elif money_unit or columns or tolerance:
+        raise click.UsageError("--unit / --columns / --tolerance 只能与 --ledger 一起使用 / need --ledger")
     result = run_collect(inboxes, output, roster_path=roster, db_path=db_path, jobs=jobs, spec_ref=spec_ref,
                          feedback_dir=feedback_dir, ledger=led, tolerance=tolerance, progress_factory=factory,
                          on_wait=lambda: say(ctx, "数据库正被另一个 collect 使用，等待其结束…",

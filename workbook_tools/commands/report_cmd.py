@@ -8,18 +8,28 @@ _LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, he
 
 
 @click.command("report")
-@click.argument("file", type=click.Path(dir_okay=True))
+@click.argument("file", type=click.Path(dir_okay=True), required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="报告文件：.docx（Word）、.md（Markdown）或 .html（网页，含得分图）")
 @click.option("--force", is_flag=True, help="自评表有强制性问题时仍生成报告（报告开头列出问题）")
+@click.option("--summary", "summary", type=click.Path(dir_okay=False),
+              help="财政局汇总报告：collect 的数据库（.db）或汇总表（.xlsx）")
+@click.option("--roster", type=click.Path(dir_okay=False), help="与 --summary 一起：单位名单，列出未报送单位")
 @_LANG
 @click.pass_context
-def report_cmd(ctx, file, output, force, lang):
+def report_cmd(ctx, file, output, force, summary, roster, lang):
     """根据自评表生成绩效自评报告：文字取自“文字说明”表，金额与得分由本表数据计算。
 
     退出码：0 已生成，1 自评表有强制性问题（未加 --force），2 用法错误，3 文件无法读取或报告无法写入。"""
     from ..cli import say
     from ..report import report_workbook
+    if summary:
+        from ..overview import report_overview
+        doc = report_overview(summary, output, roster)
+        say(ctx, f"已生成汇总报告 {output}：{doc.title}。", f"wrote overview {output}: {doc.title}.", lang)
+        return
+    if not file:
+        raise click.UsageError("请指定自评表文件，或用 --summary 指定汇总数据库 / give a FILE or --summary")
     out = report_workbook(file, output, force=force)
     r = out.document
     if out.forced:

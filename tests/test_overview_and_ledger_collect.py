@@ -1,0 +1,83 @@
+"""The bureau's overview report (report --summary) and collect --ledger's 台账核对 sheet."""
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from docx import Document as Docx
+from faults import consistent
+from ledgerfiles import SEED_CODE, SEED_NAME, ledger_lines, seed_funds, rows_for, write_csv
+
+from conftest import SAMPLE_ANSWERS
+from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.cli import main
+from workbook_tools.spec import load_spec
+
+GD = load_spec()
+BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    d = tmp_path_factory.mktemp("batch")
+    inbox = d / "in"
+    inbox.mkdir()
+    (inbox / "太平.xlsx").write_bytes(consistent(GD, BASE))
+    (inbox / "街口.xlsx").write_bytes(consistent(GD, {**BASE, "cover.agencyCode": "440117102",
+                                                     "cover.unitName": "街口街道办事处", "funds.0.actual": 28000,
+                                                     "node.2.6.6.score": 1, "node.2.6.6.reason": "闲置资产较多"}))
+    (inbox / "鳌头.xlsx").write_bytes(consistent(GD, {**BASE, "cover.agencyCode": "440117103",
+                                                     "cover.unitName": "鳌头镇人民政府", "node.2.6.6.score": 0,
+                                                     "node.2.6.6.reason": None}))
+    roster = d / "名单.csv"
+    roster.write_text("单位编码,单位名称\n440117101,太平镇\n440117102,街口\n440117103,鳌头\n440117109,良口\n",
+                      encoding="utf-8")
+    ledger = write_csv(d / "台账.csv", ledger_lines(rows_for(SEED_CODE, SEED_NAME, seed_funds())
+                                                    + rows_for("440117102", "街口街道办事处", seed_funds()), unit="元"),
+                       encoding="gbk")
+    r = CliRunner().invoke(main, ["collect", str(inbox), "-o", str(d / "汇总.xlsx"), "--roster", str(roster),
+                                  "--ledger", str(ledger), "-j", "1", "-q"])
+    assert r.exit_code == 1, r.output
+    return d
+
+
+def test_collect_with_ledger_adds_the_crosscheck_sheet(batch):
+    df = pd.read_excel(batch / "汇总.xlsx", sheet_name="台账核对", dtype={"单位编码": str}, engine="openpyxl")
+    by_unit = df.groupby("单位编码")["代码"].apply(set).to_dict()
+    assert "440117101" not in by_unit                                    # agrees with the ledger
+    assert "ledger-actual-mismatch" in by_unit["440117102"]              # typed 28000, ledger 28598.17
+    assert by_unit["440117103"] == {"ledger-unit-missing"}
+    row = df[(df["单位编码"] == "440117102") & (df["代码"] == "ledger-actual-mismatch")].iloc[0]
+    assert row["单元格"] == "收支情况!D4" and "28598.17" in row["问题"]
+
+
+def test_overview_from_database_and_workbook(batch):
+    for src in ("汇总.db", "汇总.xlsx"):
+        out = batch / f"overview-{src}.md"
+        r = CliRunner().invoke(main, ["report", "--summary", str(batch / src), "--roster", str(batch / "名单.csv"),
+                                      "-o", str(out)])
+        assert r.exit_code == 0, r.output
+        text = out.read_text(encoding="utf-8")
+        assert "共收到 3 份有效报送" in text and "校验通过 2 份" in text and "需退回修改 1 份" in text
+        assert "2.6.6 | 固定资产利用率" in text                           # the weakest indicator here
+        assert "闲置资产较多" in text                                      # a deduction reason
+        assert "鳌头镇人民政府" in text and "需退回" in text
+        assert "良口" in text and "未报送" in text
+    docx = batch / "overview.docx"
+    r = CliRunner().invoke(main, ["report", "--summary", str(batch / "汇总.db"), "-o", str(docx)])
+    assert r.exit_code == 0
+    body = "\n".join(p.text for p in Docx(docx).paragraphs)
+    assert "一、报送情况" in body and "五、需跟进的单位" in body
+
+
+def test_overview_refuses_what_is_not_a_summary(tmp_path, sample):
+    r = CliRunner().invoke(main, ["report", "--summary", str(sample), "-o", str(tmp_path / "x.md")])
+    assert r.exit_code == 2 and "汇总表" in r.output
+    r = CliRunner().invoke(main, ["report", "--summary", str(tmp_path / "none.db"), "-o", str(tmp_path / "x.md")])
+    assert r.exit_code == 2 and "不存在" in r.output
+
+
+def test_money_in_messages_keeps_every_cent(tmp_path):
+    from workbook_tools.validate import validate_workbook
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(consistent(GD, {**BASE, "funds.0.actual": 28650.33}))
+    f = next(f for f in validate_workbook(p).findings if f.code == "overspend")
+    assert "28650.33" in f.message() and "28650.32" in f.message()
