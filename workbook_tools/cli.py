@@ -8,11 +8,8 @@ import sys
 import click
 
 from . import __version__
+from .commands.common import LANG_OPTION
 from .errors import WbtoolError
-
-LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
-                           help="消息语言 / message language (默认 zh)")
-
 
 def _lang(ctx: click.Context, lang: str | None) -> str:
     root = ctx.find_root()
@@ -31,9 +28,6 @@ class WbtoolGroup(click.Group):
             return super().invoke(ctx)
         except WbtoolError as e:
             lang = (ctx.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
-            if "--lang" in sys.argv:
-                i = sys.argv.index("--lang")
-                lang = sys.argv[i + 1] if i + 1 < len(sys.argv) else lang
             click.echo(("错误：" if lang != "en" else "error: ") + e.message(lang), err=True)
             ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):

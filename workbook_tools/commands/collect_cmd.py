@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from .common import LANG_OPTION
+
 
 @click.command("collect")
 @click.argument("inboxes", nargs=-1, type=click.Path())
@@ -22,7 +24,7 @@ import click
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认 CPU 核数）")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
+@LANG_OPTION
 @click.pass_context
 def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_unit, columns, spec_ref, feedback_dir,
                 jobs, fmt, quiet, lang):
@@ -84,7 +86,7 @@ class _Bar:
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="collect 生成的数据库")
 @click.option("--roster", type=click.Path(dir_okay=False), help="单位名单：列出未报送的单位")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
-@click.option("--lang", type=click.Choice(["zh", "en"]), default=None)
+@LANG_OPTION
 @click.pass_context
 def status_cmd(ctx, db_path, roster, fmt, lang):
     """列出报送情况：谁已报送、谁通过、谁需退回重报、谁未报送。"""

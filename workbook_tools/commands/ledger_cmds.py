@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the functions
-_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language (默认 zh)")
+from .common import LANG_OPTION as _LANG
 _UNIT = click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
                      help="台账的金额单位（表头未注明时必须指定）")
 _COLUMNS = click.option("--columns", "columns", type=click.Path(dir_okay=False),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the function
-_LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language (默认 zh)")
+from .common import LANG_OPTION as _LANG
 
 
 @click.command("report")

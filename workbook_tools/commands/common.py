@@ -1,0 +1,16 @@
+"""Options shared by every command."""
+from __future__ import annotations
+
+import click
+
+
+def _remember_lang(ctx, param, value):
+    """A subcommand's --lang also governs the error message the group prints for it."""
+    if value:
+        root = ctx.find_root()
+        root.obj = {**(root.obj or {}), "lang": value}
+    return value
+
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_remember_lang,
+                           help="消息语言 / message language (默认 zh)")
