@@ -495,6 +495,7 @@ def _scores(L: Layout):
     L.text(sh, 1, 1, spec.title, style="title")
     L.merges.append((sh, f"A1:{col_letter(len(cols))}1"))
     L.text(sh, 1, 2, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分", style="note")
+    L.merges.append((sh, f"A2:{col_letter(len(cols))}2"))   # one line, not wrapped in the narrow id column
     for name, c in cols.items():
         head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
         L.text(sh, c, 3, head, style="header")

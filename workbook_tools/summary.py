@@ -289,6 +289,9 @@ def _charts_sheet(book: _Book, data: SummaryInput):
     ws = book.wb.add_worksheet("图表")
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 12)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)        # tables and charts side by side on the printed page
     bold = book.fmt(bold=True)
     readable = [s for s in data.kept if s["readable"]]
     grades = Counter(s.get("grade") for s in readable)
@@ -341,6 +344,8 @@ def _bar(book, ws, title, header_row, n, anchor, y_title, horizontal=False):
                    "values": ["图表", header_row + 1, 1, header_row + n, 1]})
     ch.set_title({"name": title})
     ch.set_legend({"none": True})
+    axis = {"min": 0}                           # bars start at zero, or small differences look large
+    ch.set_x_axis(axis) if horizontal else ch.set_y_axis(axis)
     ch.set_size({"width": 640, "height": int(300 + (14 * n if horizontal else 0))})
     ws.insert_chart(anchor, ch)
 
