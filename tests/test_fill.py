@@ -155,3 +155,4 @@ def test_export_json_is_serialisable(sample):
     assert data["cover"]["fillDate"]["value"] == "2024-03-15"
     assert len([i for i in data["indicators"] if i["leaf"]]) == 25
     assert "评分表!" in text and data["schema"] == "wbtool.export/1"
+    assert any("太平镇党委、政府贯彻落实党的方针政策" in v["text"] for v in data["narrative"].values())

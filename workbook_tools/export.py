@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .engine import Result, compute
-from .layout import fund_columns
+from .layout import fund_columns, narrative_keys, narrative_text
 from .numbers import to_float
 from .reader import Returned, read_workbook
 
@@ -85,7 +85,9 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
     totals = {k: jsonable(cv.get(f"summary.{k}")) for k in
               ("raw", "applicable_weight", "scaled", "penalty", "cap", "total", "display", "grade")
               if f"summary.{k}" in L.cells}
-    return {"schema": SCHEMA, "file": Path(ret.source).name, "sha256": ret.sha256,
+    narrative = {f.key: {"label": f.label, "text": narrative_text(ret.inputs, f),
+                         "cell": L[narrative_keys(f)[0]].addr} for f in spec.narrative}
+    return {"schema": SCHEMA, "file": Path(ret.source).name, "sha256": ret.sha256, "narrative": narrative,
             "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint,
                      "title": spec.title, "file_fingerprint": ret.meta.get("fingerprint")},
             "cover": cover, "funds": funds, "targets": targets, "indicators": indicators, "totals": totals}
