@@ -56,7 +56,7 @@ def test_overview_from_database_and_workbook(batch):
                                       "-o", str(out)])
         assert r.exit_code == 0, r.output
         text = out.read_text(encoding="utf-8")
-        assert "共收到 3 份有效报送" in text and "校验通过 2 份" in text and "需退回修改 1 份" in text
+        assert "共收到 3 份报送" in text and "校验通过 2 份" in text and "需退回修改 1 份" in text
         assert "2.6.6 | 固定资产利用率" in text                           # the weakest indicator here
         assert "闲置资产较多" in text                                      # a deduction reason
         assert "鳌头镇人民政府" in text and "需退回" in text

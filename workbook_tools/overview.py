@@ -110,7 +110,7 @@ def build_overview(data: OverviewData) -> Document:
     st = Counter(u["status"] for u in data.units)
     totals = [u["display"] for u in readable if u["display"] is not None]
     doc.blocks.append(Heading(1, "一、报送情况"))
-    line = (f"共收到 {len(data.units)} 份有效报送（每个单位取最新一份），其中校验通过 {st.get(PASS, 0)} 份，"
+    line = (f"共收到 {len(data.units)} 份报送（同一单位取最新一份），其中校验通过 {st.get(PASS, 0)} 份，"
             f"需退回修改 {st.get(RETURN, 0)} 份，无法读取 {st.get(UNREADABLE, 0)} 份")
     line += f"；名单中尚有 {len(data.missing)} 个单位未报送。" if data.missing else "。"
     doc.blocks.append(Para(line))
