@@ -61,3 +61,9 @@ def test_feedback_names_never_escape_the_folder(tmp_path):
         assert str(tmp_path / "退回") in p
     assert sorted(p.parent for p in fb.rglob("*.xlsx")) == [fb] * 3
     assert not (tmp_path / "evil").exists() and not list(tmp_path.parent.glob("evil*"))
+
+
+def test_a_file_that_vanishes_mid_batch_is_reported_not_fatal(tmp_path):
+    from workbook_tools.collect import UNREADABLE, process_file
+    rec = process_file(str(tmp_path / "已删除.xlsx"))
+    assert rec["status"] == UNREADABLE and rec["error_code"] == "file-missing" and "已删除.xlsx" in rec["error_message"]

@@ -41,7 +41,14 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
     from .reader import read_workbook
     from .validate import validate_returned
     p = Path(path)
-    st = p.stat()
+    try:
+        st = p.stat()
+    except OSError as e:       # gone or unreadable between finding and reading it
+        import hashlib
+        return {"path": str(p), "file_name": p.name, "size": -1, "mtime": 0, "mtime_ns": -1,
+                "sha256": "missing:" + hashlib.sha256(str(p).encode()).hexdigest(), "status": UNREADABLE,
+                "readable": False, "error_code": "file-missing", "error_message": f"文件 {p.name} 无法访问：{e.strerror or e}",
+                "errors": 1, "warnings": 0, "findings": []}
     rec = {"path": str(p), "file_name": p.name, "size": st.st_size, "mtime": st.st_mtime,
            "mtime_ns": st.st_mtime_ns}
     try:
@@ -119,7 +126,11 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
     todo, seen = [], []
     known = store.known_files()
     for p in paths:
-        st = p.stat()
+        try:
+            st = p.stat()
+        except OSError:        # vanished since the inbox was listed: processed (and reported) as unreadable
+            todo.append(p)
+            continue
         rp = str(p.resolve())
         hit = known.get(rp)
         sid = hit[2] if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns else None
