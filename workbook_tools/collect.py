@@ -393,22 +393,23 @@ def _feedback(kept, folder) -> list[str]:
     return written
 
 
-def unit_status(db_path, roster_path=None) -> list[dict]:
-    """Who has returned, who passed, who must resubmit — from the database alone."""
+def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
+    """From a collect database alone: one current submission per unit, and each unit's submission count."""
     from .store import open_store
     if not Path(db_path).exists():
         raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
     store = open_store(db_path)
     try:
-        live = {sid for _, sid in store.current_files()}
-        subs = store.submissions(live)
-        counts: dict[str, int] = {}
-        for s in store.submissions():
-            if s.get("unit_code"):
-                counts[s["unit_code"]] = counts.get(s["unit_code"], 0) + 1
+        subs = store.submissions({sid for _, sid in store.current_files()})
+        counts = store.submission_counts()
     finally:
         store.close()
-    kept, _ = choose_current(subs)
+    return choose_current(subs)[0], counts
+
+
+def unit_status(db_path, roster_path=None) -> list[dict]:
+    """Who has returned, who passed, who must resubmit — from the database alone."""
+    kept, counts = current_returns(db_path)
     rows = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "", "status": s["status"],
              "display": s.get("display"), "grade": s.get("grade"), "errors": s.get("errors"),
              "file": s["path"], "fill_date": s.get("fill_date"),

@@ -188,9 +188,21 @@ def _parse_color(text):
 
 def validate_live(book: str | None = None, *, only=None, skip=None, lang: str = "zh"):
     """Read the open workbook, run the checks, mark the findings in Excel; returns the Report."""
+    return _validate_on(open_live(book), only=only, skip=skip, lang=lang)
+
+
+def fill_live(book: str | None = None):
+    """Restore standard formulas in the open workbook; Excel computes the values itself."""
+    return _fill_on(open_live(book))
+
+
+def clear_live(book: str | None = None) -> int:
+    return open_live(book).clear()
+
+
+def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
     from .reader import read_book
     from .validate import validate_returned
-    live = open_live(book)
     rep = validate_returned(read_book(live), only=only, skip=skip)
     marks = [Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, f"[{f.code}] {f.message(lang)}")
              for f in rep.findings if f.sheet and f.coord]
@@ -199,12 +211,10 @@ def validate_live(book: str | None = None, *, only=None, skip=None, lang: str = 
     return rep
 
 
-def fill_live(book: str | None = None):
-    """Restore standard formulas in the open workbook; Excel computes the values itself."""
+def _fill_on(live: LiveBook):
     from .engine import compute
     from .fill import plan_writes
     from .reader import read_book
-    live = open_live(book)
     ret = read_book(live)
     result = compute(ret.spec, ret.inputs)
     writes, restored = plan_writes(ret, result)
@@ -213,38 +223,22 @@ def fill_live(book: str | None = None):
     return result, restored
 
 
-def clear_live(book: str | None = None) -> int:
-    return open_live(book).clear()
-
-
 # ------------------------------------------------------------------ called from Excel buttons (xlwings RunPython)
+
+def _caller() -> LiveBook:
+    import xlwings as xw
+    return LiveBook(xw.Book.caller())
+
 
 def button_validate():
     """校验 button: check the workbook that called us and mark the findings on it."""
-    import xlwings as xw
-    from .reader import read_book
-    from .validate import validate_returned
-    live = LiveBook(xw.Book.caller())
-    rep = validate_returned(read_book(live))
-    live.mark([Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, f"[{f.code}] {f.message()}")
-               for f in rep.findings if f.sheet and f.coord],
-              [[f.severity, f.code, f.cell, f.indicator, f.message()] for f in rep.findings])
-    return rep.exit_code()
+    return _validate_on(_caller()).exit_code()
 
 
 def button_fill():
     """计算 button: restore standard formulas in the workbook that called us."""
-    import xlwings as xw
-    from .engine import compute
-    from .fill import plan_writes
-    from .reader import read_book
-    live = LiveBook(xw.Book.caller())
-    ret = read_book(live)
-    writes, restored = plan_writes(ret, compute(ret.spec, ret.inputs))
-    broken = {(ret.layout[r.key].sheet, ret.layout[r.key].coord) for r in restored}
-    live.write_cells([w for w in writes if (w.sheet, w.coord) in broken])
+    _fill_on(_caller())
 
 
 def button_clear():
-    import xlwings as xw
-    LiveBook(xw.Book.caller()).clear()
+    _caller().clear()

@@ -23,17 +23,9 @@ class OverviewData:
 
 def from_database(db_path, roster_path=None) -> OverviewData:
     """Current returns (one per unit) from a `wbtool collect` database."""
-    from .collect import _read_roster, choose_current
+    from .collect import _read_roster, current_returns
     from .spec import load_spec
-    from .store import open_store
-    if not Path(db_path).exists():
-        raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
-    store = open_store(db_path)
-    try:
-        subs = store.submissions({sid for _, sid in store.current_files()})
-    finally:
-        store.close()
-    kept, _ = choose_current(subs)
+    kept, _ = current_returns(db_path)
     specs = Counter(s["spec_id"] for s in kept if s.get("spec_id"))
     spec = load_spec(specs.most_common(1)[0][0]) if specs else None
     units = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or s["file_name"],

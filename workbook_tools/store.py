@@ -100,11 +100,6 @@ class Store:
         return {p: (size, mt, sid) for p, size, mt, sid in
                 self.db.execute("SELECT path, size, mtime_ns, submission_id FROM files")}
 
-    def cached_file(self, path: str, size: int, mtime_ns: int):
-        row = self.db.execute("SELECT submission_id FROM files WHERE path=? AND size=? AND mtime_ns=?",
-                              (path, size, mtime_ns)).fetchone()
-        return row[0] if row else None
-
     def submission_by_hash(self, sha256: str):
         row = self.db.execute("SELECT id FROM submissions WHERE sha256=?", (sha256,)).fetchone()
         return row[0] if row else None
@@ -160,12 +155,6 @@ class Store:
             self.db.execute("UPDATE runs SET finished=?, files_found=?, files_read=?, files_cached=? WHERE id=?",
                             (now(), found, read, cached, run_id))
 
-    def last_run(self) -> dict | None:
-        row = self.db.execute("SELECT id, started, finished, files_found, files_read, files_cached FROM runs "
-                              "ORDER BY id DESC LIMIT 1").fetchone()
-        return dict(zip(("id", "started", "finished", "found", "read", "cached"), row)) if row else None
-
-    # ------------------------------------------------------------ queries
     def submissions(self, ids=None) -> list[dict]:
         """Submission rows (with ``data`` decoded), all or those with the given ids."""
         q = f"SELECT id, {', '.join(SUB_COLUMNS)}, data, read_at FROM submissions"
@@ -180,6 +169,11 @@ class Store:
             out.append(d)
         return out
 
+    def submission_counts(self) -> dict[str, int]:
+        """unit code → how many submissions (history included) the database holds for it."""
+        return dict(self.db.execute("SELECT unit_code, count(*) FROM submissions WHERE unit_code != '' "
+                                    "GROUP BY unit_code"))
+
     def current_files(self) -> list[tuple[str, int]]:
         return self.db.execute("SELECT path, submission_id FROM files").fetchall()
 
@@ -191,9 +185,6 @@ class Store:
                 f"SELECT {', '.join(cols)} FROM findings WHERE submission_id IN ({','.join('?' * len(chunk))}) "
                 "ORDER BY submission_id, rowid", chunk)]
         return out
-
-    def history(self, unit_code: str) -> list[dict]:
-        return [s for s in self.submissions() if s["unit_code"] == unit_code]
 
     def close(self):
         self.db.close()
