@@ -83,7 +83,34 @@ def compute(spec: Spec, inputs: Mapping[str, object], overrides: Mapping[str, ob
             v[f"node.{node.id}.score"] = round_half_up(s, 4)
         res.node_scores[node.id] = v.get(f"node.{node.id}.score")
     _summary(spec, raw, v, res)
+    if spec.kind == "project":
+        _project_row(spec, raw, v)
     return res
+
+
+def _project_row(spec: Spec, raw, v):
+    """The form's row of the 项目清单 sheet (mirrors projectbook.list_row_formulas)."""
+    def text(x):
+        return None if blank(x) else x
+
+    def number(x):
+        return dec(x) if isinstance(x, Decimal) or num(x) is not None and not isinstance(x, str) else None
+
+    v["list.code"] = text(raw("cover.projectCode"))
+    v["list.name"] = text(raw("cover.projectName"))
+    v["list.fundType"] = text(raw("cover.fundType"))
+    v["list.budget"] = number(v.get("funds.total.adjusted"))
+    v["list.actual"] = number(v.get("funds.total.actual"))
+    v["list.rate"] = number(v.get("funds.exec_rate"))
+    v["list.total"] = number(v.get("summary.display"))
+    v["list.grade"] = text(v.get("summary.grade"))
+    hints = [v.get(f"node.{leaf.id}.hint") for leaf in spec.leaves()]
+    if any(text_is(h, "未评分") for h in hints):
+        v["list.status"] = "未完成"
+    elif any(not blank(h) and not text_is(h, NA) for h in hints):
+        v["list.status"] = "待完善"
+    else:
+        v["list.status"] = "已完成"
 
 
 def _sum(values) -> Decimal:
@@ -321,3 +348,32 @@ def _summary(spec: Spec, raw, v, res: Result):
     res.total = total if total is not None else ZERO
     res.display = display if display is not None else ZERO
     res.grade = v["summary.grade"] if isinstance(v["summary.grade"], str) else ""
+
+
+@dataclass
+class Tally:
+    """The project list's totals: projects self-evaluated (status not 未完成) per 资金性质 and their average."""
+    counts: dict[str, int]                  # 资金性质 → number of projects self-evaluated
+    count: int
+    average: Decimal | None                 # ROUND(mean of their 总分, 2)
+    budget: Decimal
+    actual: Decimal
+    rate: Decimal | None
+    values: dict[str, object] = field(default_factory=dict)   # plist.* formula key → value
+
+
+def tally_projects(fund_types, rows) -> Tally:
+    """Totals of the 项目清单 from each form's ``list.*`` values (mirrors projectbook._list_totals)."""
+    rows = list(rows)
+    counted = [r for r in rows if not text_is(r.get("list.status"), "未完成")]
+    counts = {t: sum(1 for r in counted if text_is(r.get("list.fundType"), t)) for t in fund_types}
+    n = sum(counts.values())
+    scored = [r for r in counted if any(text_is(r.get("list.fundType"), t) for t in fund_types)]
+    avg = round_half_up(_sum(r.get("list.total") for r in scored) / n, 2) if n else None
+    budget = _sum(r.get("list.budget") for r in rows)
+    actual = _sum(r.get("list.actual") for r in rows)
+    rate = round_half_up(actual / budget, 4) if budget > 0 else None
+    values = {"plist.budget": budget, "plist.actual": actual, "plist.rate": rate, "plist.count": Decimal(n),
+              "plist.average": avg}
+    values.update({f"plist.count.{j}": Decimal(counts[t]) for j, t in enumerate(fund_types)})
+    return Tally(counts, n, avg, budget, actual, rate, values)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .atomic import atomic_output, make_backup
 from .cells import CellWrite
-from .engine import Result, compute
-from .reader import Returned, read_book, read_workbook
+from .engine import Result, Tally, compute, tally_projects
+from .reader import Forms, Returned, read_forms, read_workbook_forms
 from .xlsxfile import FileBook
 
 _STR = re.compile(r'"(?:[^"]|"")*"')
@@ -56,6 +56,9 @@ class FillReport:
     result: Result
     restored: list[Restored] = field(default_factory=list)
     written: int = 0
+    results: list[Result] = field(default_factory=list)    # one per form (project workbooks: per project)
+    tally: Tally | None = None                              # project workbooks: the 项目清单 totals
+    forms: Forms | None = None
 
 
 def plan_writes(ret: Returned, result: Result) -> tuple[list[CellWrite], list[Restored]]:
@@ -72,26 +75,69 @@ def plan_writes(ret: Returned, result: Result) -> tuple[list[CellWrite], list[Re
     return writes, restored
 
 
+def plan_totals(forms: Forms, results: list[Result]) -> tuple[list[CellWrite], list[Restored], Tally | None]:
+    """Writes for a project workbook's 项目清单 totals, from every form's list row (none for a classic form)."""
+    if not forms.is_projects:
+        return [], [], None
+    from .projectbook import fund_types
+    P = forms.projects
+    tally = tally_projects(fund_types(forms.spec), [r.values for r in results])
+    writes, restored = [], []
+    for key in P.totals:
+        c, have = P.shared[key], forms.totals[key]
+        formula = c.formula
+        if normalize_formula(have.formula) == normalize_formula(c.formula):
+            formula = have.formula
+        else:
+            restored.append(Restored(c.addr, key, c.formula, have.formula or have.value))
+        writes.append(CellWrite(c.sheet, c.coord, cell_value(tally.values.get(key)), formula))
+    return writes, restored, tally
+
+
+def plan_forms(forms: Forms, inputs: dict | None = None):
+    """Every form computed and its writes planned (``inputs`` adds values to the first form's inputs)."""
+    writes, restored, results = [], [], []
+    for ret in forms.forms:
+        if inputs:
+            ret.inputs.update(inputs)
+        res = compute(ret.spec, ret.inputs)
+        w, r = plan_writes(ret, res)
+        writes += w
+        restored += r
+        results.append(res)
+    w, r, tally = plan_totals(forms, results)
+    return writes + w, restored + r, results, tally
+
+
 def refresh_values(data: bytes, source: str = "workbook", spec=None) -> bytes:
     """Store in every intact formula cell the value Excel would show; typed-over cells are left as they are."""
     from .checks import overwritten_formulas
     book = FileBook(source, data)
-    ret = read_book(book, spec=spec)
-    over = overwritten_formulas(ret)
-    res = compute(ret.spec, ret.inputs, {k: ret.stored[k].value for k in over})
-    book.write_cells([CellWrite(c.sheet, c.coord, cell_value(res.values.get(c.key)), ret.stored[c.key].formula)
-                      for c in ret.layout.by_role("formula") if c.key not in over])
+    forms = read_forms(book, spec=spec)
+    writes, results = [], []
+    for ret in forms.forms:
+        over = overwritten_formulas(ret)
+        res = compute(ret.spec, ret.inputs, {k: ret.stored[k].value for k in over})
+        results.append(res)
+        writes += [CellWrite(c.sheet, c.coord, cell_value(res.values.get(c.key)), ret.stored[c.key].formula)
+                   for c in ret.layout.by_role("formula") if c.key not in over]
+    totals, _, _ = plan_totals(forms, results)
+    writes += [w for w in totals if normalize_formula(w.formula) == normalize_formula(
+        forms.totals[_total_key(forms, w)].formula)]
+    book.write_cells(writes)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
+def _total_key(forms: Forms, w: CellWrite) -> str:
+    return next(k for k in forms.projects.totals if forms.projects.shared[k].coord == w.coord)
+
+
 def recalc_bytes(data: bytes, source: str = "workbook", spec=None) -> bytes:
     """Compute and store every formula value of an in-memory workbook (used by the template builder)."""
     book = FileBook(source, data)
-    ret = read_book(book, spec=spec)
-    result = compute(ret.spec, ret.inputs)
-    writes, _ = plan_writes(ret, result)
+    writes, _, _, _ = plan_forms(read_forms(book, spec=spec))
     book.write_cells(writes)
     buf = io.BytesIO()
     book.save(buf)
@@ -99,17 +145,26 @@ def recalc_bytes(data: bytes, source: str = "workbook", spec=None) -> bytes:
 
 
 def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup: bool = True,
-                  spec=None) -> FillReport:
-    """Fill ``path`` into ``output`` (or in place, keeping a backup); atomic, the original stays intact."""
+                  spec=None, inputs: dict | None = None) -> FillReport:
+    """Fill ``path`` into ``output`` (or in place, keeping a backup); atomic, the original stays intact.
+
+    A project workbook is filled form by form, then its 项目清单 totals. ``inputs`` (layout key → value)
+    are written into a one-form workbook's input cells first (``fill --projects``).
+    """
     path = Path(path)
-    ret = read_workbook(path, spec)
-    result = compute(ret.spec, ret.inputs)
-    writes, restored = plan_writes(ret, result)
+    forms = read_workbook_forms(path, spec)
+    if inputs and forms.is_projects:
+        raise ValueError("inputs apply to one-form workbooks")
+    writes, restored, results, tally = plan_forms(forms, inputs)
+    if inputs:
+        L = forms.forms[0].layout
+        writes = [CellWrite(L[k].sheet, L[k].coord, v) for k, v in inputs.items()] + writes
     target = Path(output) if output else path
     bak = None
     if target.resolve() == path.resolve() and backup:
         bak = make_backup(path)
-    ret.book.write_cells(writes)
+    forms.book.write_cells(writes)
     with atomic_output(target) as fh:
-        ret.book.save(fh)
-    return FillReport(str(path), str(target), str(bak) if bak else None, result, restored, len(writes))
+        forms.book.save(fh)
+    return FillReport(str(path), str(target), str(bak) if bak else None, results[0], restored, len(writes),
+                      results, tally, forms)

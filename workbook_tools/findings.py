@@ -19,6 +19,7 @@ class Finding:
     explained: bool = False
     explanation: str = ""
     file: str = ""
+    project: str = ""              # project workbooks: 项目003 项目名称（编码）
 
     @property
     def entry(self):
@@ -43,7 +44,7 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "title": self.entry.title(lang),
                 "message": self.message(lang), "cell": self.cell, "sheet": self.sheet, "coord": self.coord,
                 "indicator": self.indicator, "expected": _plain(self.expected), "found": _plain(self.found),
-                "explained": self.explained, "explanation": self.explanation, "file": self.file}
+                "explained": self.explained, "explanation": self.explanation, "file": self.file, "project": self.project}
 
 
 def _plain(v):

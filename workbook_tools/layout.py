@@ -12,6 +12,8 @@ from .spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, NarrativeField, No
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
 SHEET_META = "_wbtool"
+SHEET_LIST = "项目清单"
+FORM_SPLIT, FORM_LAST = "G", "K"    # a project form sheet: cover values span B:G, their notes H:K
 SHEET_EXPLAIN = "情况说明"
 SHEET_NARRATIVE = "文字说明"
 CELL_MAX_CHARS = 32767          # Excel's limit for the text of one cell
@@ -98,6 +100,9 @@ class Layout:
     landscape: set = field(default_factory=set)
     heights: dict[str, dict[int, float]] = field(default_factory=dict)   # sheet → row → points
     target_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+    score_rows: tuple[str, int, int] | None = None    # sheet, first and last row of the score table
+    form: str | None = None        # project workbooks: the one sheet that holds this project's whole form
+    named: bool = True             # defined names (classic forms only: 225 form sheets would repeat them)
 
     # -- building
     def put(self, key, sheet, col, row, role, **kw) -> Cell:
@@ -272,19 +277,29 @@ def _help(L: Layout):
     L.widths[sh] = {"A": 8, "B": 100}
 
 
-def _cover(L: Layout):
-    sh = SHEET_COVER
-    L.text(sh, 1, 1, L.spec.title, style="title")
-    L.merges.append((sh, "A1:C1"))
-    for i, h in enumerate(("项目", "填写内容", "说明"), 1):
-        L.text(sh, i, 2, h, style="header")
-    for r, f in enumerate(L.spec.cover, 3):
+def _cover(L: Layout, sh: str = SHEET_COVER, top: int = 1) -> int:
+    form = L.form is not None
+    note = col_index(FORM_SPLIT) + 1 if form else 3   # one form sheet: the value spans the middle columns
+    if not form:
+        L.text(sh, 1, top, L.spec.title, style="title")
+        L.merges.append((sh, f"A{top}:C{top}"))
+    for i, h in ((1, "项目"), (2, "填写内容"), (note, "说明")):
+        L.text(sh, i, top + 1, h, style="header")
+    if form:
+        L.merges += [(sh, f"B{top + 1}:{FORM_SPLIT}{top + 1}"), (sh, f"{col_letter(note)}{top + 1}:{FORM_LAST}{top + 1}")]
+    r = top + 2
+    for f in L.spec.cover:
         L.text(sh, 1, r, f.label + ("（必填）" if f.required else ""))
         kind = {"date": "date", "year": "year", "choice": "choice"}.get(f.type, f.type)
         L.put(f"cover.{f.key}", sh, 2, r, "input", kind=kind, choices=f.choices, label=f.label,
               prompt=f.hint or f"请填写{f.label}", fmt="yyyy-mm-dd" if f.type == "date" else None)
-        L.text(sh, 3, r, f.hint, style="note")
-    L.widths[sh] = {"A": 26, "B": 46, "C": 44}
+        L.text(sh, note, r, f.hint, style="note")
+        if form:
+            L.merges += [(sh, f"B{r}:{FORM_SPLIT}{r}"), (sh, f"{col_letter(note)}{r}:{FORM_LAST}{r}")]
+        r += 1
+    if not form:
+        L.widths[sh] = {"A": 26, "B": 46, "C": 44}
+    return r
 
 
 FUND_COLS = ("initial", "adjusted", "actual")
@@ -302,21 +317,22 @@ def fund_columns(spec: Spec) -> list[tuple[str, str]]:
     return cols
 
 
-def _funds(L: Layout):
-    sh, spec = SHEET_FUNDS, L.spec
+def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
+    spec, form = L.spec, L.form is not None
     cols = fund_columns(spec)
-    L.text(sh, 1, 1, "部门整体收支情况" if spec.kind != "project" else "项目资金情况", style="title")
-    L.merges.append((sh, f"A1:{col_letter(len(cols) + 1)}1"))
-    L.text(sh, 1, 2, f"金额单位：{spec.money_unit}", style="note")
-    L.text(sh, 1, 3, "资金来源", style="header")
+    L.text(sh, 1, top, "部门整体收支情况" if spec.kind != "project" else "项目资金情况",
+           style="section" if form else "title")
+    L.merges.append((sh, f"A{top}:{col_letter(len(cols) + 1)}{top}"))
+    L.text(sh, 1, top + 1, f"金额单位：{spec.money_unit}", style="note")
+    L.text(sh, 1, top + 2, "资金来源", style="header")
     colno = {}
     for i, (key, head) in enumerate(cols, 2):
-        L.text(sh, i, 3, head, style="header")
+        L.text(sh, i, top + 2, head, style="header")
         colno[key] = i
     n = len(spec.funds.sources)
-    total_row = 4 + n
+    total_row = top + 3 + n
     for i, src in enumerate(spec.funds.sources):
-        r = 4 + i
+        r = top + 3 + i
         L.text(sh, 1, r, ("其中：" if i == 0 and spec.kind == "project" else "") + src)
         for key, head in cols:
             c = colno[key]
@@ -339,7 +355,7 @@ def _funds(L: Layout):
             a, b = f"{col_letter(colno[num_k])}{total_row}", f"{col_letter(colno[den_k])}{total_row}"
             f = f'=IF({b}>0,{a}/{b},"")'
         else:
-            f = f"=SUM({letter}4:{letter}{total_row - 1})"
+            f = f"=SUM({letter}{top + 3}:{letter}{total_row - 1})"
         L.put(f"funds.total.{key}", sh, c, total_row, "formula", formula=f, label=f"合计{head}",
               fmt=FMT_RATIO if key in ("rate", "mid_rate") else ("0" if key == "projects" else FMT_MONEY))
     r = total_row + 2
@@ -376,10 +392,12 @@ def _funds(L: Layout):
     L.put("funds.adjust_reason", sh, 2, r, "input", kind="text", label="预算调整说明",
           prompt="调整后预算与年初预算不一致时说明原因")
     L.merges.append((sh, f"B{r}:{col_letter(len(cols) + 1)}{r}"))
-    L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2)}}
-    L.freeze[sh] = "B4"
-    L.print_rows[sh] = "3:3"
-    L.landscape.add(sh)
+    if not form:
+        L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2)}}
+        L.freeze[sh] = "B4"
+        L.print_rows[sh] = "3:3"
+        L.landscape.add(sh)
+    return r + 1
 
 
 # target table columns (name, header, width); weight/score/dev only when the spec needs them
@@ -411,17 +429,17 @@ def target_ratio_formula(spec: Spec, d, e, g) -> str:
     return f'=IF(OR({d}="",{g}=""),"",IF({d}="定性",{qual},{quant}))'
 
 
-def _targets(L: Layout):
-    sh, spec = SHEET_TARGETS, L.spec
+def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
+    spec, form = L.spec, L.form is not None
     cols = target_columns(spec)
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
-    L.text(sh, 1, 1, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
-           style="title")
-    L.merges.append((sh, f"A1:{col_letter(len(cols))}1"))
-    L.text(sh, 1, 2, "方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（实际完成值填 达成/部分达成/未达成）。"
+    L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
+           style="section" if form else "title")
+    L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
+    L.text(sh, 1, top + 1, "方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（实际完成值填 达成/部分达成/未达成）。"
            "比例请填百分比或小数。", style="note")
-    L.merges.append((sh, f"A2:{col_letter(len(cols))}2"))
-    r = 4
+    L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))
+    r = top + 3
     thr = spec.form_rules.deviation_threshold
     for ki, kind in enumerate(spec.targets.kinds):
         L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
@@ -466,16 +484,19 @@ def _targets(L: Layout):
             r += 1
         L.target_rows[kind.key] = (first, r - 1)
         r += 1
-    L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
-    L.freeze[sh] = "A4"
-    L.landscape.add(sh)
+    if not form:
+        L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
+        L.freeze[sh] = "A4"
+        L.landscape.add(sh)
+    return r
 
 
 def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:
     first, last = L.target_rows[kind]
     letter = col_letter(L.cells[f"target.{kind}.1.{col}"].col)
     rng = f"{letter}{first}:{letter}{last}"
-    return rng if from_sheet == SHEET_TARGETS else f"'{SHEET_TARGETS}'!{rng}"
+    sheet = L.cells[f"target.{kind}.1.{col}"].sheet
+    return rng if from_sheet == sheet else f"'{sheet}'!{rng}"
 
 
 def score_columns(spec: Spec) -> dict[str, int]:
@@ -487,19 +508,19 @@ def score_columns(spec: Spec) -> dict[str, int]:
     return {n: i for i, n in enumerate(names, 1)}
 
 
-def _scores(L: Layout):
-    sh, spec = SHEET_SCORES, L.spec
+def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
+    spec, form = L.spec, L.form is not None
     cols = score_columns(spec)
     heads = {"id": "编号", "weight": "分值", "method": "评分方法", "standard": "评分标准", "basis": "评分依据",
              "applicable": "适用性", "score": "自评得分", "reason": "扣分原因", "hint": "提示"}
-    L.text(sh, 1, 1, spec.title, style="title")
-    L.merges.append((sh, f"A1:{col_letter(len(cols))}1"))
-    L.text(sh, 1, 2, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分", style="note")
-    L.merges.append((sh, f"A2:{col_letter(len(cols))}2"))   # one line, not wrapped in the narrow id column
+    L.text(sh, 1, top, "评分汇总" if form else spec.title, style="section" if form else "title")
+    L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
+    L.text(sh, 1, top + 1, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分", style="note")
+    L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))   # one line, not wrapped in the id column
     for name, c in cols.items():
         head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
-        L.text(sh, c, 3, head, style="header")
-    row = 4
+        L.text(sh, c, top + 2, head, style="header")
+    row = top + 3
     L_ = lambda name: col_letter(cols[name])  # noqa: E731
     for node in spec.nodes():
         r = row
@@ -527,7 +548,11 @@ def _scores(L: Layout):
                 L.put(f"{ib}.met", sh, cols["basis"], row, "input", kind="choice", choices=(YES, NO),
                       indicator=node.id, label=f"{node.name} 清单项{j}", prompt="是否满足：是 / 否")
                 row += 1
-        _leaf_cells(L, node, r, cols)
+        _leaf_cells(L, node, r, cols, sh)
+    L.score_rows = (sh, top + 3, row - 1)
+    if form:
+        _subtotals(L, sh, cols)
+        return row
     L.widths[sh] = {L_("id"): 8, **{L_(f"level{i}"): (12 if i < spec.depth else 30)
                                      for i in range(1, spec.depth + 1)},
                     L_("weight"): 7, L_("method"): 13, L_("standard"): 40, L_("basis"): 11,
@@ -537,7 +562,13 @@ def _scores(L: Layout):
     L.freeze[sh] = f"{L_('weight')}4"
     L.print_rows[sh] = "3:3"
     L.landscape.add(sh)
-    # subtotals of interior nodes, bottom-up refs to the children's score cells
+    _subtotals(L, sh, cols)
+    return row
+
+
+def _subtotals(L: Layout, sh: str, cols: dict[str, int]):
+    """Subtotals of interior nodes, bottom-up refs to the children's score cells."""
+    spec = L.spec
     for node in reversed(spec.nodes()):   # children before parents
         if not node.is_leaf:
             refs = ",".join(L.cells[f"node.{c.id}.score"].coord for c in node.children)
@@ -546,8 +577,8 @@ def _scores(L: Layout):
                   label=f"{node.name} 小计", style="section")
 
 
-def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int]):
-    sh, spec, rule = SHEET_SCORES, L.spec, node.rule
+def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
+    spec, rule = L.spec, node.rule
     base, w = f"node.{node.id}", _n(node.weight)
     H = f"{col_letter(cols['basis'])}{r}"
     J = f"{col_letter(cols['score'])}{r}"
@@ -636,13 +667,13 @@ def _basis_formula(rule, H: str, weight: Decimal) -> str:
     return f'IF(ISNUMBER({H}),{body},"")'
 
 
-def _summary(L: Layout):
-    sh, spec = SHEET_SUMMARY, L.spec
-    L.text(sh, 1, 1, f"{spec.title} — 汇总", style="title")
-    L.merges.append((sh, "A1:E1"))
+def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
+    spec, form = L.spec, L.form is not None
+    L.text(sh, 1, top, "总分" if form else f"{spec.title} — 汇总", style="section" if form else "title")
+    L.merges.append((sh, f"A{top}:E{top}"))
     for i, h in enumerate(("编号", "指标", "分值", "得分", "得分率"), 1):
-        L.text(sh, i, 3, h, style="header")
-    r = 4
+        L.text(sh, i, top + 2, h, style="header")
+    r = top + 3
     for node in spec.nodes():
         if node.depth > 2:
             continue
@@ -670,9 +701,10 @@ def _summary(L: Layout):
     base = line("raw", "指标得分合计", f"=ROUND(SUM({tops}),4)")
     if spec.inapplicable == "rescale":
         cols = score_columns(spec)
-        last = max(c.row for c in L.cells.values() if c.sheet == SHEET_SCORES)
-        ia = f"'{SHEET_SCORES}'!{col_letter(cols['applicable'])}4:{col_letter(cols['applicable'])}{last}"
-        iw = f"'{SHEET_SCORES}'!{col_letter(cols['weight'])}4:{col_letter(cols['weight'])}{last}"
+        ssh, first, last = L.score_rows
+        pre = "" if ssh == sh else f"'{ssh}'!"
+        ia = f"{pre}{col_letter(cols['applicable'])}{first}:{col_letter(cols['applicable'])}{last}"
+        iw = f"{pre}{col_letter(cols['weight'])}{first}:{col_letter(cols['weight'])}{last}"
         aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw})')
         base = line("scaled", "按适用指标折算后得分",
                     f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")
@@ -697,5 +729,7 @@ def _summary(L: Layout):
     for g in reversed(spec.grades[:-1]):
         body = f"IF({disp}>={_n(g.min)},{_q(g.name)},{body})"
     line("grade", "评价等级", "=" + body, fmt=None)
-    L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}
-    L.print_rows[sh] = "3:3"
+    if not form:
+        L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}
+        L.print_rows[sh] = "3:3"
+    return r

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cells import Book, CellData
-from .errors import SpecError, UnreadableInput
-from .layout import SHEET_META, Layout, layout_for
+from .errors import SpecError, UnreadableInput, UsageError
+from .layout import SHEET_LIST, SHEET_META, Layout, layout_for
+from .projectbook import LAYOUT_PROJECTS, ProjectsLayout
 from .numbers import excel_serial_to_date, num
 from .spec import Spec, load_spec
 
@@ -107,37 +108,125 @@ def identify(book: Book, spec: Spec | None = None) -> tuple[dict, Spec]:
     return meta, spec
 
 
-def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None,
-              has_macros: bool = False) -> Returned:
-    """Read every layout cell of ``book`` (a FileBook or a live book)."""
-    meta, spec = identify(book, spec)
-    layout = layout_for(spec)
+@dataclass
+class Forms:
+    """A workbook read as forms: its one form, or one per project sheet of a project workbook."""
+    source: str
+    spec: Spec
+    book: Book
+    meta: dict
+    forms: list[Returned]
+    projects: ProjectsLayout | None = None
+    totals: dict[str, CellData] = field(default_factory=dict)     # the project list's plist.* cells
+    sha256: str | None = None
+
+    @property
+    def is_projects(self) -> bool:
+        return self.projects is not None
+
+
+def _check_sheets(book: Book, wanted: list[str]):
     names = book.sheet_names()
-    missing = [s for s in layout.sheets if s not in names]
+    missing = [s for s in wanted if s not in names]
     if missing:
         src = Path(book.source).name
-        extra = [s for s in names if s not in layout.sheets]
-        hint = f"；文件中多出的工作表：{'、'.join(extra)}（是否被改名？）" if extra else ""
+        extra = [s for s in names if s not in wanted]
+        hint = f"；文件中多出的工作表：{'、'.join(extra[:10])}（是否被改名？）" if extra else ""
         raise UnreadableInput(
-            f"{src} 缺少工作表：{'、'.join(missing)}{hint}。请勿删除或重命名模板中的工作表。",
-            f"{src} lacks sheet(s): {', '.join(missing)}", code="sheet-missing")
-    sheets = {s: book.read_sheet(s) for s in layout.sheets}
+            f"{src} 缺少工作表：{'、'.join(missing[:10])}{'等' if len(missing) > 10 else ''}{hint}。"
+            f"请勿删除或重命名模板中的工作表。",
+            f"{src} lacks sheet(s): {', '.join(missing[:10])}", code="sheet-missing")
+    return [s for s in names if s not in wanted]
+
+
+def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], **kw) -> Returned:
     stored, inputs = {}, {}
     empty = CellData()
+    sheets: dict[str, dict] = {}
     for key, c in layout.cells.items():
-        data = sheets[c.sheet].get(c.coord, empty)
+        cells = sheets.get(c.sheet)
+        if cells is None:
+            cells = sheets[c.sheet] = book.read_sheet(c.sheet)
+        data = cells.get(c.coord, empty)
         stored[key] = data
         if c.role == "input":
             inputs[key] = data.value
     return Returned(source=book.source, spec=spec, layout=layout, book=book, meta=meta, inputs=inputs,
-                    stored=stored, extra_sheets=[s for s in names if s not in layout.sheets],
-                    has_macros=has_macros, sha256=sha256)
+                    stored=stored, extra_sheets=extra, **kw)
 
 
-def read_workbook(path: str | Path, spec: Spec | None = None) -> Returned:
-    """Check the file is a safe, readable workbook, then read it (against ``spec`` when given)."""
+def project_sheets(book: Book) -> list[str]:
+    """The form sheets a project workbook lists in its identity sheet, in order."""
+    cells = book.read_sheet(SHEET_META)
+    rows = sorted((int(coord[1:]), c.value) for coord, c in cells.items()
+                  if coord[0] == "A" and coord[1:].isdigit() and c.value == "project_sheet")
+    out = []
+    for r, _ in rows:
+        v = cells.get(f"B{r}")
+        if v is not None and isinstance(v.value, str) and v.value:
+            out.append(v.value)
+    return out
+
+
+def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = None,
+               has_macros: bool = False) -> Forms:
+    """Read ``book`` as forms: a classic workbook gives one, a project workbook one per project sheet."""
+    meta, spec = identify(book, spec)
+    if meta.get("layout") != LAYOUT_PROJECTS:
+        ret = read_book(book, spec=spec, sha256=sha256, has_macros=has_macros, _meta=meta)
+        return Forms(book.source, spec, book, meta, [ret], sha256=sha256)
+    from .projectbook import check_sheet_names, projects_layout
+    src = Path(book.source).name
+    sheets = project_sheets(book)
+    try:
+        check_sheet_names(sheets)
+    except ValueError:
+        sheets = []
+    if not sheets or len(set(sheets)) != len(sheets) or spec.kind != "project":
+        raise UnreadableInput(f"{src} 的项目表清单已损坏（隐藏的表单标识中项目表名称缺失或重复），请使用财政局下发的模板。",
+                              f"{src}: the list of project sheets in the form identity is damaged",
+                              code="form-unknown")
+    P = projects_layout(spec, sheets)
+    extra = _check_sheets(book, P.sheets)
+    forms = [_read_layout(book, F, spec, meta, extra, has_macros=has_macros, sha256=sha256) for F in P.forms]
+    lst = book.read_sheet(SHEET_LIST)
+    empty = CellData()
+    totals = {k: lst.get(P.shared[k].coord, empty) for k in P.totals}
+    return Forms(book.source, spec, book, meta, forms, P, totals, sha256)
+
+
+def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None,
+              has_macros: bool = False, _meta: dict | None = None) -> Returned:
+    """Read every layout cell of a one-form ``book`` (a FileBook or a live book)."""
+    if _meta is None:
+        meta, spec = identify(book, spec)
+    else:
+        meta = _meta
+    if meta.get("layout") == LAYOUT_PROJECTS:
+        n = len(project_sheets(book))
+        raise UsageError(f"{Path(book.source).name} 是项目工作簿（项目清单 + {n} 张项目表），此命令只处理单张自评表；"
+                         f"项目工作簿请用 validate、fill、export、crosscheck 或 collect。",
+                         f"{Path(book.source).name} is a project workbook ({n} project sheets); this command takes "
+                         f"one form — use validate, fill, export, crosscheck or collect", code="project-workbook")
+    layout = layout_for(spec)
+    extra = _check_sheets(book, layout.sheets)
+    return _read_layout(book, layout, spec, meta, extra, has_macros=has_macros, sha256=sha256)
+
+
+def _open(path):
     from .safety import check_workbook_file
     from .xlsxfile import FileBook
     info = check_workbook_file(path)
-    book = FileBook(path, info.data)     # the very bytes that were checked, read once
+    return FileBook(path, info.data), info     # the very bytes that were checked, read once
+
+
+def read_workbook(path: str | Path, spec: Spec | None = None) -> Returned:
+    """Check the file is a safe, readable one-form workbook, then read it (against ``spec`` when given)."""
+    book, info = _open(path)
     return read_book(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
+
+
+def read_workbook_forms(path: str | Path, spec: Spec | None = None) -> Forms:
+    """Check the file is a safe, readable workbook, then read each of its forms (one, or one per project)."""
+    book, info = _open(path)
+    return read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)

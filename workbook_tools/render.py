@@ -26,7 +26,15 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
     out = []
     for rep in reports:
         head = rep.file
-        if rep.readable and rep.spec_id:
+        if rep.readable and rep.spec_id and rep.summary.get("kind") == "projects":
+            s = rep.summary
+            if lang == "en":
+                head += (f" — form {rep.spec_id} {rep.spec_version}; {s['project_count']} project sheet(s), "
+                         f"{s['evaluated']} self-evaluated, average {_v(s.get('average'))}")
+            else:
+                head += (f" — 表单 {rep.spec_id}（{rep.spec_version}）；项目表 {s['project_count']} 张，"
+                         f"已自评 {s['evaluated']} 个，平均分 {_v(s.get('average'))}")
+        elif rep.readable and rep.spec_id:
             s = rep.summary
             if lang == "en":
                 head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, grade {s.get('grade')}"
@@ -37,7 +45,7 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
         for f in rep.findings:
             if f.sheet != sheet:
                 sheet = f.sheet
-                out.append(f"  [{sheet or ('文件' if lang != 'en' else 'file')}]")
+                out.append(f"  [{f.project or sheet or ('文件' if lang != 'en' else 'file')}]")
             sev = SEV[lang][f.severity]
             if f.explained:
                 sev += "（已说明）" if lang != "en" else " (explained)"
@@ -66,7 +74,7 @@ def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -
 
 
 CSV_COLUMNS = ("file", "severity", "code", "cell", "indicator", "title", "message", "expected", "found", "explained",
-               "explanation")
+               "explanation", "project")
 
 
 def render_csv(reports: list[Report], lang: str = "zh") -> str:

@@ -146,12 +146,15 @@ def render_template(layout: Layout) -> Workbook:
         else:
             cell.value = c.value
         _style(ws, c)
+        if c.style == "link":     # the project list: jump to the project's sheet
+            cell.hyperlink = f"#'{c.value}'!A1"
+            cell.font = Font(name=FONT, size=10, color="0563C1", underline="single")
     for sheet, rng in layout.merges:
         sheets[sheet].merge_cells(rng)
     for sheet, cells in inputs.items():
         _add_validations(sheets[sheet], cells, {})
     for c in layout.cells.values():
-        if c.name:
+        if c.name and layout.named:
             wb.defined_names[c.name] = DefinedName(c.name, attr_text=f"'{c.sheet}'!${_abs(c.coord)}")
     for name, ws in sheets.items():
         for col, width in layout.widths.get(name, {}).items():
@@ -176,6 +179,40 @@ def render_template(layout: Layout) -> Workbook:
     wb.calculation.fullCalcOnLoad = True
     wb.active = 1
     return wb
+
+
+def build_projects_template(spec: Spec | str, projects: list[dict], output: str | Path | None = None) -> bytes:
+    """A project workbook: 项目清单 plus one form sheet per project (``projects``: cover values by layout key).
+
+    Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically when given.
+    """
+    from .errors import UsageError
+    from .fill import recalc_bytes
+    from .projectbook import project_sheet_name, projects_layout
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    need = {"projectName", "projectCode", "fundType"} - {f.key for f in spec.cover}
+    if spec.kind != "project" or need:
+        raise UsageError(f"规格 {spec.id} 不是项目支出自评表（封面缺少 项目名称/项目编码/资金性质），不能按项目清单生成。",
+                         f"spec {spec.id} is not a project form (needs projectName, projectCode, fundType)")
+    if not projects:
+        raise UsageError("项目清单为空，至少需要一个项目。", "the project list is empty")
+    P = projects_layout(spec, [project_sheet_name(i) for i in range(1, len(projects) + 1)])
+    wb = render_template(P.render_layout())
+    wb.active = 1
+    for F, values in zip(P.forms, projects):
+        for key, value in values.items():
+            c = F[key]
+            if c.role != "input":
+                raise ValueError(f"{key} is not an input cell")
+            wb[c.sheet].cell(row=c.row, column=c.col).value = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = recalc_bytes(buf.getvalue(), source=str(output or spec.id), spec=spec)
+    if output is not None:
+        from .atomic import atomic_output
+        with atomic_output(output) as fh:
+            fh.write(data)
+    return data
 
 
 def _abs(coord: str) -> str:

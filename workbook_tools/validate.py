@@ -7,7 +7,8 @@ from .catalogue import CATALOGUE
 from .errors import UnreadableInput, UsageError
 from .findings import Finding, Report
 from .numbers import to_float
-from .reader import Returned, read_workbook
+from .checks import _col, _row
+from .reader import Forms, Returned, read_workbook_forms
 from .spec import Spec
 
 
@@ -19,6 +20,85 @@ def check_codes(codes) -> set[str]:
         raise UsageError(f"未知的检查代码：{', '.join(unknown)}（见 docs/checks.md）",
                          f"unknown check code(s): {', '.join(unknown)} (see docs/checks.md)")
     return codes
+
+
+def validate_forms(forms: Forms, *, only=None, skip=None) -> Report:
+    """Validate every form of a workbook; a project workbook gives one report over all its project sheets."""
+    if not forms.is_projects:
+        return validate_returned(forms.forms[0], only=only, skip=skip)
+    from .checks import make_ctx, run_checks
+    from .engine import tally_projects
+    from .projectbook import fund_types
+    only, skip = check_codes(only), check_codes(skip)
+    findings, seen, rows, results = [], set(), [], []
+    for ret in forms.forms:
+        ctx = make_ctx(ret)
+        results.append(ctx.rules)
+        label = project_label(ret)
+        for f in run_checks(ret, only=only, skip=skip, ctx=ctx):
+            key = (f.code, f.cell, f.indicator, f.message())
+            if f.sheet == ret.layout.form:
+                f.project = label
+            elif key in seen:          # a shared sheet (情况说明, 项目清单 totals): once for the workbook
+                continue
+            seen.add(key)
+            findings.append(f)
+        rows.append(project_summary(ret, ctx.rules))
+    findings += totals_findings(forms, only, skip)
+    order = {s: i for i, s in enumerate(forms.projects.sheets)}
+    findings.sort(key=lambda f: (order.get(f.sheet, -1), _row(f.coord), _col(f.coord), f.code))
+    spec = forms.spec
+    rep = Report(file=forms.source, spec_id=spec.id, spec_version=spec.version, findings=findings)
+    tally = tally_projects(fund_types(spec), [r.values for r in results])
+    rep.result = results
+    rep.summary = projects_summary(forms, rows, tally)
+    return rep
+
+
+def project_label(ret: Returned) -> str:
+    """项目003 乡村道路维护（P0003）: how a reviewer names the project a finding belongs to."""
+    name, code = ret.inputs.get("cover.projectName"), ret.inputs.get("cover.projectCode")
+    out = ret.layout.form or ""
+    if name not in (None, ""):
+        out += f" {name}"
+    if code not in (None, ""):
+        out += f"（{_text(code)}）"
+    return out
+
+
+def project_summary(ret: Returned, res) -> dict:
+    v = res.values
+    return {"sheet": ret.layout.form, "projectCode": _text(ret.inputs.get("cover.projectCode")),
+            "projectName": ret.inputs.get("cover.projectName"), "fundType": ret.inputs.get("cover.fundType"),
+            "budget": to_float(v.get("list.budget")), "actual": to_float(v.get("list.actual")),
+            "exec_rate": to_float(v.get("list.rate")), "total": to_float(res.total),
+            "display": to_float(res.display), "grade": res.grade, "status": v.get("list.status")}
+
+
+def projects_summary(forms: Forms, rows: list[dict], tally) -> dict:
+    first = forms.forms[0].cover()
+    return {"kind": "projects", "unitName": first.get("unitName"), "agencyCode": _text(first.get("agencyCode")),
+            "fiscalYear": to_float(first.get("fiscalYear")) if first.get("fiscalYear") is not None else None,
+            "projects": rows, "project_count": len(rows), "evaluated": tally.count,
+            "counts": tally.counts, "average": to_float(tally.average), "display": to_float(tally.average),
+            "grade": None, "total": to_float(tally.average), "exec_rate": to_float(tally.rate)}
+
+
+def totals_findings(forms: Forms, only, skip) -> list[Finding]:
+    """The 项目清单 totals row: its formulas as issued (the same checks as any formula cell)."""
+    from .fill import normalize_formula
+    out = []
+    for key in forms.projects.totals:
+        c, have = forms.projects.shared[key], forms.totals[key]
+        if normalize_formula(have.formula) == normalize_formula(c.formula):
+            continue
+        code = "formula-deleted" if have.formula is None and have.value in (None, "") else "formula-overwritten"
+        if (only and code not in only) or (skip and code in skip):
+            continue
+        out.append(Finding(code, c.addr, "", {"label": c.label, "what": c.label, "expected": c.formula,
+                                              "found": have.formula or have.value},
+                           c.formula, have.formula or have.value, file=forms.source))
+    return out
 
 
 def validate_returned(ret: Returned, *, only=None, skip=None) -> Report:
@@ -57,7 +137,7 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
     """Validate one file; an unreadable file gives a report with one file-level finding (exit 3)."""
     check_codes(only), check_codes(skip)
     try:
-        ret = read_workbook(path, spec)
+        forms = read_workbook_forms(path, spec)
     except UnreadableInput as e:
         return unreadable_report(path, e)
-    return validate_returned(ret, only=only, skip=skip)
+    return validate_forms(forms, only=only, skip=skip)

@@ -69,7 +69,7 @@ def expected_names(layout) -> list:
     if id(layout) not in _WANT:
         out = []
         for c in layout.cells.values():
-            if c.name:
+            if c.name and layout.named:
                 col = c.coord.rstrip("0123456789")
                 out.append((c, c.name, f"'{c.sheet}'!${col}${c.row}"))
         _WANT[id(layout)] = out
