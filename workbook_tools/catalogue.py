@@ -8,7 +8,7 @@ ERROR, WARNING = "error", "warning"
 SEVERITY_ZH = {ERROR: "强制性", WARNING: "提示性"}
 CATEGORY_ZH = {"file": "文件与表单", "identity": "表单一致性", "cover": "封面完整性", "types": "类型与范围",
                "scores": "评分", "funds": "预算执行", "targets": "绩效目标", "consistency": "与 Excel 显示一致",
-               "ledger": "台账核对"}
+               "ledger": "台账核对", "links": "与项目自评表一致"}
 
 
 class _Safe(dict):
@@ -294,6 +294,23 @@ entry("ledger-rate-mismatch", "ledger", ERROR, "执行率或得分与台账计�
       "with the ledger's figures {label} is {expected}; the workbook shows {found}.",
       "用台账金额代入表单重新计算（与模板公式相同的计分引擎）的预算执行率、1–6 月支出进度或执行率得分与表中不同。",
       "先改正与台账不符的金额；金额一致后执行率与得分会自动更新。")
+
+# ---------------------------------------------------------------- links (validate OVERALL --projects PROJECTS.xlsx)
+_LINK_FIX = "运行 wbtool fill 本表 --projects 项目工作簿，由项目自评表自动填入；或核对项目工作簿是否完整。"
+entry("projects-count-mismatch", "links", ERROR, "自评项目数与项目自评表不符", "project count differs from the project forms",
+      "“{source}”开展绩效自评项目数填 {found} 个，项目自评表中已自评的为 {expected} 个（{files}）。",
+      "'{source}': {found} project(s) self-evaluated entered; the project forms have {expected} ({files}).",
+      "用 --projects 给出项目工作簿时，各资金来源的“开展绩效自评项目数”与项目自评表中状态不是“未完成”的项目数不同"
+      "（项目的资金性质按规格 funds.project_counts 对应到资金来源行）。", _LINK_FIX)
+entry("projects-average-mismatch", "links", ERROR, "自评项目平均分与项目自评表不符",
+      "average project score differs from the project forms",
+      "自评项目平均得分填 {found}，项目自评表中 {count} 个已自评项目的平均分为 {expected}（{files}）。",
+      "average project score entered {found}; the {count} self-evaluated project forms average {expected} ({files}).",
+      "用 --projects 给出项目工作簿时，“开展绩效自评项目的平均得分”与项目总分的平均值（保留两位小数）不同。", _LINK_FIX)
+entry("projects-type-unmapped", "links", WARNING, "项目资金性质在本表中没有对应行", "project fund type has no row here",
+      "项目自评表中有 {found} 个资金性质为“{fund_type}”的已自评项目，本表没有对应的资金来源行，未计入项目数。",
+      "{found} self-evaluated project(s) of fund type '{fund_type}' have no source row in this form; not counted.",
+      "项目的资金性质不在规格 funds.project_counts 的对应关系中。", "在规格中补充对应关系，或在“情况说明”表说明。")
 
 # ---------------------------------------------------------------- report narrative (文字说明 sheet)
 # A warning, not an error: the figures do not depend on it, and a unit that sends its report separately

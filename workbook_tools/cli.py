@@ -78,14 +78,27 @@ def specs_cmd(ctx, check_path, lang):
 @click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
 @click.option("--values", "values_path", type=click.Path(exists=True, dir_okay=False),
               help="预填数据（YAML，格式见 samples/taiping_2023.yaml）")
+@click.option("--projects", "projects_path", type=click.Path(dir_okay=False),
+              help="项目清单（CSV/XLSX，每行一个项目）：生成一个含“项目清单”和每个项目一张表的项目工作簿")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件")
 @LANG_OPTION
 @click.pass_context
-def template_cmd(ctx, spec_ref, values_path, output, lang):
-    """按规格生成 Excel 自评模板（可用 --values 预填）。"""
+def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
+    """按规格生成 Excel 自评模板（可用 --values 预填，或用 --projects 按项目清单生成项目工作簿）。"""
     from .answers import answers_to_values, load_answers
     from .spec import load_spec
     from .template import build_template
+    if projects_path:
+        if values_path:
+            raise click.UsageError("--projects 与 --values 不能同时使用 / --projects and --values exclude each other")
+        from .projectlist import read_project_list
+        from .template import build_projects_template
+        spec = load_spec(spec_ref or "national-project-2020")
+        rows = read_project_list(projects_path, spec)
+        build_projects_template(spec, [r.values for r in rows], output)
+        say(ctx, f"已生成项目工作簿 {output}：{len(rows)} 个项目（项目清单 + 每个项目一张表；规格 {spec.id}，版本 {spec.version}）。",
+            f"wrote project workbook {output}: {len(rows)} projects (spec {spec.id}, version {spec.version}).", lang)
+        return
     values = None
     if values_path:
         doc = load_answers(values_path)
@@ -106,9 +119,11 @@ def template_cmd(ctx, spec_ref, values_path, output, lang):
 @click.option("--no-backup", is_flag=True, help="覆盖原文件时不保留备份")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--live", is_flag=True, help="在 Excel 中打开的工作簿上恢复公式（需 xlwings；FILE 可给工作簿名称）")
+@click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
+              help="本单位的项目工作簿（可重复）：把已自评项目数（按资金来源）和平均分填入部门整体自评表")
 @LANG_OPTION
 @click.pass_context
-def fill_cmd(ctx, file, output, no_backup, fmt, live, lang):
+def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
     """恢复被改动的标准公式，计算并写回所有结果（公式保留、数值可见）。"""
     from .fill import fill_workbook
     from .numbers import plain
@@ -122,8 +137,17 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, lang):
         return
     if not file:
         raise click.UsageError("请指定文件 / give a file")
-    rep = fill_workbook(file, output, backup=not no_backup)
+    inputs = None
+    if project_files:
+        from .projectlink import overall_inputs, tally_project_files
+        from .reader import read_workbook
+        pt = tally_project_files(project_files)
+        inputs = overall_inputs(read_workbook(file).spec, pt)
+    rep = fill_workbook(file, output, backup=not no_backup, inputs=inputs)
     r = rep.result
+    if rep.tally is not None:
+        _fill_projects_out(ctx, rep, fmt, lang)
+        return
     if fmt == "json":
         click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup,
                                "total": float(r.total), "display": float(r.display), "grade": r.grade,
@@ -135,9 +159,41 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, lang):
     for x in rep.restored:
         say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
             f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
+    if inputs:
+        from .layout import layout_for
+        L = layout_for(rep.forms.spec)
+        for k, v in inputs.items():
+            say(ctx, f"已由项目自评表填入 {L[k].addr}（{L[k].label}）：{'空' if v is None else v}",
+                f"filled {L[k].addr} ({k}) from the project forms: {v}", lang)
     say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），等级 {r.grade}；"
              f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
         f"wrote {rep.output}: total {plain(r.display)} ({plain(r.total)}), grade {r.grade}; "
+        f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
+
+
+def _fill_projects_out(ctx, rep, fmt, lang):
+    """What `wbtool fill` says about a project workbook: per project and the list totals."""
+    from .numbers import plain
+    t, forms = rep.tally, rep.forms
+    rows = [{"sheet": ret.layout.form, "projectName": ret.inputs.get("cover.projectName"),
+             "display": float(res.display), "grade": res.grade, "status": res.values.get("list.status")}
+            for ret, res in zip(forms.forms, rep.results)]
+    if fmt == "json":
+        click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup, "written": rep.written,
+                               "projects": rows, "evaluated": t.count, "counts": t.counts,
+                               "average": None if t.average is None else float(t.average),
+                               "restored": [{"cell": x.cell, "key": x.key, "expected": x.expected,
+                                             "found": None if x.found is None else str(x.found)}
+                                            for x in rep.restored]}, ensure_ascii=False, indent=2))
+        return
+    for x in rep.restored:
+        say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
+            f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
+    counts = "、".join(f"{k} {n} 个" for k, n in t.counts.items())
+    avg = "空" if t.average is None else plain(t.average)
+    say(ctx, f"已写入 {rep.output}：{len(rows)} 张项目表，已自评 {t.count} 个（{counts}），平均分 {avg}；"
+             f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
+        f"wrote {rep.output}: {len(rows)} project sheets, {t.count} self-evaluated, average {avg}; "
         f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
 
 
@@ -170,9 +226,11 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
 @click.option("--live", is_flag=True, help="校验 Excel 中打开的工作簿（需 xlwings；FILES 可给工作簿名称）")
+@click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
+              help="本单位的项目工作簿（可重复）：核对部门整体表中的自评项目数和平均分")
 @LANG_OPTION
 @click.pass_context
-def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, lang):
+def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, project_files, lang):
     """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
     from .spec import load_spec
     from .validate import check_codes, validate_workbook
@@ -187,7 +245,11 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
         raise click.UsageError("--annotate 只能用于单个文件 / --annotate takes one file")
     check_codes(only), check_codes(skip)
     spec = load_spec(spec_ref) if spec_ref else None
-    reports = [validate_workbook(f, only=only, skip=skip, spec=spec) for f in files]
+    pt = None
+    if project_files:
+        from .projectlink import tally_project_files
+        pt = tally_project_files(project_files)
+    reports = [validate_workbook(f, only=only, skip=skip, spec=spec, projects=pt) for f in files]
     _report_out(ctx, reports, fmt, lang, strict, output)
     if annotate:
         from .annotate import annotate_workbook

@@ -8,7 +8,7 @@ from pathlib import Path
 from .engine import Result, compute
 from .layout import fund_columns, narrative_keys, narrative_text
 from .numbers import to_float
-from .reader import Returned, read_workbook
+from .reader import Forms, Returned, read_workbook_forms
 
 SCHEMA = "wbtool.export/1"
 
@@ -95,5 +95,33 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
 
 
 
+PROJECTS_SCHEMA = "wbtool.projects/1"
+
+
+def export_forms(forms: Forms) -> dict:
+    """A classic workbook's export object, or a project workbook's: every project's form plus the list totals."""
+    if not forms.is_projects:
+        return export_data(forms.forms[0])
+    from .engine import tally_projects
+    from .projectbook import fund_types
+    spec = forms.spec
+    projects, results = [], []
+    for ret in forms.forms:
+        res = compute(spec, ret.inputs)
+        results.append(res)
+        item = export_data(ret, res)
+        for k in ("schema", "file", "sha256", "spec"):
+            item.pop(k)
+        projects.append({"sheet": ret.layout.form, "status": res.values.get("list.status"), **item})
+    t = tally_projects(fund_types(spec), [r.values for r in results])
+    return {"schema": PROJECTS_SCHEMA, "file": Path(forms.source).name, "sha256": forms.sha256,
+            "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint, "title": spec.title,
+                     "file_fingerprint": forms.meta.get("fingerprint")},
+            "totals": {"projects": len(projects), "evaluated": t.count, "counts": t.counts,
+                       "average": jsonable(t.average), "budget": jsonable(t.budget), "actual": jsonable(t.actual),
+                       "exec_rate": jsonable(t.rate)},
+            "projects": projects}
+
+
 def export_workbook(path: str | Path) -> dict:
-    return export_data(read_workbook(path))
+    return export_forms(read_workbook_forms(path))

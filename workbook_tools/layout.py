@@ -392,6 +392,12 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
     L.put("funds.adjust_reason", sh, 2, r, "input", kind="text", label="预算调整说明",
           prompt="调整后预算与年初预算不一致时说明原因")
     L.merges.append((sh, f"B{r}:{col_letter(len(cols) + 1)}{r}"))
+    if spec.funds.project_average:
+        r += 1
+        L.text(sh, 1, r, "开展绩效自评项目的平均得分")
+        L.put("funds.projects_average", sh, 2, r, "input", kind="number", fmt=FMT_TOTAL, lo=Decimal(0),
+              hi=Decimal(100), label="自评项目平均得分",
+              prompt="各项目支出绩效自评表总分的平均值（0–100），可用 wbtool fill 本表 --projects 项目工作簿 自动填入")
     if not form:
         L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2)}}
         L.freeze[sh] = "B4"

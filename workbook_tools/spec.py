@@ -65,6 +65,8 @@ class Funds:
     low_rate_threshold: Decimal
     project_counts: bool
     labels: dict = field(default_factory=dict)
+    project_types: dict = field(default_factory=dict)    # a project's 资金性质 → the source row it counts in
+    project_average: bool = False                         # a cell for the projects' average self-evaluation score
 
 
 @dataclass(frozen=True)
@@ -389,9 +391,31 @@ def _parse_funds(f, probs) -> Funds:
             probs.add("funds.midyear.target_progress", "序时进度目标应为 0–1 之间的比例，如 0.5")
         mid = MidYear(label=str(m.get("label", "1-6月")), target_progress=tp or Decimal("0.5"))
     thr = _dec(f.get("low_rate_threshold", 0.9), "funds.low_rate_threshold", probs) or Decimal("0.9")
+    counts = f.get("project_counts", False)
+    types = {}
+    if isinstance(counts, dict):
+        types = {str(k): str(v) for k, v in counts.items()}
+        for k, v in types.items():
+            if v not in sources:
+                probs.add(f"funds.project_counts.{k}", f"“{v}”不是 funds.sources 中的资金来源")
+    elif counts:
+        types = _default_project_types(sources)
+    if f.get("project_average") and not counts:
+        probs.add("funds.project_average", "project_average 需要同时设置 project_counts")
     return Funds(sources=tuple(str(s) for s in sources), midyear=mid, low_rate_threshold=thr,
-                 project_counts=bool(f.get("project_counts", False)),
+                 project_counts=bool(counts), project_types=types,
+                 project_average=bool(f.get("project_average", False)),
                  labels={str(k): str(v) for k, v in (f.get("labels") or {}).items()})
+
+
+def _default_project_types(sources) -> dict:
+    """资金性质 of the national project form → the overall form's source row with the same name (其他 → 其他…)."""
+    out = {}
+    for t in ("一般公共预算", "政府性基金预算", "国有资本经营预算", "其他"):
+        hit = next((s for s in sources if s == t), None) or next((s for s in sources if s.startswith(t)), None)
+        if hit:
+            out[t] = hit
+    return out
 
 
 def _parse_targets(t, probs) -> Targets:

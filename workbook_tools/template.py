@@ -10,6 +10,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from .layout import SHEET_META, Cell, Layout, layout_for
 from .numbers import plain
@@ -147,7 +148,7 @@ def render_template(layout: Layout) -> Workbook:
             cell.value = c.value
         _style(ws, c)
         if c.style == "link":     # the project list: jump to the project's sheet
-            cell.hyperlink = f"#'{c.value}'!A1"
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{c.value}'!A1", display=str(c.value))
             cell.font = Font(name=FONT, size=10, color="0563C1", underline="single")
     for sheet, rng in layout.merges:
         sheets[sheet].merge_cells(rng)

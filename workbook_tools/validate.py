@@ -22,10 +22,13 @@ def check_codes(codes) -> set[str]:
     return codes
 
 
-def validate_forms(forms: Forms, *, only=None, skip=None) -> Report:
-    """Validate every form of a workbook; a project workbook gives one report over all its project sheets."""
+def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Report:
+    """Validate every form of a workbook; a project workbook gives one report over all its project sheets.
+
+    ``projects`` (a ProjectTally of the unit's project workbooks) adds the overall form's link checks.
+    """
     if not forms.is_projects:
-        return validate_returned(forms.forms[0], only=only, skip=skip)
+        return validate_returned(forms.forms[0], only=only, skip=skip, projects=projects)
     from .checks import make_ctx, run_checks
     from .engine import tally_projects
     from .projectbook import fund_types
@@ -101,9 +104,10 @@ def totals_findings(forms: Forms, only, skip) -> list[Finding]:
     return out
 
 
-def validate_returned(ret: Returned, *, only=None, skip=None) -> Report:
+def validate_returned(ret: Returned, *, only=None, skip=None, projects=None) -> Report:
     from .checks import make_ctx, run_checks
     ctx = make_ctx(ret)
+    ctx.projects = projects
     findings = run_checks(ret, only=check_codes(only), skip=check_codes(skip), ctx=ctx)
     rep = Report(file=ret.source, spec_id=ret.spec.id, spec_version=ret.spec.version, findings=findings)
     rep.result = ctx.rules          # the engine's result, for callers that need more than the findings
@@ -133,11 +137,12 @@ def unreadable_report(path, err: UnreadableInput) -> Report:
     return Report(file=str(path), readable=False, findings=[f])
 
 
-def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | None = None) -> Report:
+def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | None = None,
+                      projects=None) -> Report:
     """Validate one file; an unreadable file gives a report with one file-level finding (exit 3)."""
     check_codes(only), check_codes(skip)
     try:
         forms = read_workbook_forms(path, spec)
     except UnreadableInput as e:
         return unreadable_report(path, e)
-    return validate_forms(forms, only=only, skip=skip)
+    return validate_forms(forms, only=only, skip=skip, projects=projects)

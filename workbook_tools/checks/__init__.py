@@ -20,6 +20,7 @@ class Ctx:
     rules: Result                   # every formula intact: what the rules give
     as_is: Result                   # typed-over formula cells kept as the file holds them
     overwritten: set[str] = field(default_factory=set)
+    projects: object = None         # a ProjectTally when the unit's project forms are given (validate --projects)
 
     @property
     def spec(self) -> Spec:
@@ -75,6 +76,9 @@ def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | 
     found: list[Finding] = []
     for module in (identity, entries, funds, targets, scores, narrative, consistency):
         found.extend(module.check(ctx))
+    if ctx.projects is not None:
+        from . import links
+        found.extend(links.check(ctx, ctx.projects))
     if only:
         found = [f for f in found if f.code in only]
     if skip:
