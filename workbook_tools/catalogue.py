@@ -289,6 +289,17 @@ entry("ledger-source-missing-in-ledger", "ledger", ERROR, "表中资金来源台
       "表中“{source}”填有金额（{label} {found} {unit}），台账中该单位没有这一资金来源。",
       "the workbook has '{source}' funds ({label} {found} {unit}); the ledger has none for this unit.",
       "表中某资金来源行有金额，台账中该单位没有此资金来源（或金额全为 0）。", _LEDGER_FIX)
+entry("ledger-project-missing", "ledger", ERROR, "项目不在台账中", "project not in the ledger",
+      "项目编码 {found}（单位编码 {agency_code}）在台账 {ledger} 中找不到，无法核对该项目的资金。",
+      "project code {found} (unit {agency_code}) is not in the ledger {ledger}; the project's funds cannot be checked.",
+      "项目表封面的项目编码为空，或不在财政局的项目台账中。",
+      "核对项目表封面“项目编码”是否与预算管理一体化系统的项目库一致；台账遗漏的项目请财政局补充。")
+entry("ledger-project-missing-in-workbook", "ledger", ERROR, "台账有此项目，工作簿中没有", "ledger project missing in the workbook",
+      "台账中单位 {agency_code} 有项目 {project_code} {project_name}（全年预算 {expected} {unit}，执行 {actual} {unit}），"
+      "工作簿中没有它的项目表。",
+      "the ledger has project {project_code} {project_name} of unit {agency_code} (budget {expected} {unit}, "
+      "spent {actual} {unit}); the workbook has no sheet for it.",
+      "台账中该单位有金额不为 0 的项目，项目工作簿中没有封面项目编码与之相同的项目表。", _LEDGER_FIX)
 entry("ledger-rate-mismatch", "ledger", ERROR, "执行率或得分与台账计算不符", "rate or score differs from the ledger's figures",
       "按台账金额计算，{label}应为 {expected}，表中为 {found}。",
       "with the ledger's figures {label} is {expected}; the workbook shows {found}.",

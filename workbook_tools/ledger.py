@@ -1,4 +1,7 @@
-"""The bureau's budget-execution ledger (台账): per unit and fund source, money read exactly as Decimal 万元."""
+"""The bureau's budget-execution ledger (台账): per unit and fund source, money read exactly as Decimal 万元.
+
+A ledger with a 项目编码 column also holds project rows: each is added to its unit's figures (as before) and kept
+per project in ``Ledger.projects`` (per fund source, or one 合计 row per project), for project forms."""
 from __future__ import annotations
 
 import re
@@ -22,9 +25,11 @@ LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
     "actual": ("实际支出", "实际支出数", "执行数", "全年执行数", "支出数"),
     "mid_budget": ("1-6月预算", "1-6月预算数", "上半年预算数"),
     "mid_actual": ("1-6月实际支出", "1-6月实际支出数", "1-6月执行数", "上半年实际支出数"),
-    "project_code": ("项目编码", "项目代码"),   # project-level rows: summed per unit and source
+    "project_code": ("项目编码", "项目代码", "项目编号", "projectCode"),   # project rows: see LedgerProject
+    "project_name": ("项目名称", "projectName"),
 }
-REQUIRED = ("code", "source", "initial", "adjusted", "actual")
+REQUIRED = ("code", "source", "initial", "adjusted", "actual")    # source is optional with a project_code column
+PROJECT_TOTAL = "合计"             # LedgerProject.rows key of a project's total row (no fund source)
 MONEY = ("initial", "adjusted", "actual", "mid_budget", "mid_actual")
 MONEY_UNITS = ("元", "万元")
 DEFAULT_SOURCES = ("一般公共预算", "政府性基金预算", "国有资本经营预算", "其他资金")
@@ -70,12 +75,44 @@ class LedgerUnit:
 
 
 @dataclass
+class LedgerProject:
+    """One project's money (万元): per fund source, or only its total when the ledger gives one row per project."""
+    code: str                          # 项目编码
+    unit: str                          # 单位编码 of the unit that carries it
+    name: str = ""                     # 项目名称
+    unit_name: str = ""
+    sources: dict[str, Figures] = field(default_factory=dict)    # fund source → figures
+    rows: dict[str, list[int]] = field(default_factory=dict)     # fund source (or PROJECT_TOTAL) → row numbers
+    total_row: Figures | None = None   # a row without fund source (blank or 合计): the project's total
+
+    @property
+    def by_source(self) -> bool:
+        """True when the ledger splits the project by fund source (its 合计 row, if any, is then not used)."""
+        return bool(self.sources)
+
+    @property
+    def total(self) -> Figures:
+        if self.sources:
+            return sum(self.sources.values(), Figures())
+        return self.total_row or Figures()
+
+
+@dataclass
 class Ledger:
     source: str                        # the file
     units: dict[str, LedgerUnit]       # unit code → its figures
     money_unit: str                    # the unit the file states (元 / 万元); figures are always 万元
     columns: dict[str, str]            # field → header used
     has_midyear: bool = False
+    projects: dict[str, LedgerProject] = field(default_factory=dict)   # 项目编码 → project (project rows only)
+
+    @property
+    def has_projects(self) -> bool:
+        """A project-level ledger: at least one row carries a 项目编码."""
+        return bool(self.projects)
+
+    def unit_projects(self, unit_code: str) -> list[LedgerProject]:
+        return [p for p in self.projects.values() if p.unit == unit_code]
 
     @property
     def name(self) -> str:
@@ -98,13 +135,33 @@ def read_ledger(path: str | Path, *, unit: str | None = None, columns=None,
     unit = _check_unit(unit or cfg.unit, "--unit")
     table = read_table(path, sheet=sheet or cfg.sheet)
     spec_cols = {k: cfg.columns.get(k, v) for k, v in LEDGER_COLUMNS.items()}
-    cols = find_columns(table, spec_cols, REQUIRED, "台账", config_hint=True)
+    # 资金来源 may be left out when rows are whole projects (项目编码 and one total per project)
+    found = find_columns(table, spec_cols, (), "台账", config_hint=True)
+    required = tuple(k for k in REQUIRED if k != "source") if "project_code" in found else REQUIRED
+    cols = find_columns(table, spec_cols, required, "台账", config_hint=True)
     units_by_field = _money_units(table, cols, unit)
-    known = tuple(sources or DEFAULT_SOURCES) + tuple(v for v in cfg.sources.values())
+    default = DEFAULT_SOURCES + (project_sources() if "project_code" in cols else ())
+    known = tuple(sources or default) + tuple(v for v in cfg.sources.values())
     ledger = Ledger(str(path), {}, "/".join(sorted(set(units_by_field.values()))), cols,
                     has_midyear=any(k in cols for k in ("mid_budget", "mid_actual")))
     _fill(ledger, table, cols, units_by_field, known, cfg.sources)
     return ledger
+
+
+def project_sources() -> tuple[str, ...]:
+    """The fund sources of the shipped project forms (本年财政拨款, 上年结转资金…): a ledger with a 项目编码 column
+    read without a spec may use them."""
+    from .errors import SpecError
+    from .spec import list_specs, load_spec
+    out: list[str] = []
+    for sid in list_specs():
+        try:
+            spec = load_spec(sid)
+        except SpecError:
+            continue
+        if spec.kind == "project":
+            out += [s for s in spec.funds.sources if s not in out]
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ configuration
@@ -263,31 +320,57 @@ def _is_total_row(*texts) -> bool:
 def _fill(ledger: Ledger, table: Table, cols, units_by_field, known, extra):
     probs = _Problems()
     seen: dict[tuple, int] = {}
+    owner: dict[str, tuple[str, int]] = {}       # 项目编码 → (unit code, first row)
     for n, row in table.rows:
         get = lambda k: row.get(cols[k]) if k in cols else None  # noqa: E731
         code, src_text = code_text(get("code")), get("source")
-        if _is_total_row(code, get("name"), src_text):
+        pcode, pname = code_text(get("project_code")), get("project_name")
+        if _is_total_row(code, get("name"), pname) or (not pcode and _is_total_row(src_text)):
             continue           # 合计 / 小计 lines would count the money twice
         if not code:
             probs.add(n, "缺少单位编码", "unit code missing")
             continue
-        src = normalise_source(src_text, known, extra)
-        if src is None:
-            probs.add(n, f"的资金来源“{src_text or '空'}”无法识别（应为 {'、'.join(dict.fromkeys(known))}）",
-                      f"unknown fund source '{src_text}'")
+        if pcode and (src_text in (None, "") or _is_total_row(src_text)):
+            src = None         # a project's total row: used for that project only, not added to its unit
+        else:
+            src = normalise_source(src_text, known, extra)
+            if src is None:
+                probs.add(n, f"的资金来源“{src_text or '空'}”无法识别（应为 {'、'.join(dict.fromkeys(known))}）",
+                          f"unknown fund source '{src_text}'")
+                continue
+        if pcode and owner.get(pcode, (code,))[0] != code:
+            other, first = owner[pcode]
+            probs.add(n, f"的项目编码 {pcode} 在第 {first} 行属于单位 {other}，此行为单位 {code}",
+                      f"project {pcode} belongs to unit {other} in row {first}, here to {code}")
             continue
-        key = (code, src, code_text(get("project_code")))
+        key = (code, src, pcode)
         if key in seen:
-            probs.add(n, f"与第 {seen[key]} 行重复（单位 {code}，{src}）", f"repeats row {seen[key]} ({code}, {src})")
+            what = f"项目 {pcode} 的合计" if src is None else (f"项目 {pcode}，{src}" if pcode else src)
+            probs.add(n, f"与第 {seen[key]} 行重复（单位 {code}，{what}）", f"repeats row {seen[key]} ({code}, {pcode} {src or ''})")
             continue
         seen[key] = n
         figs = _figures(n, row, cols, units_by_field, ledger.has_midyear, probs)
         if figs is None:
             continue
-        lu = ledger.units.setdefault(code, LedgerUnit(code, code_text(get("name"))))
-        lu.sources[src] = lu.sources[src] + figs if src in lu.sources else figs   # project rows add up
-        lu.rows.setdefault(src, []).append(n)
+        if src is not None:
+            lu = ledger.units.setdefault(code, LedgerUnit(code, code_text(get("name"))))
+            lu.sources[src] = lu.sources[src] + figs if src in lu.sources else figs   # project rows add up
+            lu.rows.setdefault(src, []).append(n)
+        if pcode:
+            owner.setdefault(pcode, (code, n))
+            lp = ledger.projects.setdefault(pcode, LedgerProject(pcode, code))
+            lp.name = lp.name or _text(pname)
+            lp.unit_name = lp.unit_name or code_text(get("name"))
+            if src is None:
+                lp.total_row = figs
+            else:
+                lp.sources[src] = figs
+            lp.rows.setdefault(src or PROJECT_TOTAL, []).append(n)
     probs.raise_if_any(table.name)
+
+
+def _text(v) -> str:
+    return "" if v is None else " ".join(str(v).split())
 
 
 def _figures(n, row, cols, units_by_field, midyear: bool, probs) -> Figures | None:

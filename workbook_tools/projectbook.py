@@ -60,8 +60,8 @@ def _build_form(spec: Spec) -> Layout:
 def _moved(c: Cell, sheet: str) -> Cell:
     m = object.__new__(Cell)
     d = dict(c.__dict__)
-    d.pop("addr", None)                # cached with the placeholder sheet
-    d["sheet"] = sheet
+    coord = c.coord
+    d["sheet"], d["addr"], d["name"] = sheet, f"{sheet}!{coord}", None   # cached: no defined names per form sheet
     m.__dict__ = d
     return m
 
@@ -139,8 +139,9 @@ def _build_projects(spec: Spec, project_sheets: list[str]) -> ProjectsLayout:
     _list_head(S, len(project_sheets))
     for i, sheet in enumerate(project_sheets):
         F = Layout(spec, sheets, form=sheet, named=False)
-        F.cells.update(common)
-        F.free = list(common_free)
+        if i == 0:   # shared sheets are checked once, with the first form; the reader gives every form their values
+            F.cells.update(common)
+            F.free = list(common_free)
         for k, c in base.cells.items():
             F.cells[k] = _moved(c, sheet)
         F.free += [_moved(c, sheet) for c in base_heads]   # what the header check needs; render adds the rest

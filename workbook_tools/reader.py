@@ -139,8 +139,9 @@ def _check_sheets(book: Book, wanted: list[str]):
     return [s for s in names if s not in wanted]
 
 
-def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], **kw) -> Returned:
-    stored, inputs = {}, {}
+def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], shared=None,
+                 **kw) -> Returned:
+    stored, inputs = ({}, {}) if shared is None else (dict(shared[0]), dict(shared[1]))
     empty = CellData()
     sheets: dict[str, dict] = {}
     for key, c in layout.cells.items():
@@ -188,7 +189,11 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
                               code="form-unknown")
     P = projects_layout(spec, sheets)
     extra = _check_sheets(book, P.sheets)
-    forms = [_read_layout(book, F, spec, meta, extra, has_macros=has_macros, sha256=sha256) for F in P.forms]
+    first = _read_layout(book, P.forms[0], spec, meta, extra, has_macros=has_macros, sha256=sha256)
+    common = [k for k, c in P.forms[0].cells.items() if c.sheet != P.forms[0].form and not k.startswith("list.")]
+    shared = ({k: first.stored[k] for k in common}, {k: first.inputs[k] for k in common if k in first.inputs})
+    forms = [first] + [_read_layout(book, F, spec, meta, extra, shared, has_macros=has_macros, sha256=sha256)
+                       for F in P.forms[1:]]
     lst = book.read_sheet(SHEET_LIST)
     empty = CellData()
     totals = {k: lst.get(P.shared[k].coord, empty) for k in P.totals}

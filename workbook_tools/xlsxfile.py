@@ -18,7 +18,7 @@ RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PNS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _Q = "{%s}" % NS
-_TAG_V, _TAG_F = _Q + "v", _Q + "f"
+_TAG_V, _TAG_F, _TAG_C, _TAG_IS, _TAG_T = _Q + "v", _Q + "f", _Q + "c", _Q + "is", _Q + "t"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
@@ -148,28 +148,32 @@ class FileBook:
         shared: dict[str, tuple[str, str]] = {}
         out: dict[str, CellData] = {}
         pending = []
-        for c in root.iter(_Q + "c"):
-            if len(c) == 0:          # styled but empty: most cells of a template
+        for c in root.iter(_TAG_C):
+            n = len(c)
+            if n == 0:               # styled but empty: most cells of a template
                 continue
-            r = c.get("r")
+            a = c.attrib
+            r = a.get("r")
             if not r:
                 continue
-            t = c.get("t", "n")
-            f = v = None
+            t = a.get("t", "n")
+            f = vt = None
             for child in c:
-                if child.tag == _TAG_V:
-                    v = child
-                elif child.tag == _TAG_F:
+                tag = child.tag
+                if tag == _TAG_V:
+                    vt = child.text
+                elif tag == _TAG_F:
                     f = child
-            vt = v.text if v is not None else None
-            if t == "s":
+            if t == "n":
+                value = _number(vt) if vt else None
+            elif t == "s":
                 try:
                     value = strings[int(vt)] if vt is not None else None
                 except (ValueError, IndexError):
                     value = None
             elif t == "inlineStr":
-                is_ = c.find(_Q + "is")
-                value = "".join(x.text or "" for x in is_.iter(_Q + "t")) if is_ is not None else ""
+                is_ = c.find(_TAG_IS)
+                value = "".join(x.text or "" for x in is_.iter(_TAG_T)) if is_ is not None else ""
             elif t in ("str", "e"):
                 value = vt if vt is not None else ""
             elif t == "b":

@@ -54,7 +54,9 @@ def _headers(ctx):
     for c in ctx.L.free:
         if c.style != "header" or c.sheet == SHEET_META:
             continue
-        cells = sheets.setdefault(c.sheet, ctx.ret.book.read_sheet(c.sheet))
+        cells = sheets.get(c.sheet)
+        if cells is None:
+            cells = sheets[c.sheet] = ctx.ret.book.read_sheet(c.sheet)
         have = cells.get(c.coord)
         have = have.value if have else None
         if _norm(have) != _norm(c.value):
@@ -69,7 +71,7 @@ def expected_names(layout) -> list:
     if id(layout) not in _WANT:
         out = []
         for c in layout.cells.values():
-            if c.name and layout.named:
+            if layout.named and c.name:
                 col = c.coord.rstrip("0123456789")
                 out.append((c, c.name, f"'{c.sheet}'!${col}${c.row}"))
         _WANT[id(layout)] = out

@@ -76,7 +76,10 @@ def _report_unmatched(ctx, d, lang):
 @click.pass_context
 def crosscheck_cmd(ctx, files, ledger_path, tolerance, money_unit, columns, sheet, fmt, strict, spec_ref, output,
                    lang):
-    """与财政局台账核对自评表的资金与执行率：退出码 0 一致，1 有差异，2 用法错误，3 文件无法读取。"""
+    """与财政局台账核对自评表的资金与执行率：退出码 0 一致，1 有差异，2 用法错误，3 文件无法读取。
+
+    项目工作簿与单个项目的自评表按项目编码与项目级台账（有“项目编码”列）逐个项目核对。
+    """
     from ..cli import _report_out
     from ..crosscheck import crosscheck_workbook, tolerance_of
     from ..spec import load_spec
