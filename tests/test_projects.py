@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -257,3 +256,21 @@ def test_projects_option_needs_project_forms(tmp_path, sample):
     r = CliRunner().invoke(main, ["fill", str(sample), "-o", str(tmp_path / "o.xlsx"), "--projects", str(sample)])
     assert r.exit_code == 2 and "不是项目支出绩效自评表" in r.output
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_a_fund_type_without_a_source_row_is_a_warning_not_a_count(three, tmp_path):
+    import yaml
+    from workbook_tools.projectlink import tally_project_files
+    from workbook_tools.spec import parse_spec, spec_dir
+    data = yaml.safe_load((spec_dir() / "gd-dept-overall-2023.yaml").read_text(encoding="utf-8"))
+    data["funds"]["project_counts"] = {"一般公共预算": "一般公共预算"}       # 政府性基金预算 has no row here
+    gd = parse_spec(data, "test")
+    path = tmp_path / "overall.xlsx"
+    build_template(gd, path)
+    pt = tally_project_files([three])
+    L = layout_for(gd)
+    rep = validate_workbook(path, spec=gd, projects=pt, only=["projects-count-mismatch", "projects-type-unmapped"])
+    assert {(f.code, f.cell, f.params.get("fund_type")) for f in rep.findings} == {
+        ("projects-count-mismatch", L["funds.0.projects"].addr, None),
+        ("projects-type-unmapped", L["funds.0.projects"].addr, "政府性基金预算")}
+    assert rep.findings[0].expected == 2

@@ -76,13 +76,15 @@ class ProjectsLayout:
     forms: list[Layout] = field(default_factory=list)
     totals: list[str] = field(default_factory=list)   # keys of the list's workbook-level formula cells
 
-    def render_layout(self) -> Layout:
-        """Every cell once, for the template builder (keys made unique by sheet)."""
-        R = Layout(self.spec, self.sheets, named=False)
+    def render_layout(self, forms: int | None = None) -> Layout:
+        """Every cell once, for the template builder (keys made unique by sheet); ``forms``: only the first n
+        form sheets (the builder renders one and copies it)."""
+        sheets = self.sheets if forms is None else [s for s in self.sheets if s not in self.project_sheets[forms:]]
+        R = Layout(self.spec, sheets, named=False)
         base = form_base(self.spec)
         for c in self.shared.all_cells():
             R.cells[f"{c.sheet}|{c.key}|{c.coord}"] = c
-        for L in self.forms:
+        for L in self.forms[:forms]:
             for c in L.cells.values():
                 if c.sheet in (L.form, SHEET_LIST):
                     R.cells[f"{c.sheet}|{c.key}"] = c
@@ -90,6 +92,8 @@ class ProjectsLayout:
             R.merges += [(L.form, rng) for _, rng in base.merges]
             R.widths[L.form] = dict(base.widths[FORM_PLACEHOLDER])
             R.landscape.add(L.form)
+        for L in self.forms[forms:] if forms is not None else ():     # their 项目清单 rows all the same
+            R.cells.update({f"{c.sheet}|{c.key}": c for c in L.cells.values() if c.sheet == SHEET_LIST})
         for attr in ("merges",):
             getattr(R, attr).extend(getattr(self.shared, attr))
         R.widths.update(self.shared.widths)

@@ -188,7 +188,6 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically when given.
     """
     from .errors import UsageError
-    from .fill import recalc_bytes
     from .projectbook import project_sheet_name, projects_layout
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     need = {"projectName", "projectCode", "fundType"} - {f.key for f in spec.cover}
@@ -197,18 +196,32 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
                          f"spec {spec.id} is not a project form (needs projectName, projectCode, fundType)")
     if not projects:
         raise UsageError("项目清单为空，至少需要一个项目。", "the project list is empty")
+    from .cells import CellWrite
+    from .fill import plan_forms
+    from .reader import read_forms
+    from .xlsxfile import FileBook, clone_sheet
     P = projects_layout(spec, [project_sheet_name(i) for i in range(1, len(projects) + 1)])
-    wb = render_template(P.render_layout())
+    wb = render_template(P.render_layout(forms=1))     # openpyxl styles one form; the others are copies of it
     wb.active = 1
-    for F, values in zip(P.forms, projects):
-        for key, value in values.items():
-            c = F[key]
-            if c.role != "input":
-                raise ValueError(f"{key} is not an input cell")
-            wb[c.sheet].cell(row=c.row, column=c.col).value = value
     buf = io.BytesIO()
     wb.save(buf)
-    data = recalc_bytes(buf.getvalue(), source=str(output or spec.id), spec=spec)
+    data = clone_sheet(buf.getvalue(), P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 \
+        else buf.getvalue()
+    book = FileBook(str(output or spec.id), data)
+    forms = read_forms(book, spec=spec)
+    writes = []
+    for ret, values in zip(forms.forms, projects):
+        for key, value in values.items():
+            c = ret.layout[key]
+            if c.role != "input":
+                raise ValueError(f"{key} is not an input cell")
+            writes.append(CellWrite(c.sheet, c.coord, value))
+            ret.inputs[key] = value
+    computed, _, _, _ = plan_forms(forms)       # the values as typed, and every formula computed from them
+    book.write_cells(writes + computed)
+    buf = io.BytesIO()
+    book.save(buf)
+    data = buf.getvalue()
     if output is not None:
         from .atomic import atomic_output
         with atomic_output(output) as fh:

@@ -307,6 +307,8 @@ def _row(sheet_data, r: int):
 
 def _expand_shared(root, source: str):
     """Turn shared formulas into plain ones so no rewritten master leaves children dangling."""
+    if not root.xpath("//m:f[@t='shared']", namespaces={"m": NS}):
+        return                   # our own files never share formulas: skip the two passes
     masters = {}
     for c in root.iter(_Q + "c"):
         f = c.find(_Q + "f")
@@ -333,9 +335,13 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
         root = _parse(book.part(part), part, book.source)
         _expand_shared(root, book.source)
         sheet_data = root.find(_Q + "sheetData")
+        rows = {row.get("r"): row for row in sheet_data.iterchildren(_Q + "row")}
         for w in ws:
-            r = int(_COORD.match(w.coord).group(2))
-            _set_cell(_row(sheet_data, r), w.coord, w)
+            r = _COORD.match(w.coord).group(2)
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = _row(sheet_data, int(r))
+            _set_cell(row, w.coord, w)
         new_parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     drop = {"xl/calcChain.xml"}
     if full_calc or "xl/calcChain.xml" in book._names:
@@ -387,3 +393,59 @@ def _drop_rel(book: FileBook, rel: str, target_end: str) -> bytes:
         if r.get("Target", "").endswith(target_end):
             root.remove(r)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+_WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def clone_sheet(data: bytes, sheet: str, names: list[str]) -> bytes:
+    """The package with ``sheet`` copied verbatim as ``names``, inserted right after it (same cells, styles,
+    validations and merges). For sheets without their own parts (no comments or drawings) whose formulas
+    stay on the sheet: 225 project forms are rendered once, not 225 times."""
+    book = FileBook("template", data)
+    part = book.sheet_part(sheet)
+    if book._rels(part):
+        raise ValueError(f"sheet {sheet} has related parts; cannot clone")
+    wb = _parse(book.part("xl/workbook.xml"), "xl/workbook.xml", book.source)
+    rels = _parse(book.part("xl/_rels/workbook.xml.rels"), "rels", book.source)
+    ct = _parse(book.part("[Content_Types].xml"), "[Content_Types].xml", book.source)
+    sheets_el = wb.find(_Q + "sheets")
+    items = list(sheets_el)
+    pos = next(i for i, s in enumerate(items) if s.get("name") == sheet)
+    next_id = max(int(s.get("sheetId")) for s in items) + 1
+    used = {r.get("Id") for r in rels}
+    prev = items[pos]
+    content = book.part(part)
+    new_parts: dict[str, bytes] = {}
+    for k, name in enumerate(names):
+        n = k + 1
+        while f"xl/worksheets/clone{n}.xml" in book._names:
+            n += 1
+        target = f"worksheets/clone{k + 1}.xml"
+        rid = f"rIdClone{k + 1}"
+        assert rid not in used
+        el = etree.Element(_Q + "sheet", name=name, sheetId=str(next_id + k))
+        el.set("{%s}id" % RNS, rid)
+        prev.addnext(el)
+        prev = el
+        etree.SubElement(rels, "{%s}Relationship" % PNS, Id=rid, Type=_WS_TYPE, Target=target)
+        etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/xl/" + target, ContentType=_WS_CT)
+        new_parts["xl/" + target] = content
+    for d in wb.iter(_Q + "definedName"):      # sheet-scoped names of the sheets after the copies move along
+        local = d.get("localSheetId")
+        if local is not None and int(local) > pos:
+            d.set("localSheetId", str(int(local) + len(names)))
+    for view in wb.iter(_Q + "workbookView"):
+        for attr in ("activeTab", "firstSheet"):
+            if view.get(attr) is not None and int(view.get(attr)) > pos:
+                view.set(attr, str(int(view.get(attr)) + len(names)))
+    ser = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
+    replaced = {"xl/workbook.xml": ser(wb), "xl/_rels/workbook.xml.rels": ser(rels), "[Content_Types].xml": ser(ct)}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.zip.infolist():
+            out.writestr(info, replaced.get(info.filename) or book.part(info.filename))
+        for name, body in new_parts.items():
+            out.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
