@@ -274,3 +274,20 @@ def test_a_fund_type_without_a_source_row_is_a_warning_not_a_count(three, tmp_pa
         ("projects-count-mismatch", L["funds.0.projects"].addr, None),
         ("projects-type-unmapped", L["funds.0.projects"].addr, "政府性基金预算")}
     assert rep.findings[0].expected == 2
+
+
+def test_mark_and_clear_a_project_workbook(three, tmp_path):
+    """WPS users mark the findings into the file itself and clear them again (a cell without a comment too)."""
+    path = tmp_path / "m.xlsx"
+    path.write_bytes(three.read_bytes())
+    r = CliRunner().invoke(main, ["mark", str(path)])
+    assert r.exit_code == 1, r.output
+    P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
+    cell = P.forms[3]["cover.supervisor"]
+    wb = openpyxl.load_workbook(path)
+    assert "cover-missing" in wb[cell.sheet][cell.coord].comment.text
+    r = CliRunner().invoke(main, ["clear", str(path)])
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(path)
+    assert wb[cell.sheet][cell.coord].comment is None and wb[cell.sheet][cell.coord].fill.fgColor.rgb == "00FFF2CC"
+    assert validate_workbook(path).summary["evaluated"] == 3

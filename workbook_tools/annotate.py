@@ -84,7 +84,9 @@ def _cleared(data: bytes, xlsm: bool) -> bytes:
 def _unmark(wb) -> int:
     n = 0
     if MARK_SHEET in wb.sheetnames:
-        for sheet, coord, rgb, text, author in wb[MARK_SHEET].iter_rows(values_only=True):
+        for row in wb[MARK_SHEET].iter_rows(values_only=True):
+            # trailing empty cells (no comment, no author) are not stored: pad the row back to five
+            sheet, coord, rgb, text, author = (tuple(row) + (None,) * 5)[:5]
             if sheet not in wb.sheetnames or not coord:
                 continue
             cell = wb[sheet][coord]
