@@ -291,3 +291,15 @@ def test_mark_and_clear_a_project_workbook(three, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb[cell.sheet][cell.coord].comment is None and wb[cell.sheet][cell.coord].fill.fgColor.rgb == "00FFF2CC"
     assert validate_workbook(path).summary["evaluated"] == 3
+
+
+def test_the_shipped_project_list_builds(tmp_path):
+    """The README's `template --projects samples/taiping_projects_2022.csv`."""
+    src = Path(__file__).resolve().parent.parent / "samples" / "taiping_projects_2022.csv"
+    out = tmp_path / "p.xlsx"
+    r = CliRunner().invoke(main, ["template", "--projects", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    forms = read_workbook_forms(out)
+    types = [ret.inputs["cover.fundType"] for ret in forms.forms]
+    assert types.count("一般公共预算") == 4 and types.count("政府性基金预算") == 2 and types.count("其他") == 1
+    assert {ret.inputs["cover.agencyCode"] for ret in forms.forms} == {"440117101"}

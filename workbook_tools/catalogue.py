@@ -300,6 +300,10 @@ entry("ledger-project-missing-in-workbook", "ledger", ERROR, "台账有此项目
       "the ledger has project {project_code} {project_name} of unit {agency_code} (budget {expected} {unit}, "
       "spent {actual} {unit}); the workbook has no sheet for it.",
       "台账中该单位有金额不为 0 的项目，项目工作簿中没有封面项目编码与之相同的项目表。", _LEDGER_FIX)
+entry("ledger-no-projects", "ledger", ERROR, "台账没有项目编码，无法按项目核对", "ledger has no project rows",
+      "{detail}", "{detail_en}",
+      "项目工作簿与没有“项目编码”列（或该列全空）的单位级台账核对（collect --ledger 时逐个文件列出；crosscheck 为用法错误）。",
+      "提供项目级台账：每行一个项目的一个资金来源或其合计（docs/ledger.md“项目台账”）。")
 entry("ledger-rate-mismatch", "ledger", ERROR, "执行率或得分与台账计算不符", "rate or score differs from the ledger's figures",
       "按台账金额计算，{label}应为 {expected}，表中为 {found}。",
       "with the ledger's figures {label} is {expected}; the workbook shows {found}.",

@@ -15,6 +15,7 @@ from .numbers import to_float
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
 EXTENSIONS = (".xlsx", ".xlsm")
+SUMMARY_FORMAT = 2      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -37,9 +38,13 @@ def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) 
 
 
 def process_file(path: str, expected_spec: str | None = None) -> dict:
-    """Read and check one file; a plain dict so it crosses process boundaries. Never raises on bad input."""
-    from .reader import read_workbook
-    from .validate import validate_returned
+    """Read and check one file; a plain dict so it crosses process boundaries. Never raises on bad input.
+
+    A project workbook (项目清单 + one sheet per project) gives unit-level fields (the average score of its
+    self-evaluated projects, summed money) plus one row per project in ``projects``; a one-project file of a
+    project spec gives one such row too."""
+    from .reader import read_workbook_forms
+    from .validate import validate_forms
     p = Path(path)
     try:
         st = p.stat()
@@ -52,8 +57,8 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
     rec = {"path": str(p), "file_name": p.name, "size": st.st_size, "mtime": st.st_mtime,
            "mtime_ns": st.st_mtime_ns}
     try:
-        ret = read_workbook(p)
-        rec["sha256"] = ret.sha256
+        forms = read_workbook_forms(p)
+        rec["sha256"] = forms.sha256
     except UnreadableInput as e:
         rec.setdefault("sha256", _hash(p))
         rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
@@ -64,18 +69,69 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
                    error_message=str(e), errors=1, warnings=0, findings=[])
         return rec
-    report = validate_returned(ret)
+    report = validate_forms(forms)
+    spec = forms.spec
     findings = [f.to_dict("zh") for f in report.findings]
-    if expected_spec and ret.spec.id != expected_spec:
+    if expected_spec and spec.id != expected_spec:
         findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
-                            "message": f"本次汇总的表单为 {expected_spec}，该文件为 {ret.spec.id}（{ret.spec.title}）。",
+                            "message": f"本次汇总的表单为 {expected_spec}，该文件为 {spec.id}（{spec.title}）。",
                             "explained": False})
-    rec.update(_scores(ret, report.result))
+    if forms.is_projects:
+        rec.update(_projects_scores(forms, report, findings))
+    else:
+        ret = forms.forms[0]
+        rec.update(_scores(ret, report.result))
+        if spec.kind == "project":          # one project per file
+            rec["data"]["kind"] = "project"
+            rec["projects"] = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
+                                            whole_file=True)]
     errors = sum(1 for f in findings if f["severity"] == "error")
-    rec.update(readable=True, spec_id=ret.spec.id, spec_version=ret.spec.version, findings=findings,
+    rec.update(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
                status=RETURN if errors else PASS)
     return rec
+
+
+def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> dict:
+    """One project's row of the ``projects`` table: the 项目清单 values and its findings (those on its sheet)."""
+    from .validate import project_summary
+    d = project_summary(ret, res)
+    mine = findings if whole_file else [f for f in findings if f.get("sheet") == sheet]
+    return {"sheet": sheet, "project_code": _clean(d["projectCode"]), "project_name": _clean(d["projectName"]),
+            "fund_type": _clean(d["fundType"]), "budget": d["budget"], "actual": d["actual"],
+            "exec_rate": d["exec_rate"], "total": d["total"], "display": d["display"], "grade": d["grade"],
+            "status": d["status"], "errors": sum(1 for f in mine if f["severity"] == "error"),
+            "warnings": sum(1 for f in mine if f["severity"] == "warning")}
+
+
+def _projects_scores(forms, report, findings: list[dict]) -> dict:
+    """Unit-level fields of a project workbook: cover of its first form, average score, summed money."""
+    from .engine import tally_projects
+    from .projectbook import fund_types
+    from .reader import as_date
+    first = forms.forms[0]
+    cover = first.cover()
+    dates = [as_date(f.inputs.get("cover.fillDate")) for f in forms.forms]
+    dates = [d for d in dates if isinstance(d, dt.date)]
+    tally = tally_projects(fund_types(forms.spec), [r.values for r in report.result])
+    rows = [_project_row(ret, res, findings, ret.layout.form) for ret, res in zip(forms.forms, report.result)]
+    return {"unit_code": _code(cover.get("agencyCode")), "unit_name": str(cover.get("unitName") or "").strip(),
+            "fiscal_year": str(cover.get("fiscalYear") or ""),
+            "fill_date": max(dates).isoformat() if dates else None,
+            "total": to_float(tally.average), "display": to_float(tally.average), "grade": "",
+            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
+            "data": {"kind": "projects", "nodes": {}, "leaves": {}, "reasons": {},
+                     "parent": str(cover.get("supervisor") or ""), "evaluated": tally.count,
+                     "counts": dict(tally.counts)},
+            "projects": rows}
+
+
+def _code(code) -> str:
+    return str(int(code)) if isinstance(code, float) and code.is_integer() else (str(code).strip() if code else "")
+
+
+def _clean(v):
+    return None if v is None else (str(v).strip() or None)
 
 
 def _hash(p: Path) -> str | None:
@@ -95,8 +151,7 @@ def _scores(ret, res=None) -> dict:
     res = res or compute(ret.spec, ret.inputs)
     v = res.values
     cover = ret.cover()
-    code = cover.get("agencyCode")
-    code = str(int(code)) if isinstance(code, float) and code.is_integer() else (str(code).strip() if code else "")
+    code = _code(cover.get("agencyCode"))
     fill = as_date(ret.inputs.get("cover.fillDate"))
     data = {"nodes": {n.id: to_float(res.node_scores.get(n.id)) for n in ret.spec.nodes() if not n.is_leaf},
             "leaves": {n.id: to_float(res.leaf_scores.get(n.id)) for n in ret.spec.leaves()},
@@ -116,6 +171,7 @@ class CollectResult:
     files: list[str] = field(default_factory=list)
     read: int = 0
     cached: int = 0
+    refreshed: int = 0          # unchanged files read again: recorded by a version without project rows
     submission_ids: dict[str, int] = field(default_factory=dict)    # path → submission id
 
 
@@ -125,6 +181,7 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
     out = CollectResult(files=[str(p) for p in paths])
     todo, seen = [], []
     known = store.known_files()
+    stale = store.missing_projects(_project_spec_ids(store.spec_ids()))   # recorded before project rows existed
     for p in paths:
         try:
             st = p.stat()
@@ -134,6 +191,9 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
         rp = str(p.resolve())
         hit = known.get(rp)
         sid = hit[2] if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns else None
+        if sid is not None and sid in stale:
+            out.refreshed += 1
+            sid = None
         if sid is not None:
             out.submission_ids[str(p)] = sid
             out.cached += 1
@@ -152,6 +212,19 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
         out.read += 1
         if progress:
             progress(1)
+    return out
+
+
+def _project_spec_ids(spec_ids) -> set[str]:
+    from .errors import SpecError
+    from .spec import load_spec
+    out = set()
+    for sid in spec_ids:
+        try:
+            if load_spec(sid).kind == "project":
+                out.add(sid)
+        except (SpecError, OSError, ValueError):   # a spec no longer shipped: its submissions stay as recorded
+            continue
     return out
 
 
@@ -207,17 +280,48 @@ def _watch_parent(parent: int):
 
 # ------------------------------------------------------------------ choosing one file per unit
 
+def single_project(s: dict) -> dict | None:
+    """The project row of a one-project file of a project spec (not of a project workbook), else None."""
+    kind = (s.get("data") or {}).get("kind")
+    rows = s.get("projects") or []
+    if kind == "project" or (kind is None and len(rows) == 1):
+        return rows[0] if rows else None
+    return None
+
+
+def is_project_workbook(s: dict) -> bool:
+    return (s.get("data") or {}).get("kind") == "projects"
+
+
+def project_label(row: dict) -> str:
+    code, name = row.get("project_code") or "", row.get("project_name") or ""
+    return f"{name}（{code}）" if code and name else (code or name)
+
+
+def current_key(s: dict) -> tuple[str, str]:
+    """What one current return stands for: the unit, or — for a one-project file — the unit's project
+    (by project code, else project name). A unit's project workbook is keyed by the unit."""
+    row = single_project(s)
+    if row is not None:
+        if row.get("project_code"):
+            return s["unit_code"], "code:" + row["project_code"]
+        if row.get("project_name"):
+            return s["unit_code"], "name:" + row["project_name"]
+    return s["unit_code"], ""
+
+
 def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
-    """One submission per unit (latest 填报日期, then latest modification time); the rest as duplicates."""
-    by_unit: dict[str, list[dict]] = {}
+    """One submission per unit — per (unit, project) for one-project files — (latest 填报日期, then latest
+    modification time); the rest as duplicates."""
+    by_key: dict[tuple[str, str], list[dict]] = {}
     singles = []
     for s in subs:
         if s["readable"] and s.get("unit_code"):
-            by_unit.setdefault(s["unit_code"], []).append(s)
+            by_key.setdefault(current_key(s), []).append(s)
         else:
             singles.append(s)
     kept, dups = [], []
-    for code, group in by_unit.items():
+    for (code, proj), group in by_key.items():
         group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
         best = group[0]
         kept.append(best)
@@ -228,8 +332,53 @@ def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
                 why = "填报日期相同，保留修改时间较晚的文件"
             dups.append({"unit_code": code, "unit_name": best.get("unit_name"), "kept": best["file_name"],
                          "kept_path": best["path"], "dropped": other["file_name"], "dropped_path": other["path"],
-                         "reason": why})
+                         "reason": why, "project": project_label(single_project(best)) if proj else ""})
     return kept + singles, dups
+
+
+STATUS_ORDER = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
+
+
+def unit_view(group: list[dict]) -> dict:
+    """One unit's standing from its current returns: the return itself, or — several one-project files — the
+    worst status, summed errors and money, and the average score of its self-evaluated projects."""
+    s = group[0]
+    projects = [p for g in group for p in g.get("projects") or []]
+    if len(group) == 1:
+        return {"status": s["status"], "display": s.get("display"), "grade": s.get("grade"),
+                "errors": s.get("errors"), "warnings": s.get("warnings"), "fill_date": s.get("fill_date"),
+                "budget": s.get("budget"), "actual": s.get("actual"), "exec_rate": s.get("exec_rate"),
+                "projects": projects}
+    tally = project_tally(projects, spec_fund_types(s.get("spec_id")))
+    return {"status": min((g["status"] for g in group), key=lambda x: STATUS_ORDER.get(x, 9)),
+            "display": to_float(tally.average), "grade": "",
+            "errors": sum(g.get("errors") or 0 for g in group), "warnings": sum(g.get("warnings") or 0 for g in group),
+            "fill_date": max(g.get("fill_date") or "" for g in group) or None,
+            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
+            "projects": projects}
+
+
+def project_tally(rows: list[dict], fund_types):
+    """The engine's 项目清单 totals (count per 资金性质, average of self-evaluated projects) over stored rows."""
+    from decimal import Decimal
+
+    from .engine import tally_projects
+
+    def dec(x):
+        return None if x is None else Decimal(str(x))
+    return tally_projects(fund_types, [{"list.status": r.get("status"), "list.fundType": r.get("fund_type"),
+                                        "list.total": dec(r.get("display")), "list.budget": dec(r.get("budget")),
+                                        "list.actual": dec(r.get("actual"))} for r in rows])
+
+
+def spec_fund_types(spec_id) -> tuple[str, ...]:
+    from .errors import SpecError
+    from .projectbook import fund_types
+    from .spec import load_spec
+    try:
+        return fund_types(load_spec(spec_id)) if spec_id else ()
+    except (SpecError, OSError, ValueError):
+        return ()
 
 
 # ------------------------------------------------------------------ the whole job
@@ -260,7 +409,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 bar.close()
             key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir)
             cached = store.get_meta(f"summary:{output.resolve()}")
-            if cached and output.exists() and json.loads(cached).get("key") == key:
+            if cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed:
                 # nothing changed since the last run wrote this summary: it would come out the same
                 result = json.loads(cached)["result"]
                 result.update(read=res.read, cached=res.cached, files=len(paths))
@@ -281,11 +430,13 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             feedback = _feedback(kept, feedback_dir) if feedback_dir else []
             result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
                       "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
-                      "cached": res.cached, "units": len([s for s in kept if s.get("unit_code")]),
+                      "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
                       "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
                       "feedback": feedback, "spec": spec.id if spec else None,
-                      "rows": [{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
-                                                       "errors", "warnings", "exec_rate", "file_name")} for s in kept]}
+                      "projects": sum(len(s.get("projects") or []) for s in kept),
+                      "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
+                                                          "errors", "warnings", "exec_rate", "file_name")},
+                                "projects": s.get("projects") or []} for s in kept]}
             store.set_meta(f"summary:{output.resolve()}", json.dumps({"key": key, "result": result},
                                                                       ensure_ascii=False, default=str))
             store.finish_run(run_id, len(paths), res.read, res.cached)
@@ -301,7 +452,7 @@ def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> s
     from . import __version__
     h = hashlib.sha256()
     h.update(json.dumps(sorted(res.submission_ids.items()), ensure_ascii=False).encode())
-    for extra in (roster_path, spec_ref, tolerance, feedback_dir, __version__):
+    for extra in (roster_path, spec_ref, tolerance, feedback_dir, __version__, SUMMARY_FORMAT):
         h.update(repr(extra).encode())
     if roster_path:
         h.update(Path(roster_path).read_bytes())
@@ -359,19 +510,23 @@ def _flag_other_specs(subs, spec):
 
 
 def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
-    from .crosscheck import crosscheck_returned
-    from .reader import read_workbook
+    """台账核对 rows: every form of each current return against the ledger (project workbooks per project)."""
+    from .crosscheck import crosscheck_forms, tolerance_of
+    from .reader import read_workbook_forms
+    kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
     rows = []
     for s in kept:
         if not s["readable"]:
             continue
-        ret = read_workbook(s["path"])
-        from .crosscheck import tolerance_of
-        kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
-        for f in crosscheck_returned(ret, ledger, **kwargs):
-            d = f.to_dict("zh")
-            rows.append({"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"),
-                         "file_name": s["file_name"], **d})
+        where = {"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"), "file_name": s["file_name"]}
+        try:
+            found = [f.to_dict("zh") for f in crosscheck_forms(read_workbook_forms(s["path"]), ledger, **kwargs)]
+        except UsageError as e:       # a project workbook against a ledger without 项目编码: say so, per file
+            found = [{"code": e.code, "cell": "", "message": e.zh, "expected": None, "found": None, "project": ""}]
+        except (UnreadableInput, OSError) as e:     # changed or gone since it was checked
+            found = [{"code": getattr(e, "code", "file-unreadable"), "cell": "", "message": getattr(e, "zh", str(e)),
+                      "expected": None, "found": None, "project": ""}]
+        rows += [{**where, **d} for d in found]
     return rows
 
 
@@ -387,6 +542,9 @@ def _feedback(kept, folder) -> list[str]:
         if s["status"] != RETURN or not s["readable"]:
             continue
         name = f"{safe_path_component(s.get('unit_code') or 'unknown')}_{safe_path_component(s.get('unit_name') or '')}"
+        row = single_project(s)
+        if row is not None and (row.get("project_code") or row.get("project_name")):   # a unit's several projects
+            name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
         dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
         annotate_workbook(s["path"], validate_workbook(s["path"]), dest)
         written.append(str(dest))
@@ -408,16 +566,26 @@ def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
 
 
 def unit_status(db_path, roster_path=None) -> list[dict]:
-    """Who has returned, who passed, who must resubmit — from the database alone."""
+    """Who has returned, who passed, who must resubmit — from the database alone; one row per unit (a unit's
+    one-project files make one row, with how many projects it returned)."""
     kept, counts = current_returns(db_path)
-    rows = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "", "status": s["status"],
-             "display": s.get("display"), "grade": s.get("grade"), "errors": s.get("errors"),
-             "file": s["path"], "fill_date": s.get("fill_date"),
-             "submissions": counts.get(s.get("unit_code"), 1)} for s in kept]
+    groups: dict[str, list[dict]] = {}
+    for s in kept:
+        groups.setdefault(s.get("unit_code") or "\0" + s["path"], []).append(s)
+    rows = []
+    for group in groups.values():
+        s = group[0]
+        u = unit_view(group)
+        projects = u["projects"]
+        rows.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "",
+                     "status": u["status"], "display": u["display"], "grade": u["grade"], "errors": u["errors"],
+                     "file": s["path"], "fill_date": u["fill_date"], "submissions": counts.get(s.get("unit_code"), 1),
+                     "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.get("errors")),
+                     "files": [g["path"] for g in group]})
     if roster_path:
         have = {r["unit_code"] for r in rows}
         rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,
-                  "errors": None, "file": "", "fill_date": None, "submissions": 0}
+                  "errors": None, "file": "", "fill_date": None, "submissions": 0, "projects": 0,
+                  "projects_with_errors": 0, "files": []}
                  for u in _read_roster(roster_path) if u.code not in have]
-    order = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
-    return sorted(rows, key=lambda r: (order.get(r["status"], 9), r["unit_code"]))
+    return sorted(rows, key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["unit_code"]))

@@ -125,7 +125,7 @@ def _crosscheck_forms(forms: Forms, ledger: Ledger, tol: Decimal) -> tuple[list[
             f"（每行一个项目的一个资金来源或其合计，见 docs/ledger.md 的“项目台账”）。",
             f"{Path(forms.source).name} is a project workbook ({n} project sheets) and is checked project by project; "
             f"the ledger {ledger.name} has no project code column (项目编码), only unit totals. Give a project-level "
-            f"ledger (see “项目台账” in docs/ledger.md).")
+            f"ledger (see “项目台账” in docs/ledger.md).", code="ledger-no-projects")
     findings, leds, carried = [], [], set()
     for ret in forms.forms:
         found, led = _crosscheck(ret, ledger, tol)

@@ -19,11 +19,13 @@ class OverviewData:
     missing: list[dict] = field(default_factory=list)   # roster units without a return
     grades: list[str] = field(default_factory=lambda: ["优", "良", "中", "差"])
     title: str = "绩效自评汇总情况"
+    projects: int = 0                                   # project forms among the returns (项目汇总 rows)
+    project_units: int = 0                              # units that returned them
 
 
 def from_database(db_path, roster_path=None) -> OverviewData:
     """Current returns (one per unit) from a `wbtool collect` database."""
-    from .collect import _read_roster, current_returns
+    from .collect import _read_roster, current_returns, is_project_workbook
     from .spec import load_spec
     kept, _ = current_returns(db_path)
     specs = Counter(s["spec_id"] for s in kept if s.get("spec_id"))
@@ -33,7 +35,7 @@ def from_database(db_path, roster_path=None) -> OverviewData:
               "errors": s.get("errors") or 0, "file": s["file_name"]} for s in kept]
     leaves = []
     if spec:
-        mine = [s for s in kept if s["readable"] and s.get("spec_id") == spec.id]
+        mine = [s for s in kept if s["readable"] and s.get("spec_id") == spec.id and not is_project_workbook(s)]
         for leaf in spec.leaves():
             scores = [(s["data"].get("leaves") or {}).get(leaf.id) for s in mine]
             scores = [x for x in scores if x is not None]
@@ -46,7 +48,9 @@ def from_database(db_path, roster_path=None) -> OverviewData:
     have = {u["unit_code"] for u in units}
     missing = [{"unit_code": u.code, "unit_name": u.name} for u in _read_roster(roster_path) if u.code not in have]
     return OverviewData(units, leaves, missing, [g.name for g in spec.grades] if spec else ["优", "良", "中", "差"],
-                        title=f"{spec.title.replace('自评表', '自评')}汇总情况" if spec else "绩效自评汇总情况")
+                        title=f"{spec.title.replace('自评表', '自评')}汇总情况" if spec else "绩效自评汇总情况",
+                        projects=sum(len(s.get("projects") or []) for s in kept),
+                        project_units=len({s.get("unit_code") for s in kept if s.get("projects")}))
 
 
 def from_workbook(path) -> OverviewData:
@@ -77,7 +81,11 @@ def from_workbook(path) -> OverviewData:
     if "未报送" in sheets:
         df = pd.read_excel(path, sheet_name="未报送", header=1, dtype=str, engine="openpyxl")
         missing = [{"unit_code": _s(r.get("单位编码")), "unit_name": _s(r.get("单位名称"))} for r in df.to_dict("records")]
-    return OverviewData(units, leaves, missing)
+    projects, project_units = 0, 0
+    if "项目汇总" in sheets:      # its first line is a note: the header is the second row
+        df = pd.read_excel(path, sheet_name="项目汇总", header=1, dtype=str, engine="openpyxl")
+        projects, project_units = len(df), df["单位编码"].nunique() if "单位编码" in df else 0
+    return OverviewData(units, leaves, missing, projects=projects, project_units=project_units)
 
 
 def _score(v) -> str:
@@ -105,6 +113,8 @@ def build_overview(data: OverviewData) -> Document:
     line = (f"共收到 {len(data.units)} 份报送（同一单位取最新一份），其中校验通过 {st.get(PASS, 0)} 份，"
             f"需退回修改 {st.get(RETURN, 0)} 份，无法读取 {st.get(UNREADABLE, 0)} 份")
     line += f"；名单中尚有 {len(data.missing)} 个单位未报送。" if data.missing else "。"
+    if data.projects:
+        line += f"其中项目支出自评 {data.projects} 个项目，来自 {data.project_units} 个单位（明细见汇总表“项目汇总”）。"
     doc.blocks.append(Para(line))
     doc.blocks.append(Heading(1, "二、自评得分分布"))
     grades = Counter(u["grade"] for u in readable)

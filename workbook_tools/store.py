@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2         # 2: per-project rows (projects table), findings.project
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS submissions (
@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT,
     submission_id INTEGER REFERENCES submissions(id), first_seen TEXT, last_seen TEXT
 );
+CREATE TABLE IF NOT EXISTS projects (     -- one row per project form (project workbooks, one-project files)
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    sheet TEXT, project_code TEXT, project_name TEXT, fund_type TEXT,
+    budget REAL, actual REAL, exec_rate REAL, total REAL, display REAL, grade TEXT,
+    status TEXT,                     -- 未完成 / 待完善 / 已完成
+    errors INTEGER, warnings INTEGER
+);
+CREATE INDEX IF NOT EXISTS projects_submission ON projects(submission_id);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, inboxes TEXT,
     files_found INTEGER DEFAULT 0, files_read INTEGER DEFAULT 0, files_cached INTEGER DEFAULT 0
@@ -48,6 +56,8 @@ CREATE TABLE IF NOT EXISTS runs (
 SUB_COLUMNS = ("sha256", "file_name", "path", "size", "mtime", "status", "readable", "error_code", "error_message",
                "spec_id", "spec_version", "unit_code", "unit_name", "fiscal_year", "fill_date", "total", "display",
                "grade", "budget", "actual", "exec_rate", "errors", "warnings")
+PROJECT_COLUMNS = ("sheet", "project_code", "project_name", "fund_type", "budget", "actual", "exec_rate", "total",
+                   "display", "grade", "status", "errors", "warnings")
 
 
 def now() -> str:
@@ -64,12 +74,25 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
-            self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._upgrade()
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET "
+                            "value=excluded.value", (str(SCHEMA_VERSION),))
             self.db.commit()
         except sqlite3.DatabaseError as e:
             raise OutputError(f"无法打开数据库 {self.path}：{e}（文件损坏或不是 wbtool 数据库）。",
                               f"cannot open database {self.path}: {e}", code="db-unusable") from None
         self._lockfile = None
+
+    def _upgrade(self):
+        """A database of an older schema keeps working: new tables come from SCHEMA (IF NOT EXISTS), new columns
+        here. Old submissions simply have no project rows; collect re-reads their files (see missing_projects)."""
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(findings)")}
+        if "project" not in cols:
+            try:
+                self.db.execute("ALTER TABLE findings ADD COLUMN project TEXT")
+            except sqlite3.OperationalError as e:    # another run opening the same old database added it first
+                if "duplicate column" not in str(e):
+                    raise
 
     # ------------------------------------------------------------ locking
     @contextlib.contextmanager
@@ -108,6 +131,11 @@ class Store:
         """Insert one processed file (and its findings) in one transaction; returns its id."""
         existing = self.submission_by_hash(rec["sha256"])
         if existing:
+            if rec.get("projects") and not self.db.execute(
+                    "SELECT 1 FROM projects WHERE submission_id=? LIMIT 1", (existing,)).fetchone():
+                with self.db:     # recorded before project rows existed: add them now
+                    self._add_projects(existing, rec["projects"])
+                    self._set_data(existing, rec)
             return existing
         with self.db:
             cur = self.db.execute(
@@ -116,10 +144,47 @@ class Store:
                 [_sql(rec.get(c)) for c in SUB_COLUMNS] + [json.dumps(rec.get("data", {}), ensure_ascii=False), now()])
             sid = cur.lastrowid
             self.db.executemany(
-                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO findings (submission_id, code, severity, cell, indicator, message, expected, found, "
+                "explained, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(sid, f["code"], f["severity"], f["cell"], f["indicator"], f["message"], _text(f.get("expected")),
-                  _text(f.get("found")), int(bool(f.get("explained")))) for f in rec.get("findings", [])])
+                  _text(f.get("found")), int(bool(f.get("explained"))), f.get("project") or None)
+                 for f in rec.get("findings", [])])
+            self._add_projects(sid, rec.get("projects") or [])
         return sid
+
+    def _add_projects(self, sid: int, rows: list[dict]):
+        self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "
+                            f"VALUES (?, {', '.join('?' * len(PROJECT_COLUMNS))})",
+                            [[sid] + [_sql(r.get(c)) for c in PROJECT_COLUMNS] for r in rows])
+
+    def _set_data(self, sid: int, rec: dict):
+        """Refresh what a newer reader derives from the same bytes (the data JSON, e.g. its ``kind``)."""
+        self.db.execute("UPDATE submissions SET data=? WHERE id=?",
+                        (json.dumps(rec.get("data", {}), ensure_ascii=False), sid))
+
+    def missing_projects(self, spec_ids) -> set[int]:
+        """Readable submissions of these (project) specs without project rows: recorded by an older version."""
+        spec_ids = list(spec_ids)
+        if not spec_ids:
+            return set()
+        return {r[0] for r in self.db.execute(
+            f"SELECT id FROM submissions s WHERE readable=1 AND spec_id IN ({','.join('?' * len(spec_ids))}) "
+            "AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.submission_id=s.id)", spec_ids)}
+
+    def spec_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT DISTINCT spec_id FROM submissions WHERE readable=1 "
+                                              "AND spec_id IS NOT NULL")]
+
+    def projects(self, submission_ids) -> dict[int, list[dict]]:
+        """submission id → its project rows, in sheet order."""
+        out: dict[int, list[dict]] = {}
+        cols = ("submission_id",) + PROJECT_COLUMNS
+        for chunk in _chunks(list(submission_ids), 500):
+            for r in self.db.execute(f"SELECT {', '.join(cols)} FROM projects WHERE submission_id IN "
+                                     f"({','.join('?' * len(chunk))}) ORDER BY submission_id, rowid", chunk):
+                d = dict(zip(cols, r))
+                out.setdefault(d.pop("submission_id"), []).append(d)
+        return out
 
     def link_file(self, path: str, size: int, mtime_ns: int, sha256: str, submission_id: int):
         t = now()
@@ -167,6 +232,9 @@ class Store:
             d = dict(zip(cols, r))
             d["data"] = json.loads(d["data"] or "{}")
             out.append(d)
+        projects = self.projects([d["id"] for d in out])
+        for d in out:
+            d["projects"] = projects.get(d["id"], [])
         return out
 
     def submission_counts(self) -> dict[str, int]:
@@ -178,7 +246,8 @@ class Store:
         return self.db.execute("SELECT path, submission_id FROM files").fetchall()
 
     def findings(self, submission_ids) -> list[dict]:
-        cols = ("submission_id", "code", "severity", "cell", "indicator", "message", "expected", "found", "explained")
+        cols = ("submission_id", "code", "severity", "cell", "indicator", "message", "expected", "found", "explained",
+                "project")
         out = []
         for chunk in _chunks(list(submission_ids), 500):
             out += [dict(zip(cols, r)) for r in self.db.execute(

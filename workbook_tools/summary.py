@@ -10,7 +10,8 @@ import pandas as pd
 import xlsxwriter
 
 from .atomic import atomic_output
-from .collect import PASS, RETURN, UNREADABLE
+from .collect import (PASS, RETURN, UNREADABLE, is_project_workbook, project_label, project_tally, single_project,
+                      spec_fund_types, unit_view)
 from .spec import Spec
 from .text import excel_text
 
@@ -143,6 +144,10 @@ def _units_sheet(wb, data: SummaryInput, roster_codes: set):
                 note.append(s.get("error_message") or "")
             elif roster_codes and s.get("unit_code") not in roster_codes:
                 note.append("不在名单中")
+            if is_project_workbook(s):
+                note.append(f"项目工作簿：{len(s.get('projects') or [])} 个项目，总分为已自评项目平均分")
+            elif single_project(s) is not None and project_label(single_project(s)):
+                note.append(f"项目：{project_label(single_project(s))}")
             yield ([i, s.get("unit_code") or "", s.get("unit_name") or "", d.get("parent", ""),
                     s.get("display"), s.get("grade")]
                    + [(d.get("nodes") or {}).get(n.id) for n in nodes]
@@ -157,7 +162,7 @@ def _matrix_sheet(wb, data: SummaryInput):
     spec = data.spec
     leaves = spec.leaves()
     cols = [Column("单位编码", 14), Column("单位名称", 28)] + [Column(_label(n), 10, SCORE) for n in leaves]
-    units = [s for s in data.kept if s["readable"] and s.get("spec_id") == spec.id]
+    units = [s for s in data.kept if s["readable"] and s.get("spec_id") == spec.id and not is_project_workbook(s)]
     frame = pd.DataFrame([(s.get("data") or {}).get("leaves", {}) for s in units], columns=[n.id for n in leaves])
 
     def rows():
@@ -196,13 +201,16 @@ def _findings_sheet(wb, data: SummaryInput):
     subs = {s["id"]: s for s in data.all_subs}
     cols = [Column("单位编码", 14), Column("单位名称", 26), Column("文件", 30), Column("严重性", 8), Column("代码", 26),
             Column("单元格", 14), Column("指标", 8), Column("问题", 70), Column("已说明", 7)]
+    projects = any(f.get("project") for f in data.findings)
+    if projects:
+        cols.append(Column("项目", 30))
 
     def rows():
         for f in data.findings:
             s = subs.get(f["submission_id"], {})
             yield [s.get("unit_code") or "", s.get("unit_name") or "", s.get("file_name", ""),
                    "错误" if f["severity"] == "error" else "警告", f["code"], f["cell"] or "", f["indicator"] or "",
-                   f["message"], "是" if f["explained"] else ""]
+                   f["message"], "是" if f["explained"] else ""] + ([f.get("project") or ""] if projects else [])
     _sheet(wb, "问题清单", cols, rows())
 
 
@@ -216,15 +224,24 @@ def _missing_sheet(wb, data: SummaryInput, returned: set):
 def _duplicates_sheet(wb, data: SummaryInput):
     cols = [Column("单位编码", 14), Column("单位名称", 28), Column("保留文件", 34), Column("未采用文件", 34),
             Column("原因", 46)]
+    projects = any(d.get("project") for d in data.duplicates)
     rows = [[d["unit_code"], d["unit_name"] or "", d["kept_path"], d["dropped_path"], d["reason"]]
-            for d in data.duplicates]
-    _sheet(wb, "重复报送", cols, rows, note="同一单位编码有多份文件时，保留填报日期最晚的一份；日期相同时保留修改时间最晚的一份。")
+            + ([d.get("project") or ""] if projects else []) for d in data.duplicates]
+    note = "同一单位编码有多份文件时，保留填报日期最晚的一份；日期相同时保留修改时间最晚的一份。"
+    if projects:
+        cols.append(Column("项目", 30))
+        note += "一个项目一个文件报送的，按单位编码和项目编码（无编码时按项目名称）判断重复。"
+    _sheet(wb, "重复报送", cols, rows, note=note)
 
 
 def rollup(roster, kept: list[dict]) -> list[dict]:
     """Per parent node of the roster tree: units, returns, passes, score statistics, money."""
     by_code = {u.code: u for u in roster}
-    subs = {s["unit_code"]: s for s in kept if s.get("readable") and s.get("unit_code")}
+    groups: dict[str, list[dict]] = {}
+    for s in kept:
+        if s.get("readable") and s.get("unit_code"):
+            groups.setdefault(s["unit_code"], []).append(s)
+    subs = {code: unit_view(group) for code, group in groups.items()}     # one standing per unit
     nodes: dict[str, dict] = {}
 
     def ancestors(u):
@@ -274,14 +291,78 @@ def _rollup_sheet(wb, data: SummaryInput):
                                    r["budget"], r["actual"], r["rate"]] for r in rows))
 
 
+def _project_subs(data: SummaryInput) -> list[dict]:
+    return sorted((s for s in data.kept if s["readable"] and s.get("projects")),
+                  key=lambda s: (s.get("unit_code") or "~", s["file_name"]))
+
+
+def _projects_sheet(wb, data: SummaryInput, subs: list[dict]):
+    """项目汇总: every project of the current returns, one row each."""
+    cols = [Column("单位编码", 14), Column("单位名称", 26), Column("文件", 30), Column("工作表", 9),
+            Column("项目编码", 16), Column("项目名称", 30), Column("资金性质", 13), Column("预算（万元）", 14, MONEY),
+            Column("实际支出（万元）", 14, MONEY), Column("执行率", 9, RATE), Column("总分", 8, "0.00"),
+            Column("等级", 6), Column("状态", 8), Column("错误数", 7), Column("警告数", 7)]
+
+    def rows():
+        for s in subs:
+            for p in s["projects"]:
+                yield [s.get("unit_code") or "", s.get("unit_name") or "", s["file_name"], p.get("sheet") or "",
+                       p.get("project_code") or "", p.get("project_name") or "", p.get("fund_type") or "",
+                       p.get("budget"), p.get("actual"), p.get("exec_rate"), p.get("display"), p.get("grade") or "",
+                       p.get("status") or "", p.get("errors"), p.get("warnings")]
+    ws, n, h = _sheet(wb, "项目汇总", cols, rows(),
+                      note="每个项目一行（项目工作簿的每张项目表，或一个项目一个文件）；状态：未完成 = 尚有指标未评分，"
+                           "待完善 = 尚有提示，已完成 = 全部评完。")
+    ws.autofilter(h, 0, h + n, len(cols) - 1)
+
+
+def _unit_projects_sheet(wb, data: SummaryInput, subs: list[dict]):
+    """单位项目统计: per unit, its projects counted as the 项目清单 counts them (the engine's tally)."""
+    types = tuple(spec_fund_types(data.spec.id)) if data.spec is not None and data.spec.kind == "project" else ()
+    if not types:
+        types = spec_fund_types(next((s.get("spec_id") for s in subs if s.get("spec_id")), None))
+    grades = [g.name for g in data.spec.grades] if data.spec else ["优", "良", "中", "差"]
+    cols = ([Column("单位编码", 14), Column("单位名称", 26), Column("文件数", 7), Column("项目数", 7)]
+            + [Column(f"已自评·{t}", 12) for t in types]
+            + [Column("已自评合计", 10), Column("已自评平均分", 11, "0.00")]
+            + [Column(g, 5) for g in grades]
+            + [Column("有错误的项目数", 12), Column("预算合计（万元）", 16, MONEY),
+               Column("实际支出合计（万元）", 16, MONEY), Column("执行率", 9, RATE)])
+    groups: dict[str, list[dict]] = {}
+    for s in subs:
+        groups.setdefault(s.get("unit_code") or s["file_name"], []).append(s)
+
+    def rows():
+        for code, group in groups.items():
+            projects = [p for s in group for p in s["projects"]]
+            tally = project_tally(projects, types)
+            done = [p for p in projects if p.get("status") != "未完成" and p.get("fund_type") in types]
+            by_grade = Counter(p.get("grade") for p in done)
+            yield ([group[0].get("unit_code") or "", group[0].get("unit_name") or "", len(group), len(projects)]
+                   + [tally.counts.get(t, 0) for t in types]
+                   + [tally.count, _float(tally.average)]
+                   + [by_grade.get(g, 0) for g in grades]
+                   + [sum(1 for p in projects if p.get("errors")), _float(tally.budget), _float(tally.actual),
+                      _float(tally.rate)])
+    _sheet(wb, "单位项目统计", cols, rows(),
+           note="已自评 = 状态不是“未完成”的项目（与项目清单的统计口径一致）；平均分与等级分布按已自评项目计。")
+
+
+def _float(x):
+    return None if x is None else float(x)
+
+
 def _ledger_sheet(wb, data: SummaryInput):
     if not data.ledger_rows:
         return
     cols = [Column("单位编码", 14), Column("单位名称", 26), Column("文件", 30), Column("代码", 28), Column("单元格", 14),
             Column("问题", 70), Column("台账值", 14), Column("文件值", 14)]
+    projects = any(r.get("project") for r in data.ledger_rows)
+    if projects:
+        cols.append(Column("项目", 30))
     _sheet(wb, "台账核对", cols, ([r.get("unit_code") or "", r.get("unit_name") or "", r.get("file_name") or "",
                                  r["code"], r.get("cell") or "", r["message"], r.get("expected"), r.get("found")]
-                                for r in data.ledger_rows))
+                                + ([r.get("project") or ""] if projects else []) for r in data.ledger_rows))
 
 
 def _charts_sheet(book: _Book, data: SummaryInput):
@@ -356,6 +437,10 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     roster_codes = {u.code for u in data.roster}
     _, n_units = _units_sheet(wb, data, roster_codes)
     _rollup_sheet(wb, data)
+    project_subs = _project_subs(data)
+    if project_subs:
+        _projects_sheet(wb, data, project_subs)
+        _unit_projects_sheet(wb, data, project_subs)
     if data.spec:
         frame, units = _matrix_sheet(wb, data)
         _deduction_sheet(wb, data, frame, units)

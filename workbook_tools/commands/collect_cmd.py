@@ -59,6 +59,9 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         f"{result['files']} files ({result['read']} read, {result['cached']} unchanged); {result['units']} units: "
         f"{st.get('通过', 0)} passed, {st.get('需退回', 0)} to return, {st.get('无法读取', 0)} unreadable; "
         f"{len(result['missing'])} missing, {len(result['duplicates'])} duplicates.", lang)
+    if result.get("projects"):
+        say(ctx, f"其中项目自评 {result['projects']} 个（见汇总表“项目汇总”“单位项目统计”）。",
+            f"{result['projects']} project forms (sheets 项目汇总 and 单位项目统计 of the summary).", lang)
     say(ctx, f"汇总表：{result['summary']}；数据库：{result['db']}", f"summary: {result['summary']}; db: {result['db']}",
         lang)
     if result["feedback"]:
@@ -100,15 +103,24 @@ def status_cmd(ctx, db_path, roster, fmt, lang):
         import io
         buf = io.StringIO()
         w = csv.writer(buf)
-        keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file"]
+        keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file",
+                "projects"]
         w.writerow(keys)
         for r in rows:
             w.writerow([csv_safe(r.get(k)) for k in keys])
         click.echo(buf.getvalue(), nl=False)
     else:
+        from ..cli import _lang
+        en = _lang(ctx, lang) == "en"
         for r in rows:
-            score = f"{r['display']:.2f} {r['grade']}" if r["display"] is not None else ""
-            click.echo(f"{r['status']}\t{r['unit_code']}\t{r['unit_name']}\t{score}\t{r['file']}")
+            score = f"{r['display']:.2f} {r['grade'] or ''}".rstrip() if r["display"] is not None else ""
+            file = r["file"]
+            if r.get("projects"):
+                score = f"{score} ({r['projects']} projects)" if en else f"{score}（{r['projects']} 个项目）"
+                score = score.strip()
+                if len(r.get("files") or []) > 1:
+                    file += f" and {len(r['files']) - 1} more" if en else f" 等 {len(r['files'])} 个文件"
+            click.echo(f"{r['status']}\t{r['unit_code']}\t{r['unit_name']}\t{score}\t{file}")
         from collections import Counter
         c = Counter(r["status"] for r in rows)
         click.echo("；".join(f"{k} {v}" for k, v in c.items()))
