@@ -110,6 +110,7 @@ class Layout:
         if key in self.cells:
             raise ValueError(f"duplicate layout key {key}")
         self.cells[key] = c
+        self.__dict__.pop("_roles", None)
         return c
 
     def text(self, sheet, col, row, value, style=None, **kw) -> Cell:
@@ -129,7 +130,11 @@ class Layout:
         return c.coord if c.sheet == from_sheet else f"'{c.sheet}'!{c.coord}"
 
     def by_role(self, role: str) -> list[Cell]:
-        return [c for c in self.cells.values() if c.role == role]
+        """Cells of a role (cached: layouts are complete before anyone asks; ``put`` resets it)."""
+        cache = self.__dict__.setdefault("_roles", {})
+        if role not in cache:
+            cache[role] = [c for c in self.cells.values() if c.role == role]
+        return cache[role]
 
     def all_cells(self) -> list[Cell]:
         return list(self.cells.values()) + self.free
