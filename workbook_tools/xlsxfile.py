@@ -157,13 +157,15 @@ class FileBook:
             if not r:
                 continue
             t = a.get("t", "n")
-            f = vt = None
+            f = vt = is_ = None
             for child in c:
                 tag = child.tag
                 if tag == _TAG_V:
                     vt = child.text
                 elif tag == _TAG_F:
                     f = child
+                elif tag == _TAG_IS:
+                    is_ = child
             if t == "n":
                 value = _number(vt) if vt else None
             elif t == "s":
@@ -172,8 +174,12 @@ class FileBook:
                 except (ValueError, IndexError):
                     value = None
             elif t == "inlineStr":
-                is_ = c.find(_TAG_IS)
-                value = "".join(x.text or "" for x in is_.iter(_TAG_T)) if is_ is not None else ""
+                if is_ is None:
+                    value = ""
+                elif len(is_) == 1 and is_[0].tag == _TAG_T:      # <is><t>…</t></is>: the usual shape
+                    value = is_[0].text or ""
+                else:
+                    value = "".join(x.text or "" for x in is_.iter(_TAG_T))
             elif t in ("str", "e"):
                 value = vt if vt is not None else ""
             elif t == "b":
