@@ -2,6 +2,7 @@
 
     python bench/run.py single            # validate / fill ratios on the seed sample
     python bench/run.py collect -n 1000   # collect throughput, memory and re-run on generated returns
+    python bench/run.py projects          # validate a 225-project workbook (built once, cached under --keep)
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import statistics
@@ -86,15 +88,96 @@ def collect(n: int, jobs: int, keep: Path | None):
             "rerun_s": rerun, "rerun_share": rerun / first}
 
 
+def run_rss(cmd) -> tuple[float, float, int]:
+    """(seconds, peak RSS of this one process in MB, exit code): wait4 gives the child's own rusage."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t, ru.ru_maxrss / 1024, proc.returncode
+
+
+def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
+    """A project workbook with ``n`` projects of valid random figures, filled (as Excel would save it); cached.
+
+    Built in a child process: a child forked from a big parent inherits its peak RSS (Linux keeps the
+    high-water mark across exec), which would inflate every figure measured afterwards.
+    """
+    path = work / f"projects{n}-{seed}.xlsx"
+    info = {"cached": path.is_file()}
+    if not path.is_file():
+        work.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run([PY, str(Path(__file__).resolve()), "projects-build", "--projects", str(n), "--seed", seed,
+                            "--keep", str(work)], check=True, capture_output=True, text=True)
+        info.update(json.loads(r.stdout))
+    info["size_mb"] = path.stat().st_size / 2**20
+    return path, info
+
+
+def projects_build(work: Path, n: int, seed: str) -> dict:
+    """Build (typed) and fill the benchmark's project workbook; what ``projects_workbook`` runs in a child."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from projectfill import project_values, write_project_workbook
+
+    from workbook_tools.fill import fill_workbook
+    from workbook_tools.spec import load_spec
+    spec = load_spec("national-project-2020")
+    typed, path = work / f"projects{n}-{seed}.typed.xlsx", work / f"projects{n}-{seed}.xlsx"
+    t = time.perf_counter()
+    write_project_workbook(typed, spec, project_values(spec, random.Random(seed), n))
+    build = time.perf_counter() - t
+    t = time.perf_counter()
+    fill_workbook(typed, path.with_suffix(".tmp.xlsx"), backup=False)
+    path.with_suffix(".tmp.xlsx").replace(path)      # a cached file is always a complete one
+    return {"build_s": build, "fill_s": time.perf_counter() - t}
+
+
+PROJECTS_WORK = Path(tempfile.gettempdir()) / "wbtool-bench"
+
+
+def projects(n: int, repeat: int, keep: Path | None, seed: str):
+    """Whole-process `wbtool validate` of an n-project workbook: median wall time and peak RSS."""
+    work = keep or PROJECTS_WORK
+    path, info = projects_workbook(work, n, seed)
+    exe = shutil.which("wbtool")
+    cmds = {"wbtool validate (console script)": [exe, "validate", str(path)] if exe else None,
+            "python -m workbook_tools.cli validate": [PY, "-m", "workbook_tools.cli", "validate", str(path)],
+            "python-calamine read (floor)": [PY, "-c", "from python_calamine import CalamineWorkbook as C; "
+                                                        f"b=C.from_path(r'{path}'); [b.get_sheet_by_name(s).to_python() "
+                                                        "for s in b.sheet_names]"],
+            "python startup + import workbook_tools.cli": [PY, "-c", "import workbook_tools.cli"]}
+    out = {"workbook": str(path), **info, "projects": n, "repeat": repeat}
+    for name, cmd in cmds.items():
+        if cmd is None:
+            continue
+        runs = [run_rss(cmd) for _ in range(repeat)]
+        codes = {c for _, _, c in runs}
+        out[name] = {"median_s": statistics.median(t for t, _, _ in runs), "min_s": min(t for t, _, _ in runs),
+                     "max_s": max(t for t, _, _ in runs), "peak_rss_mb": max(m for _, m, _ in runs),
+                     "exit_codes": sorted(codes)}
+    out["target_s"] = 2.0
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["single", "collect"])
+    ap.add_argument("what", choices=["single", "collect", "projects", "projects-build"])
     ap.add_argument("-n", type=int, default=1000)
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--repeat", type=int, default=7)
-    ap.add_argument("--keep", type=Path, help="reuse/keep generated inboxes in this folder")
+    ap.add_argument("--keep", type=Path, help="reuse/keep generated inboxes (and project workbooks) in this folder")
+    ap.add_argument("--projects", type=int, default=225, help="projects in the workbook (projects)")
+    ap.add_argument("--seed", default="bench-225", help="seed of the project workbook's figures (projects)")
     args = ap.parse_args()
-    res = single(args.repeat) if args.what == "single" else collect(args.n, args.jobs, args.keep)
+    if args.what == "single":
+        res = single(args.repeat)
+    elif args.what == "collect":
+        res = collect(args.n, args.jobs, args.keep)
+    elif args.what == "projects-build":         # internal: the child that builds the cached workbook
+        print(json.dumps(projects_build(args.keep or PROJECTS_WORK, args.projects, args.seed)))
+        return
+    else:
+        res = projects(args.projects, args.repeat, args.keep, args.seed)
     res["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                       "date": time.strftime("%Y-%m-%d")}
     print(json.dumps(res, ensure_ascii=False, indent=2))

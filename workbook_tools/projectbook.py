@@ -75,6 +75,8 @@ class ProjectsLayout:
     shared: Layout                     # 填报说明, 项目清单 (rows and totals), 情况说明, _wbtool
     forms: list[Layout] = field(default_factory=list)
     totals: list[str] = field(default_factory=list)   # keys of the list's workbook-level formula cells
+    form_items: list[tuple[str, str, bool]] = field(default_factory=list)   # (key, coord, input?) of a form sheet
+    list_keys: list[str] = field(default_factory=list)                      # a form's 项目清单 row keys
 
     def render_layout(self, forms: int | None = None) -> Layout:
         """Every cell once, for the template builder (keys made unique by sheet); ``forms``: only the first n
@@ -153,6 +155,8 @@ def _build_projects(spec: Spec, project_sheets: list[str]) -> ProjectsLayout:
         _list_row(S, F, i, sheet)
         P.forms.append(F)
     P.totals = _list_totals(S, len(project_sheets))
+    P.form_items = [(k, c.coord, c.role == "input") for k, c in base.cells.items()]
+    P.list_keys = [k for k in P.forms[0].cells if k.startswith("list.")] if P.forms else []
     return P
 
 

@@ -156,6 +156,24 @@ def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list
                     stored=stored, extra_sheets=extra, **kw)
 
 
+def _read_form(book: Book, F: Layout, P: ProjectsLayout, spec: Spec, meta: dict, extra: list[str], shared,
+               **kw) -> Returned:
+    """One project sheet of a project workbook (the same cells as ``_read_layout``, by the form's coordinates)."""
+    stored, inputs = dict(shared[0]), dict(shared[1])
+    empty = CellData()
+    cells = book.read_sheet(F.form)
+    for key, coord, is_input in P.form_items:
+        data = cells.get(coord, empty)
+        stored[key] = data
+        if is_input:
+            inputs[key] = data.value
+    lst = book.read_sheet(SHEET_LIST)
+    for key in P.list_keys:
+        stored[key] = lst.get(F[key].coord, empty)
+    return Returned(source=book.source, spec=spec, layout=F, book=book, meta=meta, inputs=inputs,
+                    stored=stored, extra_sheets=extra, **kw)
+
+
 def project_sheets(book: Book) -> list[str]:
     """The form sheets a project workbook lists in its identity sheet, in order."""
     cells = book.read_sheet(SHEET_META)
@@ -192,7 +210,7 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
     first = _read_layout(book, P.forms[0], spec, meta, extra, has_macros=has_macros, sha256=sha256)
     common = [k for k, c in P.forms[0].cells.items() if c.sheet != P.forms[0].form and not k.startswith("list.")]
     shared = ({k: first.stored[k] for k in common}, {k: first.inputs[k] for k in common if k in first.inputs})
-    forms = [first] + [_read_layout(book, F, spec, meta, extra, shared, has_macros=has_macros, sha256=sha256)
+    forms = [first] + [_read_form(book, F, P, spec, meta, extra, shared, has_macros=has_macros, sha256=sha256)
                        for F in P.forms[1:]]
     lst = book.read_sheet(SHEET_LIST)
     empty = CellData()
