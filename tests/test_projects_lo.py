@@ -184,6 +184,29 @@ def test_libreoffice_agrees_with_engine_on_every_form(spec, book225):
     rep = validate_workbook(outs[0])
     assert rep.readable and not rep.findings, [(f.cell, f.code, f.message()) for f in rep.findings[:20]]
     assert rep.summary["counts"] == self_evaluated_counts(spec, values)
+    # collected: the bureau's record and summary carry, for every sheet, the total LibreOffice computes
+    import sqlite3
+
+    import openpyxl
+
+    from workbook_tools.collect import run_collect
+    inbox = tmp / "inbox"
+    inbox.mkdir(exist_ok=True)
+    (inbox / "unit.xlsx").write_bytes(outs[0].read_bytes())        # the typed file as LibreOffice saved it
+    res = run_collect([inbox], tmp / "summary.xlsx")
+    assert res["ok"], res
+    db = sqlite3.connect(tmp / "summary.db")
+    rows = dict(db.execute("SELECT sheet, display FROM projects"))
+    assert len(rows) == N
+    for F in P.forms:
+        c = F["summary.display"]
+        assert rows[F.form] == pytest.approx(_at(lo_values[unfilled], c.sheet, c.row, c.col), abs=1e-9), F.form
+    ws = openpyxl.load_workbook(tmp / "summary.xlsx", read_only=True)["项目汇总"]
+    head = next(i for i, r in enumerate(ws.iter_rows(values_only=True)) if r and "工作表" in r)
+    table = list(ws.iter_rows(values_only=True))
+    cols = table[head]
+    got = {r[cols.index("工作表")]: r[cols.index("总分")] for r in table[head + 1:] if r[cols.index("工作表")]}
+    assert got == pytest.approx({sheet: total for sheet, total in rows.items()})
     # the totals are what the generator's inputs give
     lst = lo_values[filled]
     for j, t_ in enumerate(fund_types(spec)):
