@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
-from .layout import NA, YES, fund_columns
+from .layout import NA, YES, exec_leaf, fund_columns
 from .numbers import ONE, ZERO, num, round_half_up, round_up
 from .spec import BASIS_INPUT_RULES, Node, Spec
 
@@ -96,6 +96,9 @@ def _project_row(spec: Spec, raw, v):
     def number(x):
         return dec(x) if isinstance(x, Decimal) or num(x) is not None and not isinstance(x, str) else None
 
+    leaf = exec_leaf(spec)
+    if leaf is not None:
+        v["funds.score"] = text(v.get(f"node.{leaf.id}.score"))
     v["list.code"] = text(raw("cover.projectCode"))
     v["list.name"] = text(raw("cover.projectName"))
     v["list.fundType"] = text(raw("cover.fundType"))

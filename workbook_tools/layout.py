@@ -102,6 +102,7 @@ class Layout:
     target_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
     score_rows: tuple[str, int, int] | None = None    # sheet, first and last row of the score table
     form: str | None = None        # project workbooks: the one sheet that holds this project's whole form
+    score_at: tuple[str, int, int] | None = None      # where a project form shows its execution-rate score
     named: bool = True             # defined names (classic forms only: 225 form sheets would repeat them)
 
     # -- building
@@ -179,6 +180,7 @@ def _build(spec: Spec) -> Layout:
     _funds(L)
     _targets(L)
     _scores(L)
+    _funds_score(L)
     _summary(L)
     if narrative:
         _narrative(L)
@@ -335,9 +337,19 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
         L.text(sh, i, top + 2, head, style="header")
         colno[key] = i
     n = len(spec.funds.sources)
-    total_row = top + 3 + n
+    # the national project form: 年度资金总额 first, then “其中：” the sources, and the 执行率 score beside it
+    project = spec.kind == "project"
+    total_row = top + 3 if project else top + 3 + n
+    first_src = top + 4 if project else top + 3
+    if project and (leaf := exec_leaf(spec)) is not None:
+        wcol, scol = len(cols) + 2, len(cols) + 3
+        L.text(sh, wcol, top + 2, "分值", style="header")
+        L.text(sh, scol, top + 2, "得分", style="header")
+        L.put("funds.weight", sh, wcol, total_row, "label", value=float(leaf.weight), fmt=FMT_SCORE,
+              indicator=leaf.id, label="执行率分值")
+        L.score_at = (sh, scol, total_row)       # funds.score, once the score table exists (_funds_score)
     for i, src in enumerate(spec.funds.sources):
-        r = top + 3 + i
+        r = first_src + i
         L.text(sh, 1, r, ("其中：" if i == 0 and spec.kind == "project" else "") + src)
         for key, head in cols:
             c = colno[key]
@@ -360,10 +372,10 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
             a, b = f"{col_letter(colno[num_k])}{total_row}", f"{col_letter(colno[den_k])}{total_row}"
             f = f'=IF({b}>0,{a}/{b},"")'
         else:
-            f = f"=SUM({letter}{top + 3}:{letter}{total_row - 1})"
+            f = f"=SUM({letter}{first_src}:{letter}{first_src + n - 1})"
         L.put(f"funds.total.{key}", sh, c, total_row, "formula", formula=f, label=f"合计{head}",
               fmt=FMT_RATIO if key in ("rate", "mid_rate") else ("0" if key == "projects" else FMT_MONEY))
-    r = total_row + 2
+    r = top + 3 + n + 2
     L.text(sh, 1, r, "执行情况", style="section")
     adj, act = f"{col_letter(colno['adjusted'])}{total_row}", f"{col_letter(colno['actual'])}{total_row}"
     r += 1
@@ -404,11 +416,27 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
               hi=Decimal(100), label="自评项目平均得分",
               prompt="各项目支出绩效自评表总分的平均值（0–100），可用 wbtool fill 本表 --projects 项目工作簿 自动填入")
     if not form:
-        L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2)}}
+        L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2 + (2 if project else 0))}}
         L.freeze[sh] = "B4"
         L.print_rows[sh] = "3:3"
         L.landscape.add(sh)
     return r + 1
+
+
+def exec_leaf(spec: Spec) -> Node | None:
+    """The leaf scored by the execution rate (its score also shows in a project form's funds block)."""
+    return next((n for n in spec.leaves() if n.rule.type == "execution_rate"), None)
+
+
+def _funds_score(L: Layout):
+    """得分 beside 年度资金总额 in a project form's funds block: the execution-rate leaf's score."""
+    if L.score_at is None:
+        return
+    sh, col, row = L.score_at
+    leaf = exec_leaf(L.spec)
+    ref = L.ref(f"node.{leaf.id}.score", sh)
+    L.put("funds.score", sh, col, row, "formula", formula=f'=IF({ref}="","",{ref})', fmt=FMT_SCORE,
+          indicator=leaf.id, label="执行率得分")
 
 
 # target table columns (name, header, width); weight/score/dev only when the spec needs them

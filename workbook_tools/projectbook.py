@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass, field
 
 from .layout import (FMT_MONEY, FMT_RATIO, FMT_TOTAL, NA, SHEET_EXPLAIN, SHEET_HELP, SHEET_LIST, SHEET_META,
-                     Cell, Layout, _cover, _explain, _funds, _help, _meta, _q, _scores, _summary, _targets,
+                     Cell, Layout, _cover, _explain, _funds, _funds_score, _help, _meta, _q, _scores, _summary,
+                     _targets,
                      col_letter, score_columns)
 from .spec import Spec
 
@@ -51,6 +52,7 @@ def _build_form(spec: Spec) -> Layout:
     r = _funds(L, sh, r) + 1
     r = _targets(L, sh, r) + 1
     r = _scores(L, sh, r) + 1
+    _funds_score(L)
     _summary(L, sh, r)
     L.widths[sh] = dict(FORM_WIDTHS)
     L.landscape.add(sh)
