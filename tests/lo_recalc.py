@@ -101,3 +101,15 @@ def recalculated_values(path_in: Path, path_out: Path) -> dict[tuple[str, str], 
     finally:
         wb_f.close()
         wb_v.close()
+
+
+def same_as_lo(mine, lo) -> bool:
+    """Engine value (Decimal | str | None) vs what LibreOffice computed: numbers within 1e-9 relative, '' is empty."""
+    from decimal import Decimal
+    if isinstance(mine, Decimal):
+        if isinstance(lo, bool) or not isinstance(lo, (int, float)):
+            return False
+        return abs(float(mine) - lo) <= 1e-9 * max(1.0, abs(lo))
+    if mine in (None, ""):
+        return lo in (None, "")
+    return mine == lo

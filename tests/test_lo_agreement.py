@@ -2,11 +2,10 @@
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from lo_recalc import recalc_files, recalculated_values, soffice_path
+from lo_recalc import recalc_files, recalculated_values, soffice_path, same_as_lo
 from randomfill import fill_bytes, random_values
 
 from workbook_tools.engine import compute
@@ -20,14 +19,7 @@ HERE = Path(__file__).resolve().parent
 SAMPLE = HERE.parent / "samples" / "taiping_2023.xlsx"
 
 
-def _same(mine, lo) -> bool:
-    if isinstance(mine, Decimal):
-        if isinstance(lo, bool) or not isinstance(lo, (int, float)):
-            return False
-        return abs(float(mine) - lo) <= 1e-9 * max(1.0, abs(lo))
-    if mine in (None, ""):
-        return lo in (None, "")
-    return mine == lo
+_same = same_as_lo
 
 
 def _mismatches(spec, values, path_in, path_out):

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from lo_recalc import recalc_files, soffice_path
+from lo_recalc import recalc_files, soffice_path, same_as_lo
 from projectfill import fund_mix, self_evaluated_counts, write_project_workbook, project_values
 
 from workbook_tools.checks.consistency import code_for
@@ -32,15 +32,7 @@ pytestmark = [pytest.mark.lo, pytest.mark.skipif(soffice_path() is None and not 
 N = 225
 
 
-def _same(mine, lo) -> bool:
-    """Engine value (Decimal | str | None) vs a value read back: numbers within 1e-9 relative, '' is empty."""
-    if isinstance(mine, Decimal):
-        if isinstance(lo, bool) or not isinstance(lo, (int, float)):
-            return False
-        return abs(float(mine) - lo) <= 1e-9 * max(1.0, abs(lo))
-    if mine in (None, ""):
-        return lo in (None, "")
-    return mine == lo
+_same = same_as_lo
 
 
 def _cached(path: Path) -> dict[str, list[list]]:

@@ -151,14 +151,9 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
     if fmt == "json":
         click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup,
                                "total": float(r.total), "display": float(r.display), "grade": r.grade,
-                               "written": rep.written,
-                               "restored": [{"cell": x.cell, "key": x.key, "expected": x.expected,
-                                             "found": None if x.found is None else str(x.found)}
-                                            for x in rep.restored]}, ensure_ascii=False, indent=2))
+                               "written": rep.written, "restored": _restored(rep)}, ensure_ascii=False, indent=2))
         return
-    for x in rep.restored:
-        say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
-            f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
+    _say_restored(ctx, rep, lang)
     if inputs:
         from .layout import layout_for
         L = layout_for(rep.forms.spec)
@@ -169,6 +164,17 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
              f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
         f"wrote {rep.output}: total {plain(r.display)} ({plain(r.total)}), grade {r.grade}; "
         f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
+
+
+def _restored(rep) -> list[dict]:
+    return [{"cell": x.cell, "key": x.key, "expected": x.expected, "found": None if x.found is None else str(x.found)}
+            for x in rep.restored]
+
+
+def _say_restored(ctx, rep, lang):
+    for x in rep.restored:
+        say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
+            f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
 
 
 def _fill_projects_out(ctx, rep, fmt, lang):
@@ -182,13 +188,9 @@ def _fill_projects_out(ctx, rep, fmt, lang):
         click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup, "written": rep.written,
                                "projects": rows, "evaluated": t.count, "counts": t.counts,
                                "average": None if t.average is None else float(t.average),
-                               "restored": [{"cell": x.cell, "key": x.key, "expected": x.expected,
-                                             "found": None if x.found is None else str(x.found)}
-                                            for x in rep.restored]}, ensure_ascii=False, indent=2))
+                               "restored": _restored(rep)}, ensure_ascii=False, indent=2))
         return
-    for x in rep.restored:
-        say(ctx, f"已恢复公式 {x.cell}：原为 {x.found!r}，恢复为 {x.expected}",
-            f"restored formula {x.cell}: was {x.found!r}, now {x.expected}", lang)
+    _say_restored(ctx, rep, lang)
     counts = "、".join(f"{k} {n} 个" for k, n in t.counts.items())
     avg = "空" if t.average is None else plain(t.average)
     say(ctx, f"已写入 {rep.output}：{len(rows)} 张项目表，已自评 {t.count} 个（{counts}），平均分 {avg}；"
