@@ -75,15 +75,19 @@ def test_one_row_per_unit_with_statuses_and_totals(collected):
     result, out = collected
     df = _sheet(out / "summary.xlsx", "汇总")
     units = df[df["单位编码"].notna()].set_index("单位编码")
-    assert sorted(units.index) == ["440117101", "440117102", "440117103", "440117104"]
+    assert sorted(units.index) == ["440117101", "440117102", "440117103"]
     assert units.loc["440117101", "状态"] == "通过" and units.loc["440117101", "总分"] == pytest.approx(95.86)
     assert units.loc["440117101", "等级"] == "优" and units.loc["440117101", "执行率"] == pytest.approx(0.9974)
     assert units.loc["440117102", "状态"] == "通过" and units.loc["440117102", "总分"] == pytest.approx(95.86)
     assert units.loc["440117103", "状态"] == "需退回"
-    assert units.loc["440117104", "状态"] == "需退回"                  # another form
+    # a project form beside overall forms is not "another form": it goes to 项目汇总 with its own verdict
+    projects = _sheet(out / "summary.xlsx", "项目汇总", header=1)
+    row = next(r for r in result["rows"] if r["kind"] == "project")
+    assert list(projects["单位编码"]) == ["440117104"] and list(projects["错误数"]) == [row["errors"]] != [0]
+    assert result["project_statuses"] == {"需退回": 1}
     unreadable = df[df["状态"] == "无法读取"]
     assert sorted(unreadable["来源文件"].map(lambda p: p.rsplit("/", 1)[-1])) == ["名单.xlsx", "损坏.xlsx"]
-    assert result["statuses"] == {"通过": 2, "需退回": 2, "无法读取": 2}
+    assert result["statuses"] == {"通过": 2, "需退回": 1, "无法读取": 2}
     assert result["files"] == 7                                          # the ~$ lock file is ignored
 
 

@@ -5,6 +5,8 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from .numbers import to_float
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
 EXTENSIONS = (".xlsx", ".xlsm")
-SUMMARY_FORMAT = 2      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
+SUMMARY_FORMAT = 3      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -72,7 +74,7 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
     report = validate_forms(forms)
     spec = forms.spec
     findings = [f.to_dict("zh") for f in report.findings]
-    if expected_spec and spec.id != expected_spec:
+    if expected_spec and spec.id != expected_spec and _same_kind(spec, expected_spec):
         findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
                             "message": f"本次汇总的表单为 {expected_spec}，该文件为 {spec.id}（{spec.title}）。",
                             "explained": False})
@@ -90,6 +92,18 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
                status=RETURN if errors else PASS)
     return rec
+
+
+def _same_kind(spec, expected_spec: str) -> bool:
+    """A project form in an overall batch is consolidated on its own sheets, not flagged: only a form of the
+    same kind but another spec (an old overall form, say) cannot be summed with the batch. (A batch of project
+    forms has no place for an overall form: that one is still flagged.)"""
+    from .errors import SpecError
+    from .spec import load_spec
+    try:
+        return not (spec.kind == "project" and load_spec(expected_spec).kind != "project")
+    except (SpecError, OSError, ValueError):
+        return True
 
 
 def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> dict:
@@ -293,20 +307,33 @@ def is_project_workbook(s: dict) -> bool:
     return (s.get("data") or {}).get("kind") == "projects"
 
 
+def form_kind(s: dict) -> str | None:
+    """``project`` for a project workbook or a one-project file, ``overall`` for any other readable return
+    (the 部门整体 form), None for a file that could not be read."""
+    if not s.get("readable"):
+        return None
+    if s.get("projects") or (s.get("data") or {}).get("kind") in ("project", "projects"):
+        return "project"
+    return "overall"
+
+
 def project_label(row: dict) -> str:
     code, name = row.get("project_code") or "", row.get("project_name") or ""
     return f"{name}（{code}）" if code and name else (code or name)
 
 
 def current_key(s: dict) -> tuple[str, str]:
-    """What one current return stands for: the unit, or — for a one-project file — the unit's project
-    (by project code, else project name). A unit's project workbook is keyed by the unit."""
+    """What one current return stands for: the unit's overall form, the unit's project workbook, or — for a
+    one-project file — the unit's project (by project code, else project name). A unit's overall form and its
+    project workbook are two returns, not duplicates of each other."""
     row = single_project(s)
     if row is not None:
         if row.get("project_code"):
             return s["unit_code"], "code:" + row["project_code"]
         if row.get("project_name"):
             return s["unit_code"], "name:" + row["project_name"]
+    if form_kind(s) == "project":
+        return s["unit_code"], "projects"
     return s["unit_code"], ""
 
 
@@ -332,7 +359,7 @@ def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
                 why = "填报日期相同，保留修改时间较晚的文件"
             dups.append({"unit_code": code, "unit_name": best.get("unit_name"), "kept": best["file_name"],
                          "kept_path": best["path"], "dropped": other["file_name"], "dropped_path": other["path"],
-                         "reason": why, "project": project_label(single_project(best)) if proj else ""})
+                         "reason": why, "project": project_label(single_project(best) or {})})
     return kept + singles, dups
 
 
@@ -342,6 +369,13 @@ STATUS_ORDER = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
 def unit_view(group: list[dict]) -> dict:
     """One unit's standing from its current returns: the return itself, or — several one-project files — the
     worst status, summed errors and money, and the average score of its self-evaluated projects."""
+    overall = [g for g in group if form_kind(g) == "overall"]
+    if overall and len(overall) < len(group):      # the overall form stands for the unit; its projects beside it
+        rest = [g for g in group if g not in overall]
+        u = unit_view(overall)
+        u["projects"] = [p for g in rest for p in g.get("projects") or []]
+        u["project_status"] = min((g["status"] for g in rest), key=lambda x: STATUS_ORDER.get(x, 9))
+        return u
     s = group[0]
     projects = [p for g in group for p in g.get("projects") or []]
     if len(group) == 1:
@@ -413,21 +447,32 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 # nothing changed since the last run wrote this summary: it would come out the same
                 result = json.loads(cached)["result"]
                 result.update(read=res.read, cached=res.cached, files=len(paths))
+                if "link_checks" in result:      # nothing was checked again: every link is as recorded
+                    result["link_checks"] = {"checked": 0, "cached": result.get("linked_units", 0), "seconds": 0.0}
                 store.finish_run(run_id, len(paths), res.read, res.cached)
                 return result
             from .summary import SummaryInput, write_summary   # pandas/openpyxl: only when there is work
             subs = store.submissions(set(res.submission_ids.values()))
             same_content = _attach_paths(subs, res.submission_ids)
+            main_kind = main_form_kind(subs, spec)
             if spec is None:
-                spec = _main_spec(subs)
-            if spec is not None:
-                _flag_other_specs(subs, spec)
+                spec = _main_spec(subs, main_kind)
             kept, dups = choose_current(subs)
             dups = same_content + dups
-            ledger_rows = _crosscheck_rows(kept, ledger, tolerance) if ledger is not None else []
+            project_returns = [s for s in kept if form_kind(s) == "project"]
+            mixed = main_kind == "overall" and bool(project_returns)
+            links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
+            if spec is not None:     # beside overall forms, project returns are not "another form"
+                _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
+            main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
+            ledger_rows = []
+            if ledger is not None:       # beside overall forms, project returns only against a project-level ledger
+                ledger_rows = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
+                                                or ledger.has_projects], ledger, tolerance)
             findings = store.findings([s["id"] for s in subs])
-            counts = write_summary(SummaryInput(spec, kept, subs, findings, dups, roster, ledger_rows), output)
-            feedback = _feedback(kept, feedback_dir) if feedback_dir else []
+            counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
+                                                projects=project_returns if mixed else None), output)
+            feedback = _feedback(kept, feedback_dir, mixed) if feedback_dir else []
             result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
                       "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
                       "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
@@ -436,7 +481,15 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                       "projects": sum(len(s.get("projects") or []) for s in kept),
                       "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
                                                           "errors", "warnings", "exec_rate", "file_name")},
-                                "projects": s.get("projects") or []} for s in kept]}
+                                "kind": form_kind(s), "projects": s.get("projects") or [],
+                                **({"link": _link_view(s)} if (s.get("data") or {}).get("links") else {})}
+                               for s in kept]}
+            if mixed:       # the overall forms are the main rows; the project returns are counted beside them
+                result["project_statuses"] = dict(Counter(s["status"] for s in project_returns))
+                result["project_returns"] = len(project_returns)
+                result["linked_units"] = links["checked"] + links["cached"]
+                result["link_checks"] = {"checked": links["checked"], "cached": links["cached"],
+                                         "seconds": round(links["seconds"], 3)}
             store.set_meta(f"summary:{output.resolve()}", json.dumps({"key": key, "result": result},
                                                                       ensure_ascii=False, default=str))
             store.finish_run(run_id, len(paths), res.read, res.cached)
@@ -492,21 +545,162 @@ def _read_roster(path):
     return read_roster(path)
 
 
-def _main_spec(subs):
-    from collections import Counter
+def main_form_kind(subs, spec=None) -> str:
+    """The kind the batch's main sheets (汇总, 指标得分, 未报送 …) are built from: the kind of ``--spec`` when given,
+    else the overall form when any was returned, else the project forms. Beside overall forms, project returns
+    go to their own sheets; in a batch of project forms every file is a main row, as before."""
+    if spec is not None:
+        return "project" if spec.kind == "project" else "overall"
+    kinds = {form_kind(s) for s in subs}
+    return "overall" if "overall" in kinds or "project" not in kinds else "project"
 
+
+def _main_spec(subs, kind=None):
     from .spec import load_spec
-    ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id"))
+    ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id")
+                  and (kind is None or form_kind(s) == kind))
     return load_spec(ids.most_common(1)[0][0]) if ids else None
 
 
-def _flag_other_specs(subs, spec):
-    """Files of another form cannot be consolidated with this batch: they must be returned."""
+def _flag_other_specs(subs, spec, kind=None):
+    """Files of another form of the main kind cannot be consolidated with this batch: they must be returned.
+    Returns of the other kind (project forms beside overall forms) are consolidated on their own sheets."""
     for s in subs:
+        if kind is not None and form_kind(s) != kind:
+            continue
         if s["readable"] and s.get("spec_id") and s["spec_id"] != spec.id and s["status"] == PASS:
             s["status"] = RETURN
             s["errors"] = (s.get("errors") or 0) + 1
             s.setdefault("notes", []).append(f"表单 {s['spec_id']} 与本次汇总的 {spec.id} 不同")
+
+
+# ------------------------------------------------------------------ the overall form against the unit's projects
+
+def _link_codes() -> tuple[str, ...]:
+    from .catalogue import CATALOGUE
+    return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "links"))
+
+
+def unit_project_tally(rows: list[dict], files: list[str], spec_ids: set[str]):
+    """The ProjectTally of a unit's current project returns, from their recorded project rows (the same counts
+    and average as ``projectlink.tally_project_files`` over those files, without reading them again).
+    Raises UsageError where that function would: a project code twice, or project forms of two specs."""
+    from .projectlink import ProjectTally
+    if len(spec_ids) > 1:
+        a, b = sorted(spec_ids)[:2]
+        raise UsageError(f"项目自评表来自不同的表单（{a} 与 {b}）。", f"project forms come from different forms ({a}, {b})")
+    seen: dict[str, str] = {}
+    for r in rows:
+        code = r.get("project_code")
+        if code and code in seen:
+            raise UsageError(f"项目编码 {code} 出现两次（{seen[code]} 与 {r['_file']}）。",
+                             f"project code {code} appears twice ({seen[code]}, {r['_file']})")
+        if code:
+            seen[code] = r["_file"]
+    return ProjectTally(project_tally(rows, spec_fund_types(next(iter(spec_ids), None))), list(files), len(rows))
+
+
+def link_checks(store, kept: list[dict]) -> dict:
+    """For every unit with a current overall form and current project returns: the overall form's project
+    counts and average against those projects (the ``links`` checks of ``validate --projects``).
+
+    The findings join the overall submission's findings in the database, and its error count and status follow
+    (an error makes it 需退回); ``data["links"]`` records which project submissions they were checked against and
+    the submission's own counts, so a later run checks again only when the unit's overall form or project returns
+    changed, and undoes the check when the unit's project returns are gone."""
+    from .errors import SpecError
+    from .spec import load_spec
+    start = time.perf_counter()
+    stats = {"checked": 0, "cached": 0, "cleared": 0, "seconds": 0.0}
+    projects: dict[str, list[dict]] = {}
+    for s in kept:
+        if form_kind(s) == "project" and s.get("unit_code"):
+            projects.setdefault(s["unit_code"], []).append(s)
+    codes, linkable = None, {}
+    for s in kept:
+        if form_kind(s) != "overall":
+            continue
+        data = s.get("data") or {}
+        state = data.get("links")
+        mine = sorted(projects.get(s.get("unit_code") or "", []), key=lambda p: p["path"])
+        sid = s.get("spec_id")
+        if sid not in linkable:
+            try:
+                linkable[sid] = bool(sid) and bool(load_spec(sid).funds.project_counts)
+            except (SpecError, OSError, ValueError):    # a spec no longer shipped: nothing to check against
+                linkable[sid] = False
+        if not mine or not linkable[sid]:
+            if state:             # checked in an earlier batch, no project returns now: back to the file's own verdict
+                codes = codes or _link_codes()
+                _store_links(store, s, codes, [], None)
+                stats["cleared"] += 1
+            continue
+        key = [s["id"], sorted(p["id"] for p in mine)]
+        if state and state.get("key") == key:
+            stats["cached"] += 1
+            continue
+        codes = codes or _link_codes()
+        link = {"key": key, "forms": sum(len(p.get("projects") or []) for p in mine),
+                "files": [p["path"] for p in mine], "base": (state or {}).get("base")}
+        found = []
+        try:
+            rows = [{**r, "_file": p["file_name"] + (f" {r['sheet']}" if is_project_workbook(p) else "")}
+                    for p in mine for r in p.get("projects") or []]
+            pt = unit_project_tally(rows, [p["path"] for p in mine], {p["spec_id"] for p in mine if p.get("spec_id")})
+            found = _link_findings(s, pt, codes)
+        except (UsageError, UnreadableInput, OSError) as e:
+            link["problem"] = getattr(e, "zh", None) or str(e)
+        _store_links(store, s, codes, found, link)
+        stats["checked"] += 1
+    stats["seconds"] = time.perf_counter() - start
+    return stats
+
+
+def _link_findings(s: dict, pt, codes) -> list[dict]:
+    from .reader import read_workbook_forms
+    from .validate import validate_forms
+    forms = read_workbook_forms(s["path"])
+    if forms.sha256 != s["sha256"]:
+        raise UnreadableInput(f"{s['file_name']} 在汇总过程中被改动，请重新运行 collect。",
+                              f"{s['file_name']} changed during the run; run collect again", code="file-changed")
+    return [f.to_dict("zh") for f in validate_forms(forms, projects=pt, only=list(codes)).findings]
+
+
+def _store_links(store, s: dict, codes, found: list[dict], link: dict | None):
+    """Replace the submission's link findings (in the database and in ``s``); errors and status follow."""
+    data = dict(s.get("data") or {})
+    old = data.get("links") or {}
+    base = old.get("base") or {"errors": s.get("errors") or 0, "warnings": s.get("warnings") or 0}
+    errors = base["errors"] + sum(1 for f in found if f["severity"] == "error")
+    warnings = base["warnings"] + sum(1 for f in found if f["severity"] == "warning")
+    if link is None:
+        data.pop("links", None)
+    else:
+        link["base"] = base
+        link["errors"] = errors - base["errors"]
+        link["warnings"] = warnings - base["warnings"]
+        data["links"] = link
+    status = RETURN if errors else PASS
+    store.set_links(s["id"], codes, found, errors=errors, warnings=warnings, status=status, data=data)
+    s.update(errors=errors, warnings=warnings, status=status, data=data)
+
+
+def _link_view(s: dict) -> dict:
+    link = (s.get("data") or {}).get("links") or {}
+    return {"forms": link.get("forms"), "files": link.get("files"), "errors": link.get("errors"),
+            "warnings": link.get("warnings"), "problem": link.get("problem")}
+
+
+def link_note(s: dict) -> str:
+    """The 汇总 备注 of an overall return checked against its unit's project forms."""
+    link = (s.get("data") or {}).get("links")
+    if not link:
+        return ""
+    if link.get("problem"):
+        return f"未能与项目自评表核对项目数：{link['problem']}"
+    note = f"开展绩效自评项目数已与 {link.get('forms', 0)} 个项目自评表核对"
+    bad = (link.get("errors") or 0) + (link.get("warnings") or 0)
+    return note + (f"，{bad} 处不一致" if bad else "，一致")
 
 
 def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
@@ -530,8 +724,10 @@ def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
     return rows
 
 
-def _feedback(kept, folder) -> list[str]:
-    """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``."""
+def _feedback(kept, folder, mixed=False) -> list[str]:
+    """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``.
+    An overall form checked against its projects carries the link findings too; beside overall forms a project
+    workbook's copy is named …_项目工作簿_问题标注."""
     from .annotate import annotate_workbook
     from .safety import ensure_inside, safe_path_component
     from .validate import validate_workbook
@@ -545,10 +741,26 @@ def _feedback(kept, folder) -> list[str]:
         row = single_project(s)
         if row is not None and (row.get("project_code") or row.get("project_name")):   # a unit's several projects
             name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
+        elif mixed and is_project_workbook(s):
+            name += "_项目工作簿"
         dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
-        annotate_workbook(s["path"], validate_workbook(s["path"]), dest)
+        annotate_workbook(s["path"], validate_workbook(s["path"], projects=_feedback_tally(s, kept)), dest)
         written.append(str(dest))
     return written
+
+
+def _feedback_tally(s: dict, kept: list[dict]):
+    """The unit's projects for an overall form that was checked against them (its annotated copy shows those
+    findings too), else None."""
+    link = (s.get("data") or {}).get("links")
+    if not link or link.get("problem"):
+        return None
+    mine = [p for p in kept if form_kind(p) == "project" and p.get("unit_code") == s.get("unit_code")]
+    rows = [{**r, "_file": p["file_name"]} for p in mine for r in p.get("projects") or []]
+    try:
+        return unit_project_tally(rows, [p["path"] for p in mine], {p["spec_id"] for p in mine if p.get("spec_id")})
+    except UsageError:
+        return None
 
 
 def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
@@ -577,15 +789,20 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
         s = group[0]
         u = unit_view(group)
         projects = u["projects"]
+        overall = next((g for g in group if form_kind(g) == "overall"), None) if len(group) > 1 else None
+        if overall is not None:          # the overall form first: it is the unit's row, its projects beside it
+            group = [overall] + [g for g in group if g is not overall]
+            s = overall
         rows.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "",
                      "status": u["status"], "display": u["display"], "grade": u["grade"], "errors": u["errors"],
                      "file": s["path"], "fill_date": u["fill_date"], "submissions": counts.get(s.get("unit_code"), 1),
                      "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.get("errors")),
-                     "files": [g["path"] for g in group]})
+                     "files": [g["path"] for g in group],
+                     "project_status": u.get("project_status") or (u["status"] if form_kind(s) == "project" else None)})
     if roster_path:
         have = {r["unit_code"] for r in rows}
         rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,
                   "errors": None, "file": "", "fill_date": None, "submissions": 0, "projects": 0,
-                  "projects_with_errors": 0, "files": []}
+                  "projects_with_errors": 0, "files": [], "project_status": None}
                  for u in _read_roster(roster_path) if u.code not in have]
     return sorted(rows, key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["unit_code"]))

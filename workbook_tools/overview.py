@@ -25,9 +25,11 @@ class OverviewData:
 
 def from_database(db_path, roster_path=None) -> OverviewData:
     """Current returns (one per unit) from a `wbtool collect` database."""
-    from .collect import _read_roster, current_returns, is_project_workbook
+    from .collect import _read_roster, current_returns, form_kind, is_project_workbook, main_form_kind
     from .spec import load_spec
-    kept, _ = current_returns(db_path)
+    every, _ = current_returns(db_path)
+    main = main_form_kind(every)       # beside overall forms, project returns are only counted as projects
+    kept = [s for s in every if form_kind(s) in (main, None)]
     specs = Counter(s["spec_id"] for s in kept if s.get("spec_id"))
     spec = load_spec(specs.most_common(1)[0][0]) if specs else None
     units = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or s["file_name"],
@@ -49,8 +51,8 @@ def from_database(db_path, roster_path=None) -> OverviewData:
     missing = [{"unit_code": u.code, "unit_name": u.name} for u in _read_roster(roster_path) if u.code not in have]
     return OverviewData(units, leaves, missing, [g.name for g in spec.grades] if spec else ["优", "良", "中", "差"],
                         title=f"{spec.title.replace('自评表', '自评')}汇总情况" if spec else "绩效自评汇总情况",
-                        projects=sum(len(s.get("projects") or []) for s in kept),
-                        project_units=len({s.get("unit_code") for s in kept if s.get("projects")}))
+                        projects=sum(len(s.get("projects") or []) for s in every),
+                        project_units=len({s.get("unit_code") for s in every if s.get("projects")}))
 
 
 def from_workbook(path) -> OverviewData:

@@ -143,14 +143,28 @@ class Store:
                 f"VALUES ({', '.join('?' * len(SUB_COLUMNS))}, ?, ?)",
                 [_sql(rec.get(c)) for c in SUB_COLUMNS] + [json.dumps(rec.get("data", {}), ensure_ascii=False), now()])
             sid = cur.lastrowid
-            self.db.executemany(
-                "INSERT INTO findings (submission_id, code, severity, cell, indicator, message, expected, found, "
-                "explained, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(sid, f["code"], f["severity"], f["cell"], f["indicator"], f["message"], _text(f.get("expected")),
-                  _text(f.get("found")), int(bool(f.get("explained"))), f.get("project") or None)
-                 for f in rec.get("findings", [])])
+            self._add_findings(sid, rec.get("findings", []))
             self._add_projects(sid, rec.get("projects") or [])
         return sid
+
+    def _add_findings(self, sid: int, findings: list[dict]):
+        self.db.executemany(
+            "INSERT INTO findings (submission_id, code, severity, cell, indicator, message, expected, found, "
+            "explained, project) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(sid, f["code"], f["severity"], f["cell"], f["indicator"], f["message"], _text(f.get("expected")),
+              _text(f.get("found")), int(bool(f.get("explained"))), f.get("project") or None) for f in findings])
+
+    def set_links(self, sid: int, codes, findings: list[dict], *, errors: int, warnings: int, status: str,
+                  data: dict):
+        """Replace a submission's findings of the given codes (the overall form against its unit's project
+        forms, which depend on the batch, not on the file alone) and set its counts, status and data."""
+        codes = list(codes)
+        with self.db:
+            self.db.execute(f"DELETE FROM findings WHERE submission_id=? AND code IN ({','.join('?' * len(codes))})",
+                            [sid] + codes)
+            self._add_findings(sid, findings)
+            self.db.execute("UPDATE submissions SET errors=?, warnings=?, status=?, data=? WHERE id=?",
+                            (errors, warnings, status, json.dumps(data, ensure_ascii=False), sid))
 
     def _add_projects(self, sid: int, rows: list[dict]):
         self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "

@@ -10,8 +10,8 @@ import pandas as pd
 import xlsxwriter
 
 from .atomic import atomic_output
-from .collect import (PASS, RETURN, UNREADABLE, is_project_workbook, project_label, project_tally, single_project,
-                      spec_fund_types, unit_view)
+from .collect import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label, project_tally,
+                      single_project, spec_fund_types, unit_view)
 from .spec import Spec
 from .text import excel_text
 
@@ -36,6 +36,8 @@ class SummaryInput:
     duplicates: list[dict]
     roster: list = field(default_factory=list)
     ledger_rows: list[dict] = field(default_factory=list)   # 台账核对 rows when a ledger was given
+    projects: list[dict] | None = None        # current project returns (项目汇总, 单位项目统计), whatever ``kept`` is;
+                                              # None: those among ``kept``
 
 
 class _Book:
@@ -148,6 +150,8 @@ def _units_sheet(wb, data: SummaryInput, roster_codes: set):
                 note.append(f"项目工作簿：{len(s.get('projects') or [])} 个项目，总分为已自评项目平均分")
             elif single_project(s) is not None and project_label(single_project(s)):
                 note.append(f"项目：{project_label(single_project(s))}")
+            note += s.get("notes") or []
+            note.append(link_note(s))
             yield ([i, s.get("unit_code") or "", s.get("unit_name") or "", d.get("parent", ""),
                     s.get("display"), s.get("grade")]
                    + [(d.get("nodes") or {}).get(n.id) for n in nodes]
@@ -217,7 +221,14 @@ def _findings_sheet(wb, data: SummaryInput):
 def _missing_sheet(wb, data: SummaryInput, returned: set):
     cols = [Column("单位编码", 14), Column("单位名称", 30), Column("主管部门", 24)]
     rows = [[u.code, u.name, u.parent_name or u.parent_code] for u in data.roster if u.code not in returned]
-    _sheet(wb, "未报送", cols, rows, note=f"名单 {len(data.roster)} 个单位，未报送 {len(rows)} 个。")
+    note = f"名单 {len(data.roster)} 个单位，未报送 {len(rows)} 个。"
+    if data.projects is not None:     # overall forms with project returns beside them: who sent projects only
+        sent = Counter(s.get("unit_code") for s in data.projects)
+        if any(r[0] in sent for r in rows):
+            cols.append(Column("备注", 30))
+            rows = [r + ["仅报送了项目自评表" if r[0] in sent else ""] for r in rows]
+            note = note[:-1] + "（部门整体自评表）。"
+    _sheet(wb, "未报送", cols, rows, note=note)
     return rows
 
 
@@ -292,7 +303,8 @@ def _rollup_sheet(wb, data: SummaryInput):
 
 
 def _project_subs(data: SummaryInput) -> list[dict]:
-    return sorted((s for s in data.kept if s["readable"] and s.get("projects")),
+    return sorted((s for s in (data.kept if data.projects is None else data.projects)
+                   if s["readable"] and s.get("projects")),
                   key=lambda s: (s.get("unit_code") or "~", s["file_name"]))
 
 

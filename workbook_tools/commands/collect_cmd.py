@@ -59,7 +59,15 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         f"{result['files']} files ({result['read']} read, {result['cached']} unchanged); {result['units']} units: "
         f"{st.get('通过', 0)} passed, {st.get('需退回', 0)} to return, {st.get('无法读取', 0)} unreadable; "
         f"{len(result['missing'])} missing, {len(result['duplicates'])} duplicates.", lang)
-    if result.get("projects"):
+    if result.get("project_returns"):       # overall forms with project returns beside them
+        ps = result["project_statuses"]
+        say(ctx, f"另有项目自评 {result['projects']} 个，共 {result['project_returns']} 份报送：通过 {ps.get('通过', 0)}，"
+                 f"需退回 {ps.get('需退回', 0)}（见汇总表“项目汇总”“单位项目统计”）；"
+                 f"{result['linked_units']} 个单位的部门整体自评表已与其项目自评表核对项目数。",
+            f"Also {result['projects']} project forms in {result['project_returns']} returns: {ps.get('通过', 0)} "
+            f"passed, {ps.get('需退回', 0)} to return (sheets 项目汇总 and 单位项目统计); the overall form of "
+            f"{result['linked_units']} units checked against their project forms.", lang)
+    elif result.get("projects"):
         say(ctx, f"其中项目自评 {result['projects']} 个（见汇总表“项目汇总”“单位项目统计”）。",
             f"{result['projects']} project forms (sheets 项目汇总 and 单位项目统计 of the summary).", lang)
     say(ctx, f"汇总表：{result['summary']}；数据库：{result['db']}", f"summary: {result['summary']}; db: {result['db']}",
@@ -104,7 +112,7 @@ def status_cmd(ctx, db_path, roster, fmt, lang):
         buf = io.StringIO()
         w = csv.writer(buf)
         keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file",
-                "projects"]
+                "project_status", "projects"]
         w.writerow(keys)
         for r in rows:
             w.writerow([csv_safe(r.get(k)) for k in keys])
@@ -116,7 +124,11 @@ def status_cmd(ctx, db_path, roster, fmt, lang):
             score = f"{r['display']:.2f} {r['grade'] or ''}".rstrip() if r["display"] is not None else ""
             file = r["file"]
             if r.get("projects"):
-                score = f"{score} ({r['projects']} projects)" if en else f"{score}（{r['projects']} 个项目）"
+                ps = r.get("project_status")
+                if ps and ps != r["status"]:    # an overall form whose unit's project forms stand otherwise
+                    score = f"{score} ({r['projects']} projects: {ps})" if en else f"{score}（{r['projects']} 个项目：{ps}）"
+                else:
+                    score = f"{score} ({r['projects']} projects)" if en else f"{score}（{r['projects']} 个项目）"
                 score = score.strip()
                 if len(r.get("files") or []) > 1:
                     file += f" and {len(r['files']) - 1} more" if en else f" 等 {len(r['files'])} 个文件"
