@@ -314,3 +314,23 @@ def test_fill_cli_on_a_project_workbook_keeps_a_backup(three):
     assert [p["status"] for p in out["projects"]] == ["已完成", "已完成", "已完成", "未完成"]
     r = CliRunner().invoke(main, ["fill", str(three), "--no-backup"])
     assert r.exit_code == 0 and "已自评 3 个" in r.output and "平均分 98.67" in r.output
+
+
+def test_live_excel_validates_and_repairs_a_project_workbook(three):
+    """`validate --live` / `fill --live` (and the Excel buttons) on an open project workbook: an xlwings stand-in."""
+    from fake_xlwings import FakeBook
+
+    from workbook_tools import live
+    P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
+    fake = FakeBook(three)
+    book = live.LiveBook(fake)
+    rep = live._validate_on(book)
+    assert rep.summary["kind"] == "projects" and rep.summary["evaluated"] == 3
+    cell = P.forms[3]["cover.supervisor"]
+    assert fake.sheets[cell.sheet].range(cell.coord).color == live.COLORS["error"]
+    assert book.clear() == len([f for f in rep.findings if f.coord])
+    avg = P.shared["plist.average"]
+    fake.sheets["项目清单"].range(avg.coord).value = 99          # typed over a total
+    result, restored, tally = live._fill_on(live.LiveBook(fake))
+    assert [x.cell for x in restored] == [avg.addr] and tally.average == D("98.67")
+    assert fake.sheets["项目清单"].range(avg.coord).formula == ((avg.formula,),)

@@ -129,9 +129,14 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
     from .numbers import plain
     if live:
         from .live import fill_live
-        result, restored = fill_live(file)
+        result, restored, tally = fill_live(file)
         for x in restored:
             say(ctx, f"已恢复公式 {x.cell}", f"restored formula {x.cell}", lang)
+        if tally is not None:
+            avg = "空" if tally.average is None else plain(tally.average)
+            say(ctx, f"已自评项目 {tally.count} 个，平均分 {avg}（未保存，请在 Excel 中确认后保存）。",
+                f"{tally.count} projects self-evaluated, average {avg} (not saved).", lang)
+            return
         say(ctx, f"总分 {plain(result.display)}，等级 {result.grade}（未保存，请在 Excel 中确认后保存）。",
             f"total {plain(result.display)}, grade {result.grade} (not saved).", lang)
         return

@@ -201,9 +201,9 @@ def clear_live(book: str | None = None) -> int:
 
 
 def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
-    from .reader import read_book
-    from .validate import validate_returned
-    rep = validate_returned(read_book(live), only=only, skip=skip)
+    from .reader import read_forms
+    from .validate import validate_forms
+    rep = validate_forms(read_forms(live), only=only, skip=skip)     # a project workbook: every project sheet
     marks = [Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, f"[{f.code}] {f.message(lang)}")
              for f in rep.findings if f.sheet and f.coord]
     rows = [[f.severity, f.code, f.cell, f.indicator, f.message(lang)] for f in rep.findings]
@@ -212,15 +212,13 @@ def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
 
 
 def _fill_on(live: LiveBook):
-    from .engine import compute
-    from .fill import plan_writes
-    from .reader import read_book
-    ret = read_book(live)
-    result = compute(ret.spec, ret.inputs)
-    writes, restored = plan_writes(ret, result)
-    broken = {(ret.layout[r.key].sheet, ret.layout[r.key].coord) for r in restored}
+    """(first form's result, restored formulas, project tally or None); only broken formulas are written."""
+    from .fill import plan_forms
+    from .reader import read_forms
+    writes, restored, results, tally = plan_forms(read_forms(live))
+    broken = {tuple(r.cell.split("!", 1)) for r in restored}
     live.write_cells([w for w in writes if (w.sheet, w.coord) in broken])   # Excel recalculates the rest
-    return result, restored
+    return results[0], restored, tally
 
 
 # ------------------------------------------------------------------ called from Excel buttons (xlwings RunPython)

@@ -228,7 +228,7 @@ def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None
     if meta.get("layout") == LAYOUT_PROJECTS:
         n = len(project_sheets(book))
         raise UsageError(f"{Path(book.source).name} 是项目工作簿（项目清单 + {n} 张项目表），此命令只处理单张自评表；"
-                         f"项目工作簿请用 validate、fill、export、crosscheck 或 collect。",
+                         f"项目工作簿请用 validate、fill、export、crosscheck、mark 或 collect。",
                          f"{Path(book.source).name} is a project workbook ({n} project sheets); this command takes "
                          f"one form — use validate, fill, export, crosscheck or collect", code="project-workbook")
     layout = layout_for(spec)
