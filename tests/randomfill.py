@@ -59,11 +59,11 @@ def random_values(spec, rng: random.Random, *, absurd: float = 0.1) -> dict:
             vals[f"{b}.name"] = f"指标{n}"
             if d == "定性":
                 vals[f"{b}.value"] = "有效提升"
-                vals[f"{b}.actual"] = rng.choice(["达成", "部分达成", "未达成", "很好"])
+                vals[f"{b}.actual"] = rng.choice(["达成", "部分达成", "未达成", "很好", "不适用"])
             else:
                 v = rng.choice([0, 1, 0.9, 100, 20000, rng.randint(1, 500), round(rng.uniform(0, 2), 4)])
                 vals[f"{b}.value"] = v
-                vals[f"{b}.actual"] = rng.choice([v, 0, round(v * rng.uniform(0.3, 1.5), 3), "12", None])
+                vals[f"{b}.actual"] = rng.choice([v, 0, round(v * rng.uniform(0.3, 1.5), 3), "12", None, "不适用"])
             if kind.scored:
                 vals[f"{b}.weight"] = rng.choice([5, 8, 10, 2.5, None])
             if rng.random() < 0.5:

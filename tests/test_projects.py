@@ -334,3 +334,29 @@ def test_live_excel_validates_and_repairs_a_project_workbook(three):
     result, restored, tally = live._fill_on(live.LiveBook(fake))
     assert [x.cell for x in restored] == [avg.addr] and tally.average == D("98.67")
     assert fake.sheets["项目清单"].range(avg.coord).formula == ((avg.formula,),)
+
+
+@pytest.mark.parametrize("layout", ["one-project file", "project workbook"])
+@pytest.mark.parametrize("reason", [True, False])
+def test_a_not_applicable_target_row_is_dropped_and_the_rest_rescaled(tmp_path, layout, reason):
+    """实际完成值 “不适用”: the row is not scored, its 10 points leave the total, the rest is rescaled to 100."""
+    vals = worked_example(1)
+    vals["target.output.6.actual"] = "不适用"
+    vals["target.output.1.actual"] = 0.5                  # 8 × 0.5: 4 points really lost
+    vals["target.output.1.reason"] = vals["node.1.reason"] = "部分路段延期"
+    if reason:
+        vals["target.output.6.reason"] = "本年度未安排该项工作"
+    r = compute(SPEC, vals)
+    assert r.values["target.output.6.score"] is None and r.leaf_scores["1"] == 36
+    assert r.values["summary.applicable_weight"] == 90 and r.total == D("95.5556")     # 86 × 100 / 90
+    path = tmp_path / "p.xlsx"
+    if layout == "one-project file":
+        build_template(SPEC, path, vals)
+        L = layout_for(SPEC)
+    else:
+        make_projects(path, [vals])
+        L = projects_layout(SPEC, ["项目001"]).forms[0]
+    rep = validate_workbook(path)
+    expected = set() if reason else {("target-not-applicable-without-reason", L["target.output.6.reason"].addr)}
+    assert {(f.code, f.cell) for f in rep.findings} == expected, [f.message() for f in rep.findings]
+    assert rep.summary["display"] == 95.56 if layout == "one-project file" else rep.summary["average"] == 95.56

@@ -245,6 +245,12 @@ entry("target-ratio-mismatch", "targets", ERROR, "完成比例与方向不符", 
       "{kind}第 {row} 行完成比例为 {found}，按方向“{direction}”应为 {expected}。",
       "{kind} row {row}: ratio {found}, direction '{direction}' gives {expected}.",
       "完成比例不等于按方向（≥ B/A、≤ A/B、= 偏差）计算的值。", "运行 wbtool fill 或恢复公式。")
+entry("target-not-applicable-without-reason", "targets", ERROR, "指标不适用未说明原因",
+      "target row not applicable without reason",
+      "{kind}第 {row} 行“{name}”的实际完成值为“不适用”，但未在偏差原因分析列说明原因。",
+      "{kind} row {row} '{name}' is marked 不适用 but no reason is given.",
+      "允许整行不适用的表单（项目支出自评表）中，实际完成值填“不适用”的指标行没有说明原因；该行不计分，其分值从满分中扣除后"
+      "按百分制折算。", "在该行“偏差原因分析及改进措施”列说明不适用的原因；确实适用的请填写实际完成值。")
 entry("target-missed-without-reason", "targets", ERROR, "未完成目标未说明原因", "missed target without reason",
       "{kind}第 {row} 行“{name}”完成比例 {found}，未填写偏差原因。",
       "{kind} row {row} '{name}' reached {found} but gives no reason.",

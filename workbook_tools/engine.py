@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
-from .layout import NA, YES, exec_leaf, fund_columns
+from .layout import NA, YES, exec_leaf, fund_columns, row_na
 from .numbers import ONE, ZERO, num, round_half_up, round_up
 from .spec import BASIS_INPUT_RULES, Node, Spec
 
@@ -182,13 +182,26 @@ def target_ratio(spec: Spec, direction, value, actual) -> Decimal | None:
     return None
 
 
+def na_row_weight(spec: Spec, kind, raw) -> Decimal:
+    """Excel SUMIF(实际完成值,"不适用",分值): the weight of a kind's 不适用 rows (zero where rows cannot be)."""
+    out = ZERO
+    if not row_na(spec, kind):
+        return out
+    for n in range(1, kind.rows + 1):
+        w = raw(f"target.{kind.key}.{n}.weight")
+        if text_is(raw(f"target.{kind.key}.{n}.actual"), NA) and not isinstance(w, (str, bool)) and num(w) is not None:
+            out += num(w)          # SUMIF adds numbers only: a weight typed as text counts for nothing
+    return out
+
+
 def _targets(spec: Spec, raw, v):
     thr = spec.form_rules.deviation_threshold
     for kind in spec.targets.kinds:
+        na = row_na(spec, kind)
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
             d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
-            ratio = target_ratio(spec, d, e, g)
+            ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g)
             v[f"{b}.ratio"] = ratio
             ratio = dec(v[f"{b}.ratio"])
             if kind.scored:
@@ -253,7 +266,15 @@ def _leaf(spec: Spec, node: Node, raw, v, res: Result):
     res.leaf_scores[node.id] = score
     if not has_formula:
         v[f"{base}.score"] = score     # parents' SUM and the summary's ISNUMBER see numbers only
-    v[f"{base}.hint"] = _hint(score_raw, w, raw(f"{base}.reason"), not_applicable)
+    v[f"{base}.hint"] = _hint(score_raw, effective_weight(spec, node, raw), raw(f"{base}.reason"), not_applicable)
+
+
+def effective_weight(spec: Spec, node: Node, raw) -> Decimal:
+    """A leaf's weight less its 不适用 target rows: below it points are lost and need a reason."""
+    p = node.rule.params
+    if node.rule.type == "target_completion" and p["method"] == "sum_scores":
+        return node.weight - na_row_weight(spec, spec.targets.kind(p["kind"]), raw)
+    return node.weight
 
 
 def _hint(score_raw, w, reason, not_applicable) -> str:
@@ -318,7 +339,12 @@ def _summary(spec: Spec, raw, v, res: Result):
     v["summary.raw"] = round_half_up(_sum(v.get(f"node.{n.id}.score") for n in spec.tree), 4)
     base = dec(v["summary.raw"])
     if spec.inapplicable == "rescale":
-        na = sum((leaf.weight for leaf in spec.leaves() if text_is(raw(f"node.{leaf.id}.applicable"), NA)), ZERO)
+        na = ZERO
+        for leaf in spec.leaves():
+            if text_is(raw(f"node.{leaf.id}.applicable"), NA):
+                na += leaf.weight
+            else:
+                na += leaf.weight - effective_weight(spec, leaf, raw)    # its 不适用 target rows
         v["summary.applicable_weight"] = total_w - na
         aw = dec(v["summary.applicable_weight"])
         v["summary.scaled"] = (round_half_up(base * total_w / aw, 4) if aw is not None and aw > 0 and base is not None

@@ -456,7 +456,18 @@ def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     return cols
 
 
-def target_ratio_formula(spec: Spec, d, e, g) -> str:
+def row_na(spec: Spec, kind) -> bool:
+    """Target rows of this kind may be 不适用 (实际完成值): dropped, their weight rescaled away with the total."""
+    return spec.inapplicable == "rescale" and kind.scored
+
+
+def row_na_weight(L: Layout, kind: str, from_sheet: str) -> str:
+    """Excel: the weight of a kind's 不适用 rows."""
+    return (f'SUMIF({target_range(L, kind, "actual", from_sheet)},"{NA}",'
+            f'{target_range(L, kind, "weight", from_sheet)})')
+
+
+def target_ratio_formula(spec: Spec, d, e, g, na: bool = False) -> str:
     q = spec.targets.qualitative_ratios
     qual = (f'IF({g}="达成",{_n(q["达成"])},IF({g}="部分达成",{_n(q["部分达成"])},'
             f'IF({g}="未达成",{_n(q["未达成"])},"")))')
@@ -465,6 +476,8 @@ def target_ratio_formula(spec: Spec, d, e, g) -> str:
     eq = f"IF({e}=0,IF({g}=0,1,0),MAX(0,1-ABS({g}-{e})/ABS({e})))"
     quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({g})),IF({d}="≥",{ge},IF({d}="≤",{le},'
              f'IF({d}="=",{eq},""))),"")')
+    if na:
+        return f'=IF(OR({d}="",{g}="",{g}="{NA}"),"",IF({d}="定性",{qual},{quant}))'
     return f'=IF(OR({d}="",{g}=""),"",IF({d}="定性",{qual},{quant}))'
 
 
@@ -501,11 +514,15 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
                   prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
             L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
             d, e, g = ref["direction"], ref["value"], ref["actual"]
+            na = row_na(spec, kind)
+            na_ok = f',{g}="{NA}"' if na else ""
             L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
-                  label=f"{kind.label}{n} 实际完成值", prompt="定量指标填数字；定性指标填 达成/部分达成/未达成",
-                  custom=f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"),ISNUMBER({g}))')
+                  label=f"{kind.label}{n} 实际完成值",
+                  prompt="定量指标填数字；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
+                  custom=(f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"{na_ok}),'
+                          + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
             L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
-                  label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g))
+                  label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na))
             if kind.scored:
                 w = ref["weight"]
                 L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
@@ -671,6 +688,8 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
               indicator=node.id, label=f"{node.name} 自评得分")
     L.put(f"{base}.reason", sh, cols["reason"], r, "input", kind="text", indicator=node.id,
           label=f"{node.name} 扣分原因", prompt="得分低于分值时必须填写扣分原因")
+    if rule.type == "target_completion" and p["method"] == "sum_scores" and row_na(spec, spec.targets.kind(p["kind"])):
+        E = f"({E}-{row_na_weight(L, p['kind'], sh)})"      # 不适用 rows are not points lost
     hint = (f'IF({J}="","未评分",IF(NOT(ISNUMBER({J})),"得分应为数字",IF({J}>{E},"得分超过分值",'
             f'IF({J}<0,"得分不能为负",IF(AND({J}<{E},{K}=""),"请填写扣分原因","")))))')
     if I:
@@ -744,7 +763,14 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
         pre = "" if ssh == sh else f"'{ssh}'!"
         ia = f"{pre}{col_letter(cols['applicable'])}{first}:{col_letter(cols['applicable'])}{last}"
         iw = f"{pre}{col_letter(cols['weight'])}{first}:{col_letter(cols['weight'])}{last}"
-        aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw})')
+        rows_na = ""
+        for leaf in spec.leaves():       # 不适用 target rows of an applicable indicator leave the total too
+            p = leaf.rule.params
+            if leaf.rule.type == "target_completion" and p["method"] == "sum_scores" \
+                    and row_na(spec, spec.targets.kind(p["kind"])):
+                app = L.ref(f"node.{leaf.id}.applicable", sh)
+                rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, p["kind"], sh)})'
+        aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw}){rows_na}')
         base = line("scaled", "按适用指标折算后得分",
                     f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")
     penalty = "0"

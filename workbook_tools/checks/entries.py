@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import blank
+from ..engine import blank, text_is
+from ..layout import NA, row_na
 from ..numbers import num, parse_number_text
 from ..reader import as_date
 from .explanations import is_real_text
@@ -94,6 +95,8 @@ def _target_value(ctx, c, raw):
     """指标值 / 实际完成值: numbers for quantitative rows, text allowed for 定性."""
     base = c.key.rsplit(".", 1)[0]
     direction = ctx.ret.inputs.get(f"{base}.direction")
+    if c.key.endswith(".actual") and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
+        return                   # a 不适用 row (checked with the targets)
     if direction == "定性" or num(raw) is not None:
         if num(raw) is not None:
             unit = ctx.ret.inputs.get(f"{base}.unit")

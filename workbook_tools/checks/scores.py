@@ -1,7 +1,7 @@
 """Scores: entered, within 0..weight, deductions explained, rule-based scores equal to their rule."""
 from __future__ import annotations
 
-from ..engine import blank, text_is
+from ..engine import blank, effective_weight, text_is
 from ..layout import NA
 from ..numbers import num
 from ..spec import BASIS_INPUT_RULES, QUAL_GRADES
@@ -40,11 +40,12 @@ def check(ctx):
             continue           # text in a score cell: reported as number-as-text / not-a-number
         if not rule.manual_score and not same(stored, ctx.rules.values.get(f"{b}.score")):
             yield ctx.finding("rule-score-mismatch", f"{b}.score", found=stored, expected=ctx.rules.values.get(f"{b}.score"))
+        full = effective_weight(spec, leaf, inputs.get)     # 不适用 target rows are not points lost
         if s < 0 or s > w:
             yield ctx.finding("score-out-of-range", f"{b}.score", found=stored, expected=w)
-        elif s < w and not real_text(ctx, reason):
-            yield ctx.finding("deduction-without-reason", f"{b}.reason", found=stored, expected=w)
-        elif s == w and not blank(reason) and real_text(ctx, reason):
+        elif s < full and not real_text(ctx, reason):
+            yield ctx.finding("deduction-without-reason", f"{b}.reason", found=stored, expected=full)
+        elif s == full and not blank(reason) and real_text(ctx, reason):
             yield ctx.finding("full-score-with-reason", f"{b}.reason", found=reason)
         if rule.type == "qualitative":
             grade = inputs.get(f"{b}.basis")

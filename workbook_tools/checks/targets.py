@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..engine import blank, text_is
-from ..layout import NA
+from ..layout import NA, row_na
 from ..numbers import ZERO, num, plain
 from .entries import real_text
 
@@ -23,6 +23,12 @@ def check(ctx):
                 continue
             name = inputs.get(f"{b}.name") or f"第{n}行"
             parts = list(PARTS) + ([("weight", "分值")] if kind.scored else [])
+            if row_na(spec, kind) and text_is(inputs.get(f"{b}.actual"), NA):
+                # a dropped row: named and weighted (the weights still add up), and the reason given
+                parts = [(k, lab) for k, lab in parts if k in ("name", "weight")]
+                if not real_text(ctx, inputs.get(f"{b}.reason")):
+                    yield ctx.finding("target-not-applicable-without-reason", f"{b}.reason", kind=kind.label,
+                                      row=n, name=name)
             missing = [(k, lab) for k, lab in parts if blank(inputs.get(f"{b}.{k}"))]
             if missing:
                 yield ctx.finding("target-incomplete", f"{b}.{missing[0][0]}", kind=kind.label, row=n, name=name,
