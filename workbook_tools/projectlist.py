@@ -51,8 +51,10 @@ def _columns(table: Table, spec: Spec) -> dict[str, str]:
     return out
 
 
-def read_project_list(path: str | Path, spec: Spec) -> list[ProjectRow]:
-    """Projects in file order; 项目名称 is required, codes must be unique, 资金性质 one of the form's choices."""
+def read_project_list(path: str | Path, spec: Spec, *, limit: int | None = MAX_PROJECTS) -> list[ProjectRow]:
+    """Projects in file order; 项目名称 is required, codes must be unique, 资金性质 one of the form's choices.
+
+    ``limit``: at most this many rows (one workbook's worth); None for a bureau-wide list split by unit."""
     table = read_table(path)
     cols = _columns(table, spec)
     fields = {f.key: f for f in spec.cover}
@@ -90,9 +92,9 @@ def read_project_list(path: str | Path, spec: Spec) -> list[ProjectRow]:
                  for c, ns in codes.items() if len(ns) > 1]
     if not rows:
         problems.append(("没有任何项目行", "no project rows"))
-    if len(rows) > MAX_PROJECTS:
-        problems.append((f"共 {len(rows)} 个项目，超过一个工作簿可容纳的 {MAX_PROJECTS} 个，请按单位分开",
-                         f"{len(rows)} projects, more than {MAX_PROJECTS} per workbook"))
+    if limit is not None and len(rows) > limit:
+        problems.append((f"共 {len(rows)} 个项目，超过一个工作簿可容纳的 {limit} 个，请按单位分开",
+                         f"{len(rows)} projects, more than {limit} per workbook"))
     if problems:
         more = f"；另有 {len(problems) - 10} 处" if len(problems) > 10 else ""
         raise UsageError(f"项目清单 {table.name} 有问题：{'；'.join(z for z, _ in problems[:10])}{more}。",

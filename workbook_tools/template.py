@@ -182,10 +182,14 @@ def render_template(layout: Layout) -> Workbook:
     return wb
 
 
-def build_projects_template(spec: Spec | str, projects: list[dict], output: str | Path | None = None) -> bytes:
+def build_projects_template(spec: Spec | str, projects: list[dict], output: str | Path | None = None, *,
+                            locked: list | None = None, shared: dict | None = None) -> bytes:
     """A project workbook: 项目清单 plus one form sheet per project (``projects``: cover values by layout key).
 
-    Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically when given.
+    ``locked`` (one set of input keys per project, parallel to ``projects``) makes those cells of that project's
+    sheet read-only for the unit, as ``lock_cells`` does (grey, comment, prompt); ``shared`` are values of the
+    shared sheets' cells (e.g. ``help.notice``). Every formula cell carries its computed value. Returns the
+    bytes; writes ``output`` atomically when given.
     """
     from .errors import UsageError
     from .projectbook import project_sheet_name, projects_layout
@@ -199,14 +203,29 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     from .cells import CellWrite
     from .fill import plan_forms
     from .reader import read_forms
-    from .xlsxfile import FileBook, clone_sheet
+    from .xlsxfile import FileBook, clone_sheet, copy_sheets
     P = projects_layout(spec, [project_sheet_name(i) for i in range(1, len(projects) + 1)])
-    wb = render_template(P.render_layout(forms=1))     # openpyxl styles one form; the others are copies of it
+    if locked is not None and len(locked) != len(projects):
+        raise ValueError("locked needs one entry per project")
+    # one form styled by openpyxl per lock pattern (usually one: all locked or none); the others are copies
+    patterns = list(dict.fromkeys(frozenset(x or ()) for x in (locked or [()])))
+    wb = render_template(P.render_layout(forms=len(patterns)))
+    for k, pattern in enumerate(patterns):
+        if pattern:
+            lock_cells(wb, P.forms[k], pattern)
+    for key, value in (shared or {}).items():
+        c = P.shared[key]
+        wb[c.sheet].cell(row=c.row, column=c.col).value = value
     wb.active = 1
     buf = io.BytesIO()
     wb.save(buf)
-    data = clone_sheet(buf.getvalue(), P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 \
-        else buf.getvalue()
+    if patterns == [frozenset()]:
+        data = clone_sheet(buf.getvalue(), P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 \
+            else buf.getvalue()
+    else:
+        index = {p: k for k, p in enumerate(patterns)}
+        data = copy_sheets(buf.getvalue(), P.project_sheets[:len(patterns)],
+                           [index[frozenset(x or ())] for x in locked], P.project_sheets)
     book = FileBook(str(output or spec.id), data)
     forms = read_forms(book, spec=spec)
     writes = []

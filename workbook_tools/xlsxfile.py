@@ -407,46 +407,84 @@ _WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+
 
 def clone_sheet(data: bytes, sheet: str, names: list[str]) -> bytes:
     """The package with ``sheet`` copied verbatim as ``names``, inserted right after it (same cells, styles,
-    validations and merges). For sheets without their own parts (no comments or drawings) whose formulas
-    stay on the sheet: 225 project forms are rendered once, not 225 times."""
+    validations and merges): 225 project forms are rendered once, not 225 times. Its formulas must stay on
+    the sheet."""
+    return copy_sheets(data, [sheet], [0] * (len(names) + 1), [sheet, *names])
+
+
+def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: list[str]) -> bytes:
+    """The form sheets ``names`` in order, sheet i a verbatim copy of ``seeds[pattern_of[i]]`` together with its
+    own parts (the comments and their drawing that ``lock_cells`` adds); each seed becomes the first sheet of its
+    pattern (renamed), the rest are copies. Form sheets carry no formula naming another form sheet."""
     book = FileBook("template", data)
-    part = book.sheet_part(sheet)
-    if book._rels(part):
-        raise ValueError(f"sheet {sheet} has related parts; cannot clone")
+    ser = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
     wb = _parse(book.part("xl/workbook.xml"), "xl/workbook.xml", book.source)
     rels = _parse(book.part("xl/_rels/workbook.xml.rels"), "rels", book.source)
     ct = _parse(book.part("[Content_Types].xml"), "[Content_Types].xml", book.source)
+    overrides = {o.get("PartName"): o.get("ContentType") for o in ct.iter("{%s}Override" % CT_NS)}
     sheets_el = wb.find(_Q + "sheets")
     items = list(sheets_el)
-    pos = next(i for i, s in enumerate(items) if s.get("name") == sheet)
+    pos = next(i for i, s in enumerate(items) if s.get("name") == seeds[0])
+    seed_els = items[pos:pos + len(seeds)]
+    assert [s.get("name") for s in seed_els] == list(seeds)
     next_id = max(int(s.get("sheetId")) for s in items) + 1
-    used = {r.get("Id") for r in rels}
-    prev = items[pos]
-    content = book.part(part)
+    seed_parts = [book.sheet_part(s) for s in seeds]
     new_parts: dict[str, bytes] = {}
-    for k, name in enumerate(names):
-        n = k + 1
-        while f"xl/worksheets/clone{n}.xml" in book._names:
-            n += 1
-        target = f"worksheets/clone{k + 1}.xml"
-        rid = f"rIdClone{k + 1}"
-        assert rid not in used
-        el = etree.Element(_Q + "sheet", name=name, sheetId=str(next_id + k))
+    placed, seen, clone = [], set(), 0
+    for i, k in enumerate(pattern_of):
+        if k not in seen:             # the seed itself, renamed
+            seen.add(k)
+            el = seed_els[k]
+            el.set("name", names[i])
+            placed.append(el)
+            continue
+        clone += 1
+        part = seed_parts[k]
+        target = f"xl/worksheets/formcopy{clone}.xml"
+        rid = f"rIdForm{clone}"
+        el = etree.Element(_Q + "sheet", name=names[i], sheetId=str(next_id + clone - 1))
         el.set("{%s}id" % RNS, rid)
-        prev.addnext(el)
-        prev = el
-        etree.SubElement(rels, "{%s}Relationship" % PNS, Id=rid, Type=_WS_TYPE, Target=target)
-        etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/xl/" + target, ContentType=_WS_CT)
-        new_parts["xl/" + target] = content
-    for d in wb.iter(_Q + "definedName"):      # sheet-scoped names of the sheets after the copies move along
+        placed.append(el)
+        etree.SubElement(rels, "{%s}Relationship" % PNS, Id=rid, Type=_WS_TYPE, Target=target[3:])
+        etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + target, ContentType=_WS_CT)
+        new_parts[target] = book.part(part)
+        p = PurePosixPath(part)
+        rel_name = str(p.parent / "_rels" / (p.name + ".rels"))
+        if rel_name in book._names:     # its comments and their VML drawing: copied, renamed
+            srels = _parse(book.part(rel_name), rel_name, book.source)
+            for r in srels.iter("{%s}Relationship" % PNS):
+                if r.get("TargetMode") == "External":
+                    continue
+                t = r.get("Target", "")
+                full = t.lstrip("/") if t.startswith("/") else _normpath(f"{p.parent}/{t}")
+                fp = PurePosixPath(full)
+                copy = str(fp.parent / f"{fp.stem}_form{clone}{fp.suffix}")
+                new_parts[copy] = book.part(full)
+                r.set("Target", "/" + copy)
+                if "/" + full in overrides:
+                    etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + copy,
+                                     ContentType=overrides["/" + full])
+            new_parts[f"xl/worksheets/_rels/formcopy{clone}.xml.rels"] = ser(srels)
+    for el in seed_els:
+        sheets_el.remove(el)
+    anchor = items[pos - 1] if pos else None
+    for el in placed:
+        if anchor is None:
+            sheets_el.insert(0, el)
+        else:
+            anchor.addnext(el)
+        anchor = el
+    moved = len(names) - len(seeds)
+    new_pos = {pos + k: pos + pattern_of.index(k) for k in range(len(seeds))}
+    for d in wb.iter(_Q + "definedName"):       # sheet-scoped names follow their sheet
         local = d.get("localSheetId")
-        if local is not None and int(local) > pos:
-            d.set("localSheetId", str(int(local) + len(names)))
+        if local is not None:
+            n = int(local)
+            d.set("localSheetId", str(new_pos.get(n, n + moved if n >= pos + len(seeds) else n)))
     for view in wb.iter(_Q + "workbookView"):
         for attr in ("activeTab", "firstSheet"):
-            if view.get(attr) is not None and int(view.get(attr)) > pos:
-                view.set(attr, str(int(view.get(attr)) + len(names)))
-    ser = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
+            if view.get(attr) is not None and int(view.get(attr)) >= pos + len(seeds):
+                view.set(attr, str(int(view.get(attr)) + moved))
     replaced = {"xl/workbook.xml": ser(wb), "xl/_rels/workbook.xml.rels": ser(rels), "[Content_Types].xml": ser(ct)}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:

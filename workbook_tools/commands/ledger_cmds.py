@@ -22,7 +22,10 @@ def _read_ledger(path, money_unit, columns, sheet, spec=None):
 @click.command("distribute")
 @click.option("--roster", required=True, type=click.Path(dir_okay=False), help="单位名单（CSV 或 xlsx）")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False), help="预算执行台账（CSV 或 xlsx）")
-@click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
+@click.option("--projects", "projects_path", type=click.Path(dir_okay=False),
+              help="项目清单（CSV 或 xlsx，含单位编码列）：每个单位生成一个项目工作簿")
+@click.option("--spec", "spec_ref", default=None,
+              help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023；有 --projects 时 national-project-2020）")
 @click.option("--year", type=click.IntRange(2000, 2100), default=None, help="预填封面“年度”")
 @_UNIT
 @_COLUMNS
@@ -31,15 +34,25 @@ def _read_ledger(path, money_unit, columns, sheet, spec=None):
 @click.option("--strict", is_flag=True, help="名单与台账不一致时以退出码 1 结束")
 @_LANG
 @click.pass_context
-def distribute_cmd(ctx, roster, ledger_path, spec_ref, year, money_unit, columns, sheet, outbox, strict, lang):
-    """按单位名单逐个生成预填模板（封面；有台账时资金预填并锁定），并写出 manifest.csv。"""
+def distribute_cmd(ctx, roster, ledger_path, projects_path, spec_ref, year, money_unit, columns, sheet, outbox,
+                   strict, lang):
+    """按单位名单逐个生成预填模板（封面；有台账时资金预填并锁定），并写出 manifest.csv。
+
+    有 --projects 时每个单位生成一个项目工作簿（项目清单 + 每个项目一张表），项目资金按项目级台账预填并锁定。
+    """
     from ..cli import say
-    from ..distribute import distribute
+    from ..distribute import PROJECT_SPEC, distribute
     from ..spec import load_spec
     if not ledger_path and (money_unit or columns or sheet):
         raise click.UsageError("--unit / --columns / --sheet 只能与 --ledger 一起使用 / need --ledger")
-    spec = load_spec(spec_ref)
+    spec = load_spec(spec_ref or (PROJECT_SPEC if projects_path else None))
     ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec) if ledger_path else None
+    if projects_path:
+        d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year, projects=projects_path)
+        _report_projects(ctx, d, lang)
+        _report_unmatched(ctx, d, lang)
+        ctx.exit(1 if strict and (d.not_in_ledger or d.not_in_roster or d.projects_not_in_ledger
+                                  or d.ledger_not_in_list) else 0)
     d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year)
     written = sum(1 for x in d.issued if x.file)
     say(ctx, f"已在 {d.outbox} 生成 {written} 个模板（{sum(x.prefilled for x in d.issued)} 个已预填台账资金），清单见 {d.manifest}。",
@@ -47,6 +60,37 @@ def distribute_cmd(ctx, roster, ledger_path, spec_ref, year, money_unit, columns
         f"manifest {d.manifest}.", lang)
     _report_unmatched(ctx, d, lang)
     ctx.exit(1 if strict and (d.not_in_ledger or d.not_in_roster) else 0)
+
+
+def _report_projects(ctx, d, lang):
+    from ..cli import say
+    files = [x for x in d.issued if x.file]
+    count = sum(x.projects or 0 for x in files)
+    pre = sum(x.prefilled for x in files)
+    say(ctx, f"已在 {d.outbox} 生成 {len(files)} 个项目工作簿，共 {count} 个项目（{pre} 个单位已预填台账资金），清单见 {d.manifest}。",
+        f"wrote {len(files)} project workbook(s) with {count} project(s) to {d.outbox} ({pre} with ledger funds); "
+        f"manifest {d.manifest}.", lang)
+    if d.without_projects:
+        items = "、".join(f"{u.code} {u.name}" for u in d.without_projects)
+        say(ctx, f"项目清单中没有以下 {len(d.without_projects)} 个单位的项目，未生成项目工作簿：{items}",
+            f"{len(d.without_projects)} unit(s) have no project in the list, no workbook written: {items}",
+            lang, err=True)
+    if d.unknown_units:
+        items = "、".join(f"{c}（{len(rows)} 个项目）" for c, rows in d.unknown_units.items())
+        say(ctx, f"项目清单中以下单位编码不在名单中，未生成项目工作簿：{items}",
+            f"unit codes of the project list not in the roster, no workbook written: {items}", lang, err=True)
+    if d.projects_not_in_ledger:
+        more = " 等" if len(d.projects_not_in_ledger) > 20 else ""
+        first = d.projects_not_in_ledger[:20]
+        items = "、".join(f"{r.values.get('cover.projectCode')}（第 {r.row} 行）" for r in first) + more
+        items_en = ", ".join(f"{r.values.get('cover.projectCode')} (row {r.row})" for r in first) + more.replace(" 等", " …")
+        say(ctx, f"台账中没有 {len(d.projects_not_in_ledger)} 个项目（资金由单位填写）：{items}",
+            f"{len(d.projects_not_in_ledger)} project(s) not in the ledger (funds left to the unit): {items_en}",
+            lang, err=True)
+    if d.ledger_not_in_list:
+        items = "、".join(p.code for p in d.ledger_not_in_list[:20]) + (" 等" if len(d.ledger_not_in_list) > 20 else "")
+        say(ctx, f"台账中有、项目清单中没有的 {len(d.ledger_not_in_list)} 个项目：{items}",
+            f"{len(d.ledger_not_in_list)} ledger project(s) not in the project list: {items}", lang, err=True)
 
 
 def _report_unmatched(ctx, d, lang):
