@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from ledgerfiles import write_csv, write_roster, write_xlsx
+from test_projects import benefit_and_satisfaction
 
 from workbook_tools.cells import CellWrite
 from workbook_tools.cli import main
@@ -178,14 +179,7 @@ def targets(vals: dict) -> dict:
         vals |= {f"target.output.{i}.category": "数量指标", f"target.output.{i}.name": f"产出{i}",
                  f"target.output.{i}.direction": "≥", f"target.output.{i}.value": 1,
                  f"target.output.{i}.actual": 1, f"target.output.{i}.weight": w}
-    for i in (1, 2, 3):
-        vals |= {f"target.benefit.{i}.category": "社会效益指标", f"target.benefit.{i}.name": f"效益{i}",
-                 f"target.benefit.{i}.direction": "定性", f"target.benefit.{i}.value": "有效改善",
-                 f"target.benefit.{i}.actual": "达成", f"target.benefit.{i}.weight": 10}
-    vals |= {"target.satisfaction.1.category": "服务对象满意度指标", "target.satisfaction.1.name": "群众满意度",
-             "target.satisfaction.1.direction": "≥", "target.satisfaction.1.value": 0.9,
-             "target.satisfaction.1.actual": 0.95, "target.satisfaction.1.weight": 10}
-    return vals
+    return vals | benefit_and_satisfaction()
 
 
 def test_a_distributed_workbook_filled_in_validates_and_fills(files, tmp_path):

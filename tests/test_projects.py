@@ -41,6 +41,12 @@ def worked_example(n: int = 1, fund_type: str = "一般公共预算", output_hit
                  f"target.output.{i}.actual": output_hit if i == 1 else 1, f"target.output.{i}.weight": w}
     if output_hit < 1:
         vals["target.output.1.reason"] = vals["node.1.reason"] = "受天气影响，部分路段延期至次年"
+    return vals | benefit_and_satisfaction()
+
+
+def benefit_and_satisfaction() -> dict:
+    """效益 10 + 10 + 10 (定性, 达成) and 满意度 10 (≥ 90%, 95%): full marks on both."""
+    vals = {}
     for i in (1, 2, 3):
         vals |= {f"target.benefit.{i}.category": "社会效益指标", f"target.benefit.{i}.name": f"效益{i}",
                  f"target.benefit.{i}.direction": "定性", f"target.benefit.{i}.value": "有效改善",
