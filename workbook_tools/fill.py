@@ -75,8 +75,10 @@ def plan_writes(ret: Returned, result: Result) -> tuple[list[CellWrite], list[Re
     return writes, restored
 
 
-def plan_totals(forms: Forms, results: list[Result]) -> tuple[list[CellWrite], list[Restored], Tally | None]:
-    """Writes for a project workbook's 项目清单 totals, from every form's list row (none for a classic form)."""
+def plan_totals(forms: Forms, results: list[Result], *, keep_typed: bool = False
+                ) -> tuple[list[CellWrite], list[Restored], Tally | None]:
+    """Writes for a project workbook's 项目清单 totals, from every form's list row (none for a classic form);
+    ``keep_typed`` leaves typed-over totals as they are instead of restoring them."""
     if not forms.is_projects:
         return [], [], None
     from .projectbook import fund_types
@@ -88,6 +90,8 @@ def plan_totals(forms: Forms, results: list[Result]) -> tuple[list[CellWrite], l
         formula = c.formula
         if normalize_formula(have.formula) == normalize_formula(c.formula):
             formula = have.formula
+        elif keep_typed:
+            continue
         else:
             restored.append(Restored(c.addr, key, c.formula, have.formula or have.value))
         writes.append(CellWrite(c.sheet, c.coord, cell_value(tally.values.get(key)), formula))
@@ -121,17 +125,11 @@ def refresh_values(data: bytes, source: str = "workbook", spec=None) -> bytes:
         results.append(res)
         writes += [CellWrite(c.sheet, c.coord, cell_value(res.values.get(c.key)), ret.stored[c.key].formula)
                    for c in ret.layout.by_role("formula") if c.key not in over]
-    totals, _, _ = plan_totals(forms, results)
-    writes += [w for w in totals if normalize_formula(w.formula) == normalize_formula(
-        forms.totals[_total_key(forms, w)].formula)]
+    writes += plan_totals(forms, results, keep_typed=True)[0]
     book.write_cells(writes)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-def _total_key(forms: Forms, w: CellWrite) -> str:
-    return next(k for k in forms.projects.totals if forms.projects.shared[k].coord == w.coord)
 
 
 def recalc_bytes(data: bytes, source: str = "workbook", spec=None) -> bytes:

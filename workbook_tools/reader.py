@@ -139,9 +139,8 @@ def _check_sheets(book: Book, wanted: list[str]):
     return [s for s in names if s not in wanted]
 
 
-def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], shared=None,
-                 **kw) -> Returned:
-    stored, inputs = ({}, {}) if shared is None else (dict(shared[0]), dict(shared[1]))
+def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], **kw) -> Returned:
+    stored, inputs = {}, {}
     empty = CellData()
     sheets: dict[str, dict] = {}
     for key, c in layout.cells.items():

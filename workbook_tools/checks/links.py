@@ -26,9 +26,8 @@ def check(ctx, pt):
         have = ctx.ret.inputs.get("funds.projects_average")
         exp = pt.tally.average
         n = num(have)
-        if exp is None and n is None:
-            pass
-        elif exp is None or n is None or round_half_up(n, 2) != exp:
+        both_empty = exp is None and n is None
+        if not both_empty and (exp is None or n is None or round_half_up(n, 2) != exp):
             yield ctx.finding("projects-average-mismatch", "funds.projects_average", expected=exp, found=have,
                               count=pt.tally.count, files=files)
     for t in unmapped_types(spec, pt):
