@@ -366,3 +366,15 @@ def test_a_not_applicable_target_row_is_dropped_and_the_rest_rescaled(tmp_path, 
     expected = set() if reason else {("target-not-applicable-without-reason", L["target.output.6.reason"].addr)}
     assert {(f.code, f.cell) for f in rep.findings} == expected, [f.message() for f in rep.findings]
     assert rep.summary["display"] == 95.56 if layout == "one-project file" else rep.summary["average"] == 95.56
+
+
+@pytest.mark.parametrize("name", ["项目001", "项目清单", "", "a/b"])
+def test_a_damaged_list_of_project_sheets_is_unreadable(three, tmp_path, name):
+    """The hidden identity sheet names the form sheets: a repeated, shared or impossible name is refused (exit 3)."""
+    book = FileBook(three)
+    book.write_cells([CellWrite("_wbtool", "B22", name)])       # the second project sheet's entry
+    bad = tmp_path / "bad.xlsx"
+    with open(bad, "wb") as fh:
+        book.save(fh)
+    r = CliRunner().invoke(main, ["validate", str(bad)])
+    assert r.exit_code == 3 and "项目表清单已损坏" in r.output and "Traceback" not in r.output

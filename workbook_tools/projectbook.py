@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 from .layout import (FMT_MONEY, FMT_RATIO, FMT_TOTAL, NA, SHEET_EXPLAIN, SHEET_HELP, SHEET_LIST, SHEET_META,
                      Cell, Layout, _cover, _explain, _funds, _funds_score, _help, _meta, _q, _scores, _summary,
-                     _targets,
-                     col_letter, score_columns)
+                     _targets, col_letter, score_columns)
 from .spec import Spec
 
 FORM_PLACEHOLDER = "__form__"
@@ -18,7 +17,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 
 FORM_WIDTHS = {"A": 16, "B": 14, "C": 28, "D": 9, "E": 14, "F": 12, "G": 12, "H": 9, "I": 12, "J": 10, "K": 34}
 
-# 项目清单 columns: (key, header, width, number format); key None = a label written by the builder
+# 项目清单 columns: (key, header, width, number format); seq and sheet are labels, the rest list.<key> formulas
 LIST_COLUMNS = (("seq", "序号", 6, None), ("sheet", "工作表", 10, None), ("code", "项目编码", 18, None),
                 ("name", "项目名称", 34, None), ("fundType", "资金性质", 14, None),
                 ("budget", "全年预算数（A）", 14, FMT_MONEY), ("actual", "全年执行数（B）", 14, FMT_MONEY),
@@ -98,8 +97,7 @@ class ProjectsLayout:
             R.landscape.add(L.form)
         for L in self.forms[forms:] if forms is not None else ():     # their 项目清单 rows all the same
             R.cells.update({f"{c.sheet}|{c.key}": c for c in L.cells.values() if c.sheet == SHEET_LIST})
-        for attr in ("merges",):
-            getattr(R, attr).extend(getattr(self.shared, attr))
+        R.merges += self.shared.merges
         R.widths.update(self.shared.widths)
         R.heights.update(self.shared.heights)
         R.freeze.update(self.shared.freeze)
@@ -109,9 +107,13 @@ class ProjectsLayout:
 
 
 def check_sheet_names(names: list[str]) -> None:
+    """Form sheet names Excel accepts, distinct, and not one of the shared sheets (ValueError otherwise)."""
+    shared = {SHEET_HELP, SHEET_LIST, SHEET_EXPLAIN, SHEET_META}
     for n in names:
-        if not n or len(n) > SHEET_NAME_MAX or _BAD_SHEET_CHARS.search(n):
+        if not n or len(n) > SHEET_NAME_MAX or _BAD_SHEET_CHARS.search(n) or n in shared:
             raise ValueError(f"bad sheet name {n!r}")
+    if len(set(names)) != len(names):
+        raise ValueError("repeated sheet names")
 
 
 _PCACHE: dict[tuple, ProjectsLayout] = {}

@@ -179,10 +179,9 @@ def project_sheets(book: Book) -> list[str]:
     rows = sorted((int(coord[1:]), c.value) for coord, c in cells.items()
                   if coord[0] == "A" and coord[1:].isdigit() and c.value == "project_sheet")
     out = []
-    for r, _ in rows:
+    for r, _ in rows:               # an emptied or non-text entry stays in: the list is then refused as damaged
         v = cells.get(f"B{r}")
-        if v is not None and isinstance(v.value, str) and v.value:
-            out.append(v.value)
+        out.append(v.value if v is not None and isinstance(v.value, str) else "")
     return out
 
 
@@ -200,7 +199,7 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
         check_sheet_names(sheets)
     except ValueError:
         sheets = []
-    if not sheets or len(set(sheets)) != len(sheets) or spec.kind != "project":
+    if not sheets or spec.kind != "project":
         raise UnreadableInput(f"{src} 的项目表清单已损坏（隐藏的表单标识中项目表名称缺失或重复），请使用财政局下发的模板。",
                               f"{src}: the list of project sheets in the form identity is damaged",
                               code="form-unknown")
