@@ -378,3 +378,16 @@ def test_a_damaged_list_of_project_sheets_is_unreadable(three, tmp_path, name):
         book.save(fh)
     r = CliRunner().invoke(main, ["validate", str(bad)])
     assert r.exit_code == 3 and "项目表清单已损坏" in r.output and "Traceback" not in r.output
+
+
+def test_a_copied_project_sheet_is_not_silently_ignored(three, tmp_path):
+    """Staff add a project by copying a sheet: it is not one of the workbook's forms, and validate says so."""
+    wb = openpyxl.load_workbook(three)
+    wb.copy_worksheet(wb["项目003"]).title = "项目003 (2)"
+    wb.create_sheet("说明").cell(1, 1).value = "单位自己的备注表"      # an unrelated extra sheet is fine
+    bad = tmp_path / "copied.xlsx"
+    wb.save(bad)
+    rep = validate_workbook(bad, skip=["stale-value"])
+    assert {(f.code, f.cell) for f in rep.findings if f.code == "project-sheet-unlisted"} == {
+        ("project-sheet-unlisted", "项目003 (2)!A1")}
+    assert rep.summary["project_count"] == 4

@@ -105,6 +105,13 @@ entry("weight-changed", "identity", ERROR, "分值被修改", "weight edited",
 entry("header-changed", "identity", ERROR, "表头缺失或被修改", "header missing or edited",
       "表头应为“{expected}”，实际为“{found}”。", "header should be '{expected}', found '{found}'.",
       "表格的列标题被删除或修改。", "恢复模板表头。")
+entry("project-sheet-unlisted", "identity", ERROR, "项目表不在项目清单中", "project sheet not listed",
+      "工作表“{sheet}”是一张项目表（可能是复制出来的），但不在本工作簿的项目清单中：它不会被计算、校验和汇总。",
+      "sheet '{sheet}' is a project form (a copy?) but not one of this workbook's project sheets: it is not "
+      "computed, checked or collected.",
+      "项目工作簿中多出一张与项目表结构相同的工作表（如复制项目表来增加项目）。",
+      "在项目清单文件中加入该项目后用 wbtool template --projects 重新生成工作簿，再把已填内容复制过去；"
+      "或把该项目填在单独的项目自评表文件中。")
 entry("formula-overwritten", "identity", ERROR, "公式被覆盖", "formula overwritten",
       "{what}的公式被改为数值或其他公式（实际：{found}），应为公式 {expected}。",
       "formula of {what} was replaced (found {found}); expected {expected}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .catalogue import CATALOGUE
+from .cells import CellData
 from .errors import UnreadableInput, UsageError
 from .findings import Finding, Report
 from .numbers import to_float
@@ -47,7 +48,7 @@ def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Repo
             seen.add(key)
             findings.append(f)
         rows.append(project_summary(ret, ctx.rules))
-    findings += totals_findings(forms, only, skip)
+    findings += totals_findings(forms, only, skip) + unlisted_forms(forms, only, skip)
     order = {s: i for i, s in enumerate(forms.projects.sheets)}
     findings.sort(key=lambda f: (order.get(f.sheet, -1), _row(f.coord), _col(f.coord), f.code))
     spec = forms.spec
@@ -101,6 +102,21 @@ def totals_findings(forms: Forms, only, skip) -> list[Finding]:
         out.append(Finding(code, c.addr, "", {"label": c.label, "what": c.label, "expected": c.formula,
                                               "found": have.formula or have.value},
                            c.formula, have.formula or have.value, file=forms.source))
+    return out
+
+
+def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
+    """Extra sheets laid out as a project form (a copied sheet to add a project): they would silently not count."""
+    from .projectbook import form_base
+    if (only and "project-sheet-unlisted" not in only) or (skip and "project-sheet-unlisted" in skip):
+        return []
+    heads = [c for c in form_base(forms.spec).free if c.style == "header"]
+    out = []
+    for sheet in forms.forms[0].extra_sheets:
+        cells = forms.book.read_sheet(sheet)
+        same = sum(1 for c in heads if (cells.get(c.coord) or CellData()).value == c.value)
+        if heads and same >= 0.8 * len(heads):
+            out.append(Finding("project-sheet-unlisted", f"{sheet}!A1", "", {"sheet": sheet}, file=forms.source))
     return out
 
 
