@@ -103,7 +103,7 @@ def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
     Built in a child process: a child forked from a big parent inherits its peak RSS (Linux keeps the
     high-water mark across exec), which would inflate every figure measured afterwards.
     """
-    path = work / f"projects{n}-{seed}.xlsx"
+    path = work / f"projects{n}-{seed}-{_form_version()}.xlsx"     # a new form version: a new workbook
     info = {"cached": path.is_file()}
     if not path.is_file():
         work.mkdir(parents=True, exist_ok=True)
@@ -114,6 +114,12 @@ def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
     return path, info
 
 
+def _form_version() -> str:
+    from workbook_tools.spec import load_spec
+    s = load_spec("national-project-2020")
+    return f"{s.version}-{s.fingerprint}"
+
+
 def projects_build(work: Path, n: int, seed: str) -> dict:
     """Build (typed) and fill the benchmark's project workbook; what ``projects_workbook`` runs in a child."""
     sys.path.insert(0, str(ROOT / "tests"))
@@ -122,7 +128,8 @@ def projects_build(work: Path, n: int, seed: str) -> dict:
     from workbook_tools.fill import fill_workbook
     from workbook_tools.spec import load_spec
     spec = load_spec("national-project-2020")
-    typed, path = work / f"projects{n}-{seed}.typed.xlsx", work / f"projects{n}-{seed}.xlsx"
+    stem = f"projects{n}-{seed}-{_form_version()}"
+    typed, path = work / f"{stem}.typed.xlsx", work / f"{stem}.xlsx"
     t = time.perf_counter()
     write_project_workbook(typed, spec, project_values(spec, random.Random(seed), n))
     build = time.perf_counter() - t
@@ -152,6 +159,8 @@ def projects(n: int, repeat: int, keep: Path | None, seed: str):
             continue
         runs = [run_rss(cmd) for _ in range(repeat)]
         codes = {c for _, _, c in runs}
+        if name.startswith(("wbtool validate", "python -m")) and codes != {0}:
+            raise SystemExit(f"{name} exited {sorted(codes)}: the benchmark workbook does not validate cleanly")
         out[name] = {"median_s": statistics.median(t for t, _, _ in runs), "min_s": min(t for t, _, _ in runs),
                      "max_s": max(t for t, _, _ in runs), "peak_rss_mb": max(m for _, m, _ in runs),
                      "exit_codes": sorted(codes)}

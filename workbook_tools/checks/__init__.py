@@ -103,6 +103,10 @@ def same(a, b, tol: Decimal = Decimal("0.000001")) -> bool:
     from ..numbers import num
     if a in (None, "") and b in (None, ""):
         return True
+    if type(a) in (int, float) and type(b) is Decimal and a == a:      # the usual case, without Decimal(repr(a))
+        fb = float(b)
+        if abs(a - fb) <= 1e-7 * max(1.0, abs(fb)):        # well inside the tolerance: same
+            return True
     na, nb = num(a) if not isinstance(a, Decimal) else a, num(b) if not isinstance(b, Decimal) else b
     if na is not None and nb is not None:
         return abs(na - nb) <= tol * max(Decimal(1), abs(nb))

@@ -31,12 +31,12 @@ def code_for(ctx, key: str) -> str | None:
 
 def check(ctx):
     for c in ctx.L.by_role("formula"):
-        code = code_for(ctx, c.key)
-        if code is None:
-            continue
         stored = ctx.stored(c.key)
         expected = ctx.as_is.natural(c.key)
         if same(stored, expected):
+            continue
+        code = code_for(ctx, c.key)
+        if code is None:
             continue
         if c.key in ctx.overwritten and code == "stale-value":
             continue           # formula-overwritten already says it
