@@ -391,3 +391,39 @@ def test_a_copied_project_sheet_is_not_silently_ignored(three, tmp_path):
     assert {(f.code, f.cell) for f in rep.findings if f.code == "project-sheet-unlisted"} == {
         ("project-sheet-unlisted", "项目003 (2)!A1")}
     assert rep.summary["project_count"] == 4
+
+
+def _report_dict(rep):
+    d = rep.to_dict()
+    d.pop("file", None)
+    return d
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="parts are forked processes (Linux)")
+def test_validating_in_parts_gives_the_one_process_report(three, tmp_path, monkeypatch):
+    """`validate -j 2` splits a big project workbook between processes; the report is the same, finding by finding."""
+    import pickle
+
+    import workbook_tools.validate as V
+    P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
+    book = FileBook(three)
+    F = P.forms[2]
+    book.write_cells([CellWrite(F["target.output.2.actual"].sheet, F["target.output.2.actual"].coord, 0.5),
+                      CellWrite("情况说明", "B4", "stale-value"), CellWrite("情况说明", "C4", "项目004!B6")])
+    path = tmp_path / "faults.xlsx"
+    with open(path, "wb") as fh:
+        book.save(fh)
+    one = validate_workbook(path, jobs=1)
+    assert {f.sheet for f in one.findings} >= {"项目003", "项目004"}
+    monkeypatch.setattr(V, "PART_MIN", 2)             # 4 sheets: two parts of two
+    import os
+    forks, real_fork = [], os.fork
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or real_fork())
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    two = validate_workbook(path, jobs=2)
+    assert forks == [1] and _report_dict(two) == _report_dict(one)
+    assert [r.values["list.status"] for r in two.result] == [r.values["list.status"] for r in one.result]
+    # a part that fails in its process is checked by the parent instead
+    monkeypatch.setattr(pickle, "dumps", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("child fails")))
+    again = validate_workbook(path, jobs=2)
+    assert _report_dict(again) == _report_dict(one)

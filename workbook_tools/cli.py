@@ -235,9 +235,11 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.option("--live", is_flag=True, help="校验 Excel 中打开的工作簿（需 xlwings；FILES 可给工作簿名称）")
 @click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
               help="本单位的项目工作簿（可重复）：核对部门整体表中的自评项目数和平均分")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="大的项目工作簿分几个进程校验（默认 CPU 核数）")
 @LANG_OPTION
 @click.pass_context
-def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, project_files, lang):
+def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, project_files, jobs, lang):
     """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
     from .spec import load_spec
     from .validate import check_codes, validate_workbook
@@ -256,7 +258,8 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     if project_files:
         from .projectlink import tally_project_files
         pt = tally_project_files(project_files)
-    reports = [validate_workbook(f, only=only, skip=skip, spec=spec, projects=pt) for f in files]
+    jobs = jobs or os.cpu_count() or 1
+    reports = [validate_workbook(f, only=only, skip=skip, spec=spec, projects=pt, jobs=jobs) for f in files]
     _report_out(ctx, reports, fmt, lang, strict, output)
     if annotate:
         from .annotate import annotate_workbook

@@ -186,8 +186,9 @@ def project_sheets(book: Book) -> list[str]:
 
 
 def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = None,
-               has_macros: bool = False) -> Forms:
-    """Read ``book`` as forms: a classic workbook gives one, a project workbook one per project sheet."""
+               has_macros: bool = False, select: tuple[int, int] | None = None) -> Forms:
+    """Read ``book`` as forms: a classic workbook gives one, a project workbook one per project sheet
+    (``select``: only the project sheets with index lo ≤ i < hi, for reading a big workbook in parts)."""
     meta, spec = identify(book, spec)
     if meta.get("layout") != LAYOUT_PROJECTS:
         ret = read_book(book, spec=spec, sha256=sha256, has_macros=has_macros, _meta=meta)
@@ -208,8 +209,10 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
     first = _read_layout(book, P.forms[0], spec, meta, extra, has_macros=has_macros, sha256=sha256)
     common = [k for k, c in P.forms[0].cells.items() if c.sheet != P.forms[0].form and not k.startswith("list.")]
     shared = ({k: first.stored[k] for k in common}, {k: first.inputs[k] for k in common if k in first.inputs})
-    forms = [first] + [_read_form(book, F, P, spec, meta, extra, shared, has_macros=has_macros, sha256=sha256)
-                       for F in P.forms[1:]]
+    lo, hi = select or (0, len(P.forms))
+    forms = [first] if lo == 0 else []
+    forms += [_read_form(book, F, P, spec, meta, extra, shared, has_macros=has_macros, sha256=sha256)
+              for F in P.forms[max(lo, 1):hi]]
     lst = book.read_sheet(SHEET_LIST)
     empty = CellData()
     totals = {k: lst.get(P.shared[k].coord, empty) for k in P.totals}

@@ -9,7 +9,7 @@ from .errors import UnreadableInput, UsageError
 from .findings import Finding, Report
 from .numbers import to_float
 from .checks import _col, _row
-from .reader import Forms, Returned, read_workbook_forms
+from .reader import Forms, Returned
 from .spec import Spec
 
 
@@ -30,24 +30,40 @@ def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Repo
     """
     if not forms.is_projects:
         return validate_returned(forms.forms[0], only=only, skip=skip, projects=projects)
-    from .checks import make_ctx, run_checks
-    from .engine import tally_projects
-    from .projectbook import fund_types
     only, skip = check_codes(only), check_codes(skip)
-    findings, seen, rows, results = [], set(), [], []
-    for ret in forms.forms:
+    return projects_report(forms, [check_forms(forms.forms, only, skip)], only, skip)
+
+
+def check_forms(rets: list[Returned], only, skip) -> tuple[list[Finding], list[dict], list]:
+    """Findings (each naming its project), summary rows and engine results of some forms of a project workbook."""
+    from .checks import make_ctx, run_checks
+    findings, rows, results = [], [], []
+    for ret in rets:
         ctx = make_ctx(ret)
         results.append(ctx.rules)
         label = project_label(ret)
         for f in run_checks(ret, only=only, skip=skip, ctx=ctx):
-            key = (f.code, f.cell, f.indicator, f.message())
             if f.sheet == ret.layout.form:
                 f.project = label
-            elif key in seen:          # a shared sheet (情况说明, 项目清单 totals): once for the workbook
+            findings.append(f)
+        rows.append(project_summary(ret, ctx.rules))
+    return findings, rows, results
+
+
+def projects_report(forms: Forms, parts, only, skip) -> Report:
+    """One report from the checked parts of a project workbook (in sheet order), plus its workbook-level checks."""
+    from .engine import tally_projects
+    from .projectbook import fund_types
+    findings, seen, rows, results = [], set(), [], []
+    for part_findings, part_rows, part_results in parts:
+        for f in part_findings:
+            key = (f.code, f.cell, f.indicator, f.message())
+            if not f.project and key in seen:    # a shared sheet (情况说明): once for the workbook
                 continue
             seen.add(key)
             findings.append(f)
-        rows.append(project_summary(ret, ctx.rules))
+        rows += part_rows
+        results += part_results
     findings += totals_findings(forms, only, skip) + unlisted_forms(forms, only, skip)
     order = {s: i for i, s in enumerate(forms.projects.sheets)}
     findings.sort(key=lambda f: (order.get(f.sheet, -1), _row(f.coord), _col(f.coord), f.code))
@@ -154,11 +170,78 @@ def unreadable_report(path, err: UnreadableInput) -> Report:
 
 
 def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | None = None,
-                      projects=None) -> Report:
+                      projects=None, jobs: int = 1) -> Report:
     """Validate one file; an unreadable file gives a report with one file-level finding (exit 3)."""
     check_codes(only), check_codes(skip)
+    from .reader import _open, read_forms
     try:
-        forms = read_workbook_forms(path, spec)
+        book, info = _open(path)
+        if jobs > 1:
+            rep = _validate_in_parts(book, info, spec, only, skip, jobs)
+            if rep is not None:
+                return rep
+        forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
     except UnreadableInput as e:
         return unreadable_report(path, e)
     return validate_forms(forms, only=only, skip=skip, projects=projects)
+
+
+PART_MIN = 48          # project sheets per process below which a second process does not pay
+
+
+def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None:
+    """A big project workbook read and checked by forked processes, one slice of its sheets each (Linux).
+    None when it does not apply (a classic form, few sheets, no fork): the caller goes the one-process way."""
+    import os
+    import pickle
+    import sys
+
+    from .projectbook import projects_layout
+    from .reader import LAYOUT_PROJECTS, identify, project_sheets, read_forms
+    if sys.platform != "linux":
+        return None
+    meta, spec = identify(book, spec)
+    sheets = project_sheets(book) if meta.get("layout") == LAYOUT_PROJECTS else []
+    parts = min(jobs, os.cpu_count() or 1, len(sheets) // PART_MIN)
+    if parts < 2:
+        return None
+    only, skip = check_codes(only), check_codes(skip)
+    try:
+        projects_layout(spec, sheets)            # built once, before the fork: every process shares it
+    except ValueError:
+        return None                              # a damaged list: the one-process way says so
+    bounds = [(len(sheets) * k // parts, len(sheets) * (k + 1) // parts) for k in range(parts)]
+
+    def part(bound):
+        forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros, select=bound)
+        found, rows, results = check_forms(forms.forms, only, skip)
+        for r in results:
+            r.values = dict(r.values)            # plain dicts travel (the overrides' memory stays behind)
+        return forms, (found, rows, results)
+
+    children = []
+    for bound in bounds[1:]:
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:                             # the child: check its slice, send it, leave without cleanup
+            os.close(r)
+            try:
+                data = pickle.dumps(part(bound)[1], protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:                # the parent checks this slice itself
+                data = b""
+            with os.fdopen(w, "wb") as out:
+                out.write(data)
+            os._exit(0)
+        os.close(w)
+        children.append((pid, r, bound))
+    forms, mine = part(bounds[0])
+    results = [mine]
+    for pid, r, bound in children:
+        with os.fdopen(r, "rb") as fh:
+            data = fh.read()
+        os.waitpid(pid, 0)
+        try:
+            results.append(pickle.loads(data))
+        except Exception:                        # the child failed or was killed: check its slice here
+            results.append(part(bound)[1])
+    return projects_report(forms, results, only, skip)
