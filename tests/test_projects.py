@@ -427,3 +427,9 @@ def test_validating_in_parts_gives_the_one_process_report(three, tmp_path, monke
     monkeypatch.setattr(pickle, "dumps", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("child fails")))
     again = validate_workbook(path, jobs=2)
     assert _report_dict(again) == _report_dict(one)
+
+
+def test_projects_option_is_for_the_overall_form(three, tmp_path):
+    r = CliRunner().invoke(main, ["fill", str(three), "-o", str(tmp_path / "o.xlsx"), "--projects", str(three)])
+    assert r.exit_code == 2 and "是项目工作簿" in r.output and "部门整体自评表" in r.output
+    assert not (tmp_path / "o.xlsx").exists()

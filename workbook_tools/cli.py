@@ -142,13 +142,11 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
         return
     if not file:
         raise click.UsageError("请指定文件 / give a file")
-    inputs = None
+    pt = None
     if project_files:
-        from .projectlink import overall_inputs, tally_project_files
-        from .reader import read_workbook
+        from .projectlink import tally_project_files
         pt = tally_project_files(project_files)
-        inputs = overall_inputs(read_workbook(file).spec, pt)
-    rep = fill_workbook(file, output, backup=not no_backup, inputs=inputs)
+    rep = fill_workbook(file, output, backup=not no_backup, projects=pt)
     r = rep.result
     if rep.tally is not None:
         _fill_projects_out(ctx, rep, fmt, lang)
@@ -159,10 +157,10 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
                                "written": rep.written, "restored": _restored(rep)}, ensure_ascii=False, indent=2))
         return
     _say_restored(ctx, rep, lang)
-    if inputs:
+    if rep.inputs:
         from .layout import layout_for
         L = layout_for(rep.forms.spec)
-        for k, v in inputs.items():
+        for k, v in rep.inputs.items():
             say(ctx, f"已由项目自评表填入 {L[k].addr}（{L[k].label}）：{'空' if v is None else v}",
                 f"filled {L[k].addr} ({k}) from the project forms: {v}", lang)
     say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），等级 {r.grade}；"

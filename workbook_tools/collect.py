@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 from .errors import UnreadableInput, UsageError
 from .numbers import to_float
+from .tables import code_text
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
 EXTENSIONS = (".xlsx", ".xlsm")
@@ -141,7 +142,7 @@ def _projects_scores(forms, report, findings: list[dict]) -> dict:
 
 
 def _code(code) -> str:
-    return str(int(code)) if isinstance(code, float) and code.is_integer() else (str(code).strip() if code else "")
+    return code_text(code) if code else ""
 
 
 def _clean(v):

@@ -59,6 +59,7 @@ class FillReport:
     results: list[Result] = field(default_factory=list)    # one per form (project workbooks: per project)
     tally: Tally | None = None                              # project workbooks: the 项目清单 totals
     forms: Forms | None = None
+    inputs: dict = field(default_factory=dict)             # input cells written first (fill --projects)
 
 
 def plan_writes(ret: Returned, result: Result) -> tuple[list[CellWrite], list[Restored]]:
@@ -143,14 +144,22 @@ def recalc_bytes(data: bytes, source: str = "workbook", spec=None) -> bytes:
 
 
 def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup: bool = True,
-                  spec=None, inputs: dict | None = None) -> FillReport:
+                  spec=None, inputs: dict | None = None, projects=None) -> FillReport:
     """Fill ``path`` into ``output`` (or in place, keeping a backup); atomic, the original stays intact.
 
     A project workbook is filled form by form, then its 项目清单 totals. ``inputs`` (layout key → value)
-    are written into a one-form workbook's input cells first (``fill --projects``).
+    are written into a one-form workbook's input cells first; ``projects`` (a ProjectTally of the unit's
+    project forms) adds the overall form's project counts and average to them (``fill --projects``).
     """
     path = Path(path)
     forms = read_workbook_forms(path, spec)
+    if projects is not None:
+        from .projectlink import overall_inputs
+        if forms.is_projects:
+            from .errors import UsageError
+            raise UsageError(f"{path.name} 是项目工作簿；--projects 用于把项目自评情况填入部门整体自评表。",
+                             f"{path.name} is a project workbook; --projects fills an overall form")
+        inputs = {**overall_inputs(forms.spec, projects), **(inputs or {})}
     if inputs and forms.is_projects:
         raise ValueError("inputs apply to one-form workbooks")
     writes, restored, results, tally = plan_forms(forms, inputs)
@@ -165,4 +174,4 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
     with atomic_output(target) as fh:
         forms.book.save(fh)
     return FillReport(str(path), str(target), str(bak) if bak else None, results[0], restored, len(writes),
-                      results, tally, forms)
+                      results, tally, forms, dict(inputs or {}))
