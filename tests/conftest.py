@@ -29,3 +29,17 @@ def gd_spec():
 def seed_values(gd_spec):
     from workbook_tools.answers import answers_to_values, load_answers
     return answers_to_values(gd_spec, load_answers(SAMPLE_ANSWERS))
+
+
+# Test tiers (README): `-m "not lo and not slow"` is the developers' fast tier; CI runs everything.
+_LO_MODULES = {"test_lo_recalc"}                  # drive LibreOffice itself
+_SLOW_MODULES = {"test_kill", "test_fuzz"}        # SIGKILL loops and fuzzing: minutes on a busy machine
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if name in _LO_MODULES:
+            item.add_marker(pytest.mark.lo)
+        if name in _SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
