@@ -229,10 +229,10 @@ def test_marking_twice_logs_each_cell_once_and_clear_restores(tmp_path):
 
 
 def test_a_huge_sheet_is_marked_without_a_dom(tmp_path, monkeypatch):
-    """The flagged sheet is patched as bytes: parsing a worksheet part into a tree is never needed."""
-    from workbook_tools import xmlmarks
+    """Flagged sheets and 情况说明 are patched as bytes: no worksheet part is parsed into a tree."""
+    from workbook_tools import xlsxfile, xmlmarks
     data = _faulty()
-    part = _sheet_part(data, "评分表")
+    parts = {_sheet_part(data, n) for n in ("评分表", "收支情况", "情况说明")}
     parsed = []
     real = xmlmarks.Package.xml
 
@@ -240,5 +240,10 @@ def test_a_huge_sheet_is_marked_without_a_dom(tmp_path, monkeypatch):
         parsed.append(name)
         return real(self, name, *a)
     monkeypatch.setattr(xmlmarks.Package, "xml", spy)
-    marked_bytes(data, _report(["评分表!J13", "评分表!B11"]))
-    assert part not in parsed
+    real_parse = xlsxfile._parse
+    monkeypatch.setattr(xlsxfile, "_parse", lambda d, part, src: (parsed.append(part), real_parse(d, part, src))[1])
+    rep = Report("x", findings=[Finding("score-missing", "评分表!J13", "2.2.1"),
+                                Finding("low-exec-rate", "收支情况!B11", "")])
+    out = marked_bytes(data, rep)
+    assert not parts & set(parsed)
+    assert FileBook("x", out).read_sheet("情况说明")["B4"].value == "low-exec-rate"

@@ -3,12 +3,11 @@ pre-listed for explanation — patched at the XML level (xmlmarks), so whatever 
 and charts, images and macros a unit added stay as they were."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from .atomic import atomic_output
 from .catalogue import ERROR
-from .cells import CellWrite, Mark
+from .cells import Mark
 from .errors import UsageError
 from .findings import Report
 from .layout import EXPLAIN_ROWS, SHEET_EXPLAIN
@@ -55,8 +54,8 @@ def marked_bytes(data: bytes, report: Report, lang: str = "zh", *, xlsm: bool = 
                  source: str = "workbook") -> bytes:
     """The workbook with findings marked (earlier marks cleared first); untouched parts stay byte-identical."""
     data = clear_bytes(data, source=source)[0] if _has_marks(data, source) else data
-    data = _prelist(data, report, lang, source)
     pkg = xm.Package(data, source)
+    _prelist(pkg, report, lang)
     names = set(pkg.book.sheet_names())
     marks = [m for m in merge_marks(finding_marks(report, lang)) if m.sheet in names]
     cells = [xm.Cell(m.sheet, m.coord, fill=MARK_COLORS.get(m.severity, MARK_COLORS["warning"]),
@@ -140,26 +139,22 @@ def _result_sheet(pkg: xm.Package, report: Report, lang: str, names: set) -> xm.
     return sh
 
 
-def _prelist(data: bytes, report: Report, lang: str, source: str) -> bytes:
-    """List unexplained warnings in 情况说明 so the unit only has to write the explanation."""
-    from .xlsxfile import FileBook, patch_package
-    book = FileBook(source, data)
-    if SHEET_EXPLAIN not in book.sheet_names():
-        return data
-    cells = book.read_sheet(SHEET_EXPLAIN)
-    val = lambda r, c: cells[f"{c}{r}"].value if f"{c}{r}" in cells else None  # noqa: E731
+def _prelist(pkg: xm.Package, report: Report, lang: str) -> None:
+    """List unexplained warnings in 情况说明 so the unit only has to write the explanation (only its first rows
+    are read: a sheet padded to a million rows costs no more than the template's)."""
+    part = pkg.sheet_part(SHEET_EXPLAIN)
+    if not part or not pkg.has(part):
+        return
     rows = range(4, 4 + EXPLAIN_ROWS)
+    cells = xm.read_top(pkg, part, rows[-1])
+    val = lambda r, c: cells.get(f"{c}{r}")  # noqa: E731
     listed = {(str(val(r, "B") or ""), str(val(r, "C") or "")) for r in rows}
     free = [r for r in rows if not val(r, "B")]
-    writes = []
+    texts = {}
     for f in report.findings:
         if f.severity == ERROR or f.explained or (f.code, f.cell) in listed or not free:
             continue
         r = free.pop(0)
-        writes += [CellWrite(SHEET_EXPLAIN, f"B{r}", f.code), CellWrite(SHEET_EXPLAIN, f"C{r}", f.cell),
-                   CellWrite(SHEET_EXPLAIN, f"D{r}", f.message(lang))]
-    if not writes:
-        return data
-    buf = io.BytesIO()
-    patch_package(book, writes, buf, full_calc=False)
-    return buf.getvalue()
+        texts.update({f"B{r}": f.code, f"C{r}": f.cell, f"D{r}": f.message(lang)})
+    if texts:
+        pkg.put(part, xm.put_text(pkg.get(part), texts))

@@ -171,6 +171,17 @@ class Package:
             n += 1
         return pattern.format(n)
 
+    def drop_calc_chain(self) -> None:
+        """Excel rebuilds the calculation chain; one that names sheets by position must go when sheets move."""
+        if not self.has("xl/calcChain.xml"):
+            return
+        self.drop("xl/calcChain.xml")
+        self.content_type("xl/calcChain.xml", None)
+        for r in self.rels("xl/workbook.xml").iter("{%s}Relationship" % PNS):
+            if r.get("Target", "").endswith("calcChain.xml"):
+                self.drop_rel("xl/workbook.xml", r.get("Id"))
+                break
+
     # ------------------------------------------------------------ styles
     def styles(self):
         if self._styles is None:
@@ -282,6 +293,7 @@ def _target(r) -> str:
 # ================================================================= sheets we add or remove
 
 def add_sheet(pkg: Package, sh: Sheet) -> None:
+    pkg.drop_calc_chain()
     part = pkg.free_name("xl/worksheets/wbtool{}.xml")
     pkg.put(part, _sheet_xml(sh))
     pkg.content_type(part, _WS_CT)
@@ -338,6 +350,7 @@ def remove_sheet(pkg: Package, name: str) -> bool:
     pos = next((i for i, s in enumerate(items) if s.get("name") == name), None)
     if pos is None:
         return False
+    pkg.drop_calc_chain()
     el = items[pos]
     rid = el.get("{%s}id" % RNS)
     part = dict((r.get("Id"), _target(r)) for r in pkg.rels("xl/workbook.xml").iter("{%s}Relationship" % PNS)).get(rid)
@@ -780,3 +793,47 @@ def _same_but_fill(pkg: Package, a: int, b: int) -> bool:
         return False
     strip = lambda x: {k: v for k, v in x.attrib.items() if k not in ("fillId", "applyFill")}  # noqa: E731
     return strip(xfs[a]) == strip(xfs[b]) and [etree.tostring(c) for c in xfs[a]] == [etree.tostring(c) for c in xfs[b]]
+
+
+# ================================================================= a few text cells (情况说明), bounded
+
+def read_top(pkg: Package, part: str, last_row: int) -> dict[str, object]:
+    """coord → value of the cells in rows 1..``last_row`` only; the rest of a padded sheet is never parsed."""
+    strings = pkg.book._shared_strings()
+    out: dict[str, object] = {}
+    for _, c in etree.iterparse(io.BytesIO(pkg.get(part)), tag=_Q + "c", resolve_entities=False,
+                                no_network=True, load_dtd=False, huge_tree=False):
+        m = _COORD.match(c.get("r", ""))
+        if not m:
+            continue
+        if int(m.group(2)) > last_row:
+            break
+        t, v = c.get("t", "n"), c.findtext(_Q + "v")
+        if t == "s":
+            try:
+                out[c.get("r")] = strings[int(v)]
+            except (TypeError, ValueError, IndexError):
+                out[c.get("r")] = None
+        elif t == "inlineStr":
+            out[c.get("r")] = "".join(x.text or "" for x in c.iter(_Q + "t"))
+        else:
+            out[c.get("r")] = v
+        c.clear()
+    return out
+
+
+def put_text(data: bytes, texts: dict[str, str]) -> bytes:
+    """Write inline-string cells (their style kept) into a sheet part, patching bytes."""
+    if not texts:
+        return data
+    data, _ = restyle(data, {c: (lambda old: old) for c in texts})       # makes sure every cell exists
+    p = _prefix(data)
+    for coord, text in texts.items():
+        m = re.search(rb"<" + re.escape(p) + rb"c\b[^>]*?\br=\"" + coord.encode() + rb"\"[^>]*?(/?)>", data)
+        end = m.end() if m.group(1) else data.find(b"</%sc>" % p, m.end()) + len(b"</%sc>" % p)
+        attrs = re.sub(rb'\s+t="[^"]*"', b"", m.group(0)[:-2 if m.group(1) else -1])
+        text = excel_text(str(text))[:32767]
+        body = b"%s t=\"inlineStr\"><%sis><%st xml:space=\"preserve\">%s</%st></%sis></%sc>" % (
+            attrs, p, p, escape(text).encode("utf-8"), p, p, p)
+        data = data[:m.start()] + body + data[end:]
+    return data
