@@ -109,7 +109,9 @@ class Package:
                 zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 zi.compress_type = zipfile.ZIP_DEFLATED
                 zi.external_attr = info.external_attr
-                out.writestr(zi, self.get(info.filename))
+                body = self.get(info.filename)
+                # big parts (a padded sheet) compress fast; the file stays far smaller than the XML
+                out.writestr(zi, body, compresslevel=1 if len(body) > 4_000_000 else None)
             for name, body in self.new.items():
                 if name not in seen:
                     out.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
@@ -441,14 +443,18 @@ def restyle(data: bytes, wanted: dict[str, object]) -> tuple[bytes, dict[str, in
         return data, {}
     p = _prefix(data)
     old: dict[str, int] = {}
-    pat = re.compile(rb"<" + re.escape(p) + rb"c\b[^>]*?\br=\"(" +
-                     b"|".join(re.escape(c.encode()) for c in wanted) + rb")\"[^>]*?/?>")
+    # literal-led search (` r="J13"`), then the enclosing tag: a million cells cost one C-speed scan
+    pat = re.compile(rb' r="(' + b"|".join(re.escape(c.encode()) for c in wanted) + rb')"')
     pieces, pos = [], 0
     for m in pat.finditer(data):
-        coord = m.group(1).decode()
-        if coord in old:
+        start = data.rfind(b"<", 0, m.start())
+        if data[start + 1:start + 2 + len(p)] != p + b"c" or data[start + 2 + len(p):start + 3 + len(p)] not in b" \t\r\n":
             continue
-        tag = m.group(0)
+        coord = m.group(1).decode()
+        if coord in old or start < pos:
+            continue
+        stop = data.find(b">", m.end()) + 1
+        tag = data[start:stop]
         sm = re.search(rb'\ss="(\d+)"', tag)
         o = int(sm.group(1)) if sm else 0
         old[coord] = o
@@ -459,8 +465,8 @@ def restyle(data: bytes, wanted: dict[str, object]) -> tuple[bytes, dict[str, in
             tag = tag[:sm.start()] + b' s="%d"' % new + tag[sm.end():]
         else:
             tag = tag[:2 + len(p)] + b' s="%d"' % new + tag[2 + len(p):]
-        pieces += [data[pos:m.start()], tag]
-        pos = m.end()
+        pieces += [data[pos:start], tag]
+        pos = stop
     data = b"".join(pieces) + data[pos:]
     for coord in wanted:
         if coord not in old:
@@ -471,11 +477,25 @@ def restyle(data: bytes, wanted: dict[str, object]) -> tuple[bytes, dict[str, in
     return data, old
 
 
+def _row_tag(data: bytes, p: bytes, rown: int):
+    """The start tag of row ``rown`` (found by its literal r="…", then checked to be a row tag)."""
+    needle = b' r="%d"' % rown
+    i = data.find(needle)
+    while i >= 0:
+        start = data.rfind(b"<", 0, i)
+        if data[start + 1:start + 4 + len(p)] == p + b"row":
+            m = re.compile(rb"<" + re.escape(p) + rb"row\b[^>]*?(/?)>").match(data, start)
+            if m:
+                return m
+        i = data.find(needle, i + 1)
+    return None
+
+
 def _insert_cell(data: bytes, p: bytes, coord: str, style: int) -> bytes:
     m = _COORD.match(coord)
     col, rown = _col_num(m.group(1)), int(m.group(2))
     cell = b'<%sc r="%s" s="%d"/>' % (p, coord.encode(), style)
-    rm = re.search(rb"<" + re.escape(p) + rb"row\b[^>]*?\br=\"%d\"[^>]*?(/?)>" % rown, data)
+    rm = _row_tag(data, p, rown)
     if rm:
         if rm.group(1):          # <row …/>: open it
             start = rm.group(0)[:-2] + b">"
@@ -702,7 +722,14 @@ def _legacy_drawing(data: bytes, rid: str) -> bytes:
 
 
 def _drop_legacy_drawing(data: bytes, rid: str) -> bytes:
-    return re.sub(rb"<(?:\w+:)?legacyDrawing\b[^>]*?r:id=\"" + re.escape(rid.encode()) + rb"\"[^>]*/>", b"", data)
+    i = data.rfind(b"legacyDrawing ")            # it sits near the end of the part: search from there
+    while i >= 0:
+        start = data.rfind(b"<", 0, i)
+        end = data.find(b">", i) + 1
+        if b'"%s"' % rid.encode() in data[start:end] and data[start:end].endswith(b"/>"):
+            return data[:start] + data[end:]
+        i = data.rfind(b"legacyDrawing ", 0, i)
+    return data
 
 
 # ================================================================= the marks log sheet
