@@ -260,3 +260,21 @@ def test_sample_copy_is_untouched(tmp_path):
     before = p.read_bytes()
     live._validate_on(live.LiveBook(FakeBook(p)))
     assert p.read_bytes() == before
+
+
+def test_xlwings_buttons_run_on_the_calling_workbook(tmp_path, monkeypatch):
+    """RunPython buttons: xlwings.Book.caller() is the workbook whose button was pressed."""
+    import sys
+    import types
+    path, data = _faulty(tmp_path)
+    path.write_bytes(data)
+    fake = FakeBook(path)
+    xw = types.ModuleType("xlwings")
+    xw.Book = types.SimpleNamespace(caller=lambda: fake)
+    monkeypatch.setitem(sys.modules, "xlwings", xw)
+    assert live.button_validate() == 1
+    assert fake.sheets[0].name == RESULT_SHEET
+    live.button_clear()
+    assert RESULT_SHEET not in [s.name for s in fake.sheets] and not fake.saved
+    live.button_fill()
+    assert not fake.saved

@@ -114,8 +114,11 @@ class LiveBook:
             if m.sheet not in names:
                 continue
             rng = self.wb.sheets[m.sheet].range(m.coord)
-            note = rng.note
-            own = str(note.text or "") if note is not None else ""
+            try:
+                note = rng.note
+                own = str(note.text or "") if note is not None else ""
+            except Exception:          # notes unreadable on this platform: the fill still marks the cell
+                own = ""
             entries.append(Entry(m.sheet, m.coord, rgb_to_hex(rng.color), own))
             rng.color = MARK_COLORS.get(m.severity, MARK_COLORS["warning"])
             _set_note(rng, f"{own}\n{NOTE_TAG} {m.text}" if own else f"{NOTE_TAG} {m.text}")
