@@ -126,10 +126,10 @@ def test_feedback_copies_are_written_for_files_openpyxl_refuses(make, tmp_path):
     assert FileBook(result["feedback"][0]).sheet_names()[0] == RESULT_SHEET
 
 
-def _styles_of(data, sheet):
+def _styles_of(data, sheet, prefix=""):
     z = zipfile.ZipFile(io.BytesIO(data))
     body = z.read(_sheet_part(data, sheet)).decode()
-    return dict(re.findall(r'<c r="([A-Z]+\d+)"[^>]*? s="(\d+)"', body))
+    return dict(re.findall(r'<%sc r="([A-Z]+\d+)"[^>]*? s="(\d+)"' % prefix, body))
 
 
 def _report(cells):
@@ -247,3 +247,61 @@ def test_a_huge_sheet_is_marked_without_a_dom(tmp_path, monkeypatch):
     out = marked_bytes(data, rep)
     assert not parts & set(parsed)
     assert FileBook("x", out).read_sheet("情况说明")["B4"].value == "low-exec-rate"
+
+
+def test_damaged_files_validate_reads_are_marked_and_cleared(tmp_path):
+    """Over the fuzz corpus (bit flips, truncation, odd parts): wherever validate reads, mark and clear work."""
+    from test_fuzz import corpus
+    tried = []
+    for name, data in corpus(n_random=25) + [("prefixed", prefixed_sheet(_faulty()))]:
+        p = tmp_path / f"{name}.xlsx"
+        p.write_bytes(data)
+        r = CliRunner().invoke(main, ["validate", str(p)])
+        if r.exit_code not in (0, 1):
+            continue
+        tried.append(name)
+        r = CliRunner().invoke(main, ["mark", str(p)])
+        assert r.exit_code in (0, 1) and "Traceback" not in r.output and "内部错误" not in r.output, (name, r.output)
+        r = CliRunner().invoke(main, ["clear", str(p)])
+        assert r.exit_code == 0 and "内部错误" not in r.output, (name, r.output)
+        assert RESULT_SHEET not in FileBook(p).sheet_names()
+    assert {"shuffled", "bad-cell-refs", "prefixed"} <= set(tried), tried
+
+
+def prefixed_sheet(data):
+    """评分表 written with a namespace prefix (<x:c …>), as some tools do; the marks must keep that prefix."""
+    part = _sheet_part(data, "评分表")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    body = src.read(part).decode("utf-8")
+    body = body.replace('<worksheet xmlns="http://schemas', '<worksheet xmlns:x="http://schemas', 1)
+    body = re.sub(r"<(/?)([A-Za-z]+)([\s>/])", r"<\1x:\2\3", body)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info, body.encode("utf-8") if info.filename == part else src.read(info.filename))
+    return out.getvalue()
+
+
+def test_a_prefixed_sheet_is_marked_with_its_prefix():
+    data = prefixed_sheet(_faulty())
+    assert b"<x:c " in zipfile.ZipFile(io.BytesIO(data)).read(_sheet_part(data, "评分表"))
+    rep = validate_workbook_bytes(data)
+    marked = marked_bytes(data, Report("x", findings=rep.findings + [Finding("score-missing", "评分表!Q90", "x")]))
+    body = zipfile.ZipFile(io.BytesIO(marked)).read(_sheet_part(marked, "评分表"))
+    assert b"<c " not in body and b'<x:c r="Q90"' in body and b"<x:legacyDrawing" in body
+    wb = openpyxl.load_workbook(io.BytesIO(marked))
+    assert wb["评分表"]["J13"].fill.fgColor.rgb.endswith("FFC7CE") and "score-missing" in wb["评分表"]["J13"].comment.text
+    assert wb["评分表"]["Q90"].fill.fgColor.rgb.endswith("FFC7CE")
+    cleared, _ = clear_bytes(marked)
+    before, after = _styles_of(data, "评分表", "x:"), _styles_of(cleared, "评分表", "x:")
+    assert before and after == {**before, "Q90": after["Q90"]}        # Q90 was added; every other style back
+    assert openpyxl.load_workbook(io.BytesIO(cleared))["评分表"]["J13"].comment is None
+
+
+def validate_workbook_bytes(data):
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "x.xlsx"
+        p.write_bytes(data)
+        return validate_workbook(p)
