@@ -278,3 +278,31 @@ def test_xlwings_buttons_run_on_the_calling_workbook(tmp_path, monkeypatch):
     assert RESULT_SHEET not in [s.name for s in fake.sheets] and not fake.saved
     live.button_fill()
     assert not fake.saved
+
+
+def test_clear_leaves_what_the_unit_changed_after_marking(tmp_path):
+    """A fill or note the unit set on a marked cell after marking is theirs: clear (file or live) keeps it."""
+    path, data = _faulty(tmp_path)
+    path.write_bytes(data)
+    fake = FakeBook(path)
+    book = live.LiveBook(fake)
+    live._validate_on(book)
+    s = fake.sheets["评分表"]
+    s.range("J13").color = (0, 0, 255)
+    s.range("J11").note.delete()
+    s.range("J11").api.AddComment("已改正")
+    book.clear()
+    assert s.range("J13").color == (0, 0, 255) and s.range("J11").note.text == "已改正"
+    # the same on a file
+    rep = validate_workbook(path)
+    mark_workbook(path, rep)
+    wb = openpyxl.load_workbook(path)
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    wb["评分表"]["J13"].fill = PatternFill("solid", fgColor="FF0000FF")
+    wb["评分表"]["J11"].comment = Comment("已改正", "单位")
+    wb.save(path)                                   # the unit edits and saves (another program writes it)
+    clear_workbook(path)
+    ws = openpyxl.load_workbook(path)["评分表"]
+    assert ws["J13"].fill.fgColor.rgb.endswith("0000FF") and ws["J11"].comment.text == "已改正"
+    assert ws["J35"].comment is None and RESULT_SHEET not in openpyxl.load_workbook(path).sheetnames

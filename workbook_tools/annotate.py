@@ -11,7 +11,7 @@ from .cells import Mark
 from .errors import UsageError
 from .findings import Report
 from .layout import EXPLAIN_ROWS, SHEET_EXPLAIN
-from .marklog import MARK_COLORS, MARK_SHEET, RESULT_SHEET  # noqa: F401  (re-exported: one name each)
+from .marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, RESULT_SHEET  # noqa: F401  (re-exported: one name each)
 from . import xmlmarks as xm
 
 SEV_ZH = {"error": "错误（强制性）", "warning": "警告（提示性）"}
@@ -59,7 +59,7 @@ def marked_bytes(data: bytes, report: Report, lang: str = "zh", *, xlsm: bool = 
     names = set(pkg.book.sheet_names())
     marks = [m for m in merge_marks(finding_marks(report, lang)) if m.sheet in names]
     cells = [xm.Cell(m.sheet, m.coord, fill=MARK_COLORS.get(m.severity, MARK_COLORS["warning"]),
-                     append=m.text[:30000]) for m in marks]
+                     append=f"{NOTE_TAG} {m.text}"[:30000]) for m in marks]
     entries = xm.apply_cells(pkg, cells, remember=True)
     xm.add_sheet(pkg, _result_sheet(pkg, report, lang, names))
     xm.add_sheet(pkg, xm.log_sheet(entries))

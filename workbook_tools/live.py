@@ -143,8 +143,10 @@ class LiveBook:
                 if e.sheet not in names:
                     continue
                 rng = self.wb.sheets[e.sheet].range(e.coord)
-                rng.color = e.rgb            # None: no fill (a file fill that is not one colour is dropped too)
-                _set_note(rng, e.note)
+                if rng.color in COLORS.values():     # a colour the unit chose since marking stays theirs
+                    rng.color = e.rgb    # None: no fill (a file fill that is not one colour is dropped too)
+                if NOTE_TAG in _note_text(rng) or (e.note and rng.note is None):
+                    _set_note(rng, e.note)
                 n += 1
             log.delete()
         if RESULT_SHEET in self.sheet_names():
@@ -179,6 +181,14 @@ def _cell_text(x):
     if isinstance(x, str):
         return "'" + x if x else None
     return x
+
+
+def _note_text(rng) -> str:
+    try:
+        note = rng.note
+        return str(note.text or "") if note is not None else ""
+    except Exception:
+        return ""
 
 
 def _set_note(rng, text: str) -> None:

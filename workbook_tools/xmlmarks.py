@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from .errors import UnreadableInput
-from .marklog import MARK_SHEET, Entry, from_rows, normalise_fill, to_rows
+from .marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, Entry, from_rows, normalise_fill, to_rows
 from .text import excel_text
 from .xlsxfile import CT_NS, NS, PNS, RNS, FileBook, _col_num, _normpath
 
@@ -45,6 +45,7 @@ class Cell:
     note: str | None = None           # None: leave the comment; "": remove it
     append: str | None = None
     author: str = "wbtool"
+    tag: str | None = None            # restoring: only a note that still carries this tag is ours to restore
 
 
 @dataclass
@@ -571,6 +572,10 @@ def set_notes(pkg: Package, part: str, cells: list[Cell]) -> None:
     added, removed = [], []
     for cell in cells:
         el = by_ref.get(cell.coord)
+        if cell.tag and el is not None and cell.tag not in _comment_text(el):
+            continue                     # the unit rewrote the note after marking: it is theirs now
+        if cell.tag and el is None and not cell.note:
+            continue
         if cell.append is not None and el is not None and _comment_text(el):
             t = el.find(_Q + "text")
             r = etree.SubElement(t, _Q + "r")
@@ -787,7 +792,7 @@ def restore_cells(pkg: Package, entries: list[Entry]) -> int:
     for e in entries:
         if e.sheet not in names or not _COORD.match(e.coord):
             continue
-        cells.append(Cell(e.sheet, e.coord, fill=e.fill, note=e.note, author=e.author or "wbtool"))
+        cells.append(Cell(e.sheet, e.coord, fill=e.fill, note=e.note, author=e.author or "wbtool", tag=NOTE_TAG))
     by_sheet: dict[str, list[Cell]] = {}
     for c in cells:
         by_sheet.setdefault(c.sheet, []).append(c)
@@ -805,8 +810,9 @@ def restore_cells(pkg: Package, entries: list[Entry]) -> int:
 
 def _restorer(pkg: Package, fill: str, style: int | None):
     def new(old: int) -> int | None:
-        # the cell's own style with its original fill; if that is the logged style, it comes back exactly
-        if pkg.styles() is None:
+        # the cell's own style with its original fill; if that is the logged style, it comes back exactly.
+        # A fill that is no longer one of our mark colours was changed by the unit since: theirs, left alone.
+        if pkg.styles() is None or pkg.fill_of(old) not in MARK_COLORS.values():
             return None
         if style is not None and style < len(pkg._list("cellXfs")) and _same_but_fill(pkg, old, style):
             return style
