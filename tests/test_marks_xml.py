@@ -226,6 +226,10 @@ def test_marking_twice_logs_each_cell_once_and_clear_restores(tmp_path):
     cleared, n = clear_bytes(twice)
     assert n == 1 and _styles_of(cleared, "评分表") == _styles_of(data, "评分表")
     assert FileBook("x", cleared).sheet_names() == FileBook("x", data).sheet_names()
+    wb = openpyxl.load_workbook(io.BytesIO(twice))
+    assert wb.active.title == RESULT_SHEET and [w.title for w in wb if w.sheet_view.tabSelected] == [RESULT_SHEET]
+    wb = openpyxl.load_workbook(io.BytesIO(cleared))       # one selected tab again, the one shown on opening
+    assert wb.active.sheet_state == "visible" and [w.title for w in wb if w.sheet_view.tabSelected] == [wb.active.title]
 
 
 def test_a_huge_sheet_is_marked_without_a_dom(tmp_path, monkeypatch):

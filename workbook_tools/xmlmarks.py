@@ -346,6 +346,19 @@ def _untab(pkg: Package, items, index: int) -> None:
         pkg.put(part, new + data[len(head):])
 
 
+def _select(pkg: Package, part: str | None) -> None:
+    if not part or not pkg.has(part):
+        return
+    data = pkg.get(part)
+    end = data.find(b"sheetData")
+    head = data[:end] if end > 0 else data[:4096]
+    if re.search(rb'tabSelected="(?:1|true)"', head):
+        return
+    new = re.sub(rb"(<(?:\w+:)?sheetView\b)", rb'\1 tabSelected="1"', head, count=1)
+    if new != head:
+        pkg.put(part, new + data[len(head):])
+
+
 def remove_sheet(pkg: Package, name: str) -> bool:
     wb = pkg.workbook()
     sheets_el = wb.find(_Q + "sheets")
@@ -370,16 +383,21 @@ def remove_sheet(pkg: Package, name: str) -> bool:
     if dn is not None and not len(dn):
         wb.remove(dn)
     left = list(sheets_el)
+    retab = None
     for view in wb.iter(_Q + "workbookView"):
+        was_active = int(view.get("activeTab", "0") or 0) == pos
         for attr in ("activeTab", "firstSheet"):
             v = view.get(attr)
             if v is not None and v.isdigit() and int(v) >= pos and int(v) > 0:
                 view.set(attr, str(int(v) - 1))
-        v = view.get("activeTab")
-        if left and v is not None and v.isdigit() and left[min(int(v), len(left) - 1)].get("state") not in (None, "visible"):
-            first = next((i for i, s in enumerate(left) if s.get("state") in (None, "visible")), 0)
-            view.set("activeTab", str(first))
+        v = int(view.get("activeTab", "0") or 0)
+        if left and (was_active or left[min(v, len(left) - 1)].get("state") not in (None, "visible")):
+            retab = next((i for i, s in enumerate(left) if s.get("state") in (None, "visible")), 0)
+            view.set("activeTab", str(retab))
     pkg.put("xl/workbook.xml", _ser(wb))
+    if retab is not None:                 # the sheet shown on opening is also the selected tab
+        rels = dict(pkg.rel_targets("xl/workbook.xml", _WS_TYPE))
+        _select(pkg, rels.get(left[retab].get("{%s}id" % RNS)))
     pkg.drop_rel("xl/workbook.xml", rid)
     if part:
         for _, sub in pkg.rel_targets(part, _CM_TYPE) + pkg.rel_targets(part, _VML_TYPE):
