@@ -195,6 +195,12 @@ def test_libreoffice_opens_a_marked_unit_book(unit_book, tmp_path):
                    check=True, capture_output=True, timeout=180)
     text = (tmp_path / "m.csv").read_text(encoding="utf-8", errors="replace")
     assert "序号" in text and "score-missing" in text        # the first sheet LibreOffice sees is 校验结果
+    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path), str(marked)],
+                   check=True, capture_output=True, timeout=180)
+    content = zipfile.ZipFile(tmp_path / "m.ods").read("content.xml").decode("utf-8")
+    notes = re.findall(r"<office:annotation\b.*?</office:annotation>", content, re.S)
+    assert len(notes) == 2 and all("score-missing" in n for n in notes)            # our notes, as notes
+    assert any("单位自己的批注" in n for n in notes)                                 # the unit's own kept
 
 
 def _png(w, h):
