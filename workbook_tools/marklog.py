@@ -44,11 +44,6 @@ class Entry:
         m = re.fullmatch(r"s(\d+)", self.style or "")
         return int(m.group(1)) if m else None
 
-    @property
-    def fill_id(self) -> int | None:
-        m = re.fullmatch(r"fill:(\d+)", self.fill or "")
-        return int(m.group(1)) if m else None
-
 
 def to_rows(entries: list[Entry]) -> list[list[str]]:
     """The log's rows (the header first), every cell text."""
