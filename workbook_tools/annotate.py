@@ -1,6 +1,8 @@
-"""Annotated copy / marks in place: every finding marked on its cell, a 校验结果 sheet with links, warnings
-pre-listed for explanation — patched at the XML level (xmlmarks), so whatever our reader accepts can be marked
-and charts, images and macros a unit added stay as they were."""
+"""Annotated copies and marks in place: findings on their cells, a 校验结果 sheet, warnings pre-listed.
+
+Written at the XML level (xmlmarks) so whatever our reader accepts can be marked, and charts, images and
+macros a unit added stay as they were; the marks log format is marklog's, shared with live marks.
+"""
 from __future__ import annotations
 
 from pathlib import Path

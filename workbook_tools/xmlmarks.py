@@ -1,6 +1,8 @@
-"""Marks at the package level: cell fills, cell notes (legacy comments + VML) and our two sheets, patched in the
-.xlsx XML like `fill` does — so a file our reader accepts is a file we can mark, and every part we do not touch
-(charts, images, pivot caches, macros) stays byte-identical. Big sheets are patched as bytes, never parsed whole.
+"""Marks patched into the .xlsx package: cell fills, notes (legacy comments + VML), and our two sheets.
+
+Patched in the XML like `fill` does, so a file our reader accepts is a file we can mark, and every part we do
+not touch (charts, images, pivot caches, macros) stays byte-identical. Big sheets are patched as bytes, never
+parsed whole.
 """
 from __future__ import annotations
 
