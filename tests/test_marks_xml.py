@@ -8,7 +8,6 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from faults import consistent, edit_part
-from randomfill import fill_bytes  # noqa: F401  (faults needs it importable)
 
 from conftest import SAMPLE_ANSWERS
 from workbook_tools.annotate import clear_bytes, marked_bytes
