@@ -49,17 +49,19 @@ def test_live_book_code_paths_on_a_stand_in():
     book = live.LiveBook(fake)
     check_book_contract(book)
     sheet = fake.sheets["评分表"]
-    sheet.range("K29").add_note("单位自己的批注")
+    own = sheet.range("K29").color                     # the template's input colour
+    sheet.range("K29").api.AddComment("单位自己的批注")
     book.mark([Mark("评分表", "K29", "error", "缺少扣分原因"), Mark("收支情况", "B11", "warning", "偏低")],
-              [["error", "deduction-without-reason", "评分表!K29", "2.5.5", "=缺少"]])
+              [["序号", "严重性", "检查代码", "单元格", "指标", "问题"],
+               [1, "error", "deduction-without-reason", "评分表!K29", "2.5.5", "=缺少"]])
     assert fake.sheets[0].name == live.RESULT_SHEET
     assert sheet.range("K29").color == live.COLORS["error"]
     assert "单位自己的批注" in sheet.range("K29").note.text and live.NOTE_TAG in sheet.range("K29").note.text
     res = fake.sheets[live.RESULT_SHEET]
-    assert res.range("F2").value == "'=缺少"          # text stays text
+    assert res.range("F2").value == "=缺少" and res.range("F2").formula == "=缺少"    # text stays text
     assert res.range("D2")._cell().get("link") == "#'评分表'!K29"
     assert book.clear() == 2
-    assert sheet.range("K29").color is None and sheet.range("K29").note.text == "单位自己的批注"
+    assert sheet.range("K29").color == own and sheet.range("K29").note.text == "单位自己的批注"
     assert live.RESULT_SHEET not in book.sheet_names() and live.MARK_SHEET not in book.sheet_names()
     assert fake.saved is False
 

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import platform
-import re
 from typing import Iterable
 
 from .cells import CellData, CellWrite, Mark
 from .errors import UsageError
 
-MARK_SHEET = "_wbtool_marks"          # remembers original fills so `wbtool clear --live` can restore them
-RESULT_SHEET = "校验结果"
-NOTE_TAG = "[wbtool]"
-COLORS = {"error": (255, 199, 206), "warning": (255, 235, 156)}
+from .marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, RESULT_SHEET, Entry, from_rows, rgb_to_hex, to_rows
+
+COLORS = {k: tuple(int(v[i:i + 2], 16) for i in (1, 3, 5)) for k, v in MARK_COLORS.items()}
 _HOW = ("WPS 或没有 Excel 的电脑：保存文件后运行 wbtool validate 文件名.xlsx --annotate 标注.xlsx，"
         "结果写入标注副本（见 docs/excel.md）。")
 
@@ -65,29 +63,34 @@ class LiveBook:
         return [s.name for s in self.wb.sheets]
 
     def read_sheet(self, sheet: str) -> dict[str, CellData]:
+        """The used range as the file reader sees it: numbers int when whole, dates as serials, errors as text."""
         if sheet in self._cache:
             return self._cache[sheet]
         ws = self.wb.sheets[sheet]
         rng = ws.used_range
-        values = rng.options(ndim=2).value or []
-        formulas = rng.formula
-        formulas = [formulas] if formulas and not isinstance(formulas[0], (list, tuple)) else (formulas or [])
+        values = rng.options(ndim=2, err_to_str=True).value or []
+        formulas = _grid(rng.formula)
         out = {}
         for i, row in enumerate(values):
             for j, v in enumerate(row):
                 f = formulas[i][j] if i < len(formulas) and j < len(formulas[i]) else None
-                f = f if isinstance(f, str) and f.startswith("=") else None
+                f = f if isinstance(f, str) and f.startswith("=") and len(f) > 1 else None
                 if v is None and f is None:
                     continue
+                if v is None:               # a formula showing "": xlwings gives None, a file stores ""
+                    v = ""
                 out[_coord(rng.row + i, rng.column + j)] = CellData(_value(v), f)
         self._cache[sheet] = out
         return out
 
     def defined_names(self) -> dict[str, str]:
+        """Workbook-level names only, like the file reader (sheet-scoped ones are spelt "Sheet!name")."""
         out = {}
         for n in self.wb.names:
+            if "!" in n.name:
+                continue
             ref = n.refers_to or ""
-            out[n.name.split("!")[-1]] = ref[1:] if ref.startswith("=") else ref
+            out[n.name] = ref[1:] if ref.startswith("=") else ref
         return out
 
     def write_cells(self, writes: Iterable[CellWrite]) -> None:
@@ -96,57 +99,55 @@ class LiveBook:
             if w.formula:
                 rng.formula = w.formula
             else:
-                rng.value = w.value
+                rng.value = _cell_text(w.value)
             self._cache.pop(w.sheet, None)
 
     # ------------------------------------------------------------ marks
-    def mark(self, marks: list[Mark], findings_rows: list[list]) -> None:
-        """Colour and annotate cells, remembering their original fill; list findings in 校验结果 with links."""
+    def mark(self, marks: list[Mark], rows: list[list]) -> None:
+        """Colour and annotate cells, remembering what they were in the marks log (the same log file marks
+        write, see marklog); list the findings (``rows``, header first) in 校验结果 with links."""
+        from .annotate import merge_marks
         self.clear()
-        log = self._mark_log()
-        r = 1
-        for m in marks:
+        names = set(self.sheet_names())
+        entries = []
+        for m in merge_marks(marks):
+            if m.sheet not in names:
+                continue
             rng = self.wb.sheets[m.sheet].range(m.coord)
-            log.range((r, 1)).value = [m.sheet, m.coord, _color_text(rng.color)]
-            r += 1
-            rng.color = COLORS.get(m.severity, COLORS["warning"])
-            try:                   # keep the user's own note: ours is appended after a tag
-                if rng.note is not None:
-                    rng.note.text = f"{rng.note.text}\n{NOTE_TAG} {m.text}"
-                else:
-                    rng.add_note(f"{NOTE_TAG} {m.text}")
-            except Exception:      # notes are a nicety; a failure must not stop the marking
-                pass
+            try:
+                note = rng.note
+                own = str(note.text or "") if note is not None else ""
+            except Exception:          # notes unreadable on this platform: the fill still marks the cell
+                own = ""
+            entries.append(Entry(m.sheet, m.coord, rgb_to_hex(rng.color), own))
+            rng.color = MARK_COLORS.get(m.severity, MARK_COLORS["warning"])
+            _set_note(rng, f"{own}\n{NOTE_TAG} {m.text}" if own else f"{NOTE_TAG} {m.text}")
         res = self.wb.sheets.add(RESULT_SHEET, before=self.wb.sheets[0])
-        res.range("A1").value = ["序号", "严重性", "检查代码", "单元格", "指标", "问题"]
-        for i, row in enumerate(findings_rows, 2):
-            res.range((i, 1)).value = [i - 1] + [("'" + x if isinstance(x, str) and x[:1] in "=+-@" else x)
-                                                 for x in row]
-            sheet, _, coord = str(row[2]).partition("!")
-            if coord:
-                res.range((i, 4)).add_hyperlink(f"#'{sheet}'!{coord}", row[2])
+        res.range("A1").value = [[_cell_text(x) for x in row] for row in rows]
+        for i, row in enumerate(rows[1:], 2):
+            ref = str(row[3] if len(row) > 3 else "")
+            sheet, _, coord = ref.partition("!")
+            if coord and sheet in names:
+                res.range((i, 4)).add_hyperlink(f"#'{sheet}'!{coord}", _cell_text(ref))
+        log = self._mark_log()
+        log.range("A1").value = [[_cell_text(x) for x in row] for row in to_rows(entries)]
 
     def clear(self) -> int:
-        """Remove the marks of the last run: restore fills, delete our notes and the 校验结果 sheet."""
+        """Undo the last marks, whoever made them (validate --live or wbtool mark): fills and notes as logged,
+        校验结果 and the log removed."""
         names = self.sheet_names()
         n = 0
         if MARK_SHEET in names:
             log = self.wb.sheets[MARK_SHEET]
-            for sheet, coord, color in log.used_range.options(ndim=2).value or []:
-                if sheet in names and coord:
-                    rng = self.wb.sheets[sheet].range(coord)
-                    rng.color = _parse_color(color)
-                    try:
-                        text = str(rng.note.text) if rng.note is not None else ""
-                        if NOTE_TAG in text:
-                            own = text.split(NOTE_TAG)[0].rstrip("\n")
-                            if own:
-                                rng.note.text = own
-                            else:
-                                rng.note.delete()
-                    except Exception:
-                        pass
-                    n += 1
+            for e in from_rows(log.used_range.options(ndim=2).value or []):
+                if e.sheet not in names:
+                    continue
+                rng = self.wb.sheets[e.sheet].range(e.coord)
+                if rng.color in COLORS.values():     # a colour the unit chose since marking stays theirs
+                    rng.color = e.rgb    # None: no fill (a file fill that is not one colour is dropped too)
+                if NOTE_TAG in _note_text(rng) or (e.note and rng.note is None):
+                    _set_note(rng, e.note)
+                n += 1
             log.delete()
         if RESULT_SHEET in self.sheet_names():
             self.wb.sheets[RESULT_SHEET].delete()
@@ -155,10 +156,55 @@ class LiveBook:
     def _mark_log(self):
         ws = self.wb.sheets.add(MARK_SHEET, after=self.wb.sheets[-1])
         try:
-            ws.api.Visible = 2        # xlSheetVeryHidden on Windows; other platforms keep it visible
+            ws.api.Visible = 2        # xlSheetVeryHidden (Windows COM)
         except Exception:
-            pass
+            try:
+                ws.visible = False    # elsewhere: hidden at least
+            except Exception:
+                pass
         return ws
+
+
+def _grid(f):
+    """Range.formula as rows: xlwings gives a str for one cell and a tuple of tuples for several."""
+    if f is None:
+        return []
+    if isinstance(f, str):
+        return [[f]]
+    if f and not isinstance(f[0], (list, tuple)):
+        return [list(f)]
+    return [list(r) for r in f]
+
+
+def _cell_text(x):
+    """A value written so Excel keeps it as typed: text never becomes a number, date or formula."""
+    if isinstance(x, str):
+        return "'" + x if x else None
+    return x
+
+
+def _note_text(rng) -> str:
+    try:
+        note = rng.note
+        return str(note.text or "") if note is not None else ""
+    except Exception:
+        return ""
+
+
+def _set_note(rng, text: str) -> None:
+    """Give ``rng`` the note ``text`` ("" removes it). xlwings edits existing notes only; a new one is made
+    with the native Range.AddComment. Notes are a nicety: a failure must not stop the marking."""
+    try:
+        note = rng.note
+        if not text:
+            if note is not None:
+                note.delete()
+        elif note is not None:
+            note.text = text
+        else:
+            rng.api.AddComment(text)
+    except Exception:
+        pass
 
 
 def _coord(row: int, col: int) -> str:
@@ -167,21 +213,15 @@ def _coord(row: int, col: int) -> str:
 
 
 def _value(v):
-    """xlwings gives floats for every number; whole numbers come back as int like the file reader's."""
+    """What the file reader gives for the same cell: whole floats as int, dates as their serial number."""
+    import datetime as _dt
+    if isinstance(v, _dt.date):
+        from .numbers import date_to_serial
+        d = date_to_serial(v)
+        return int(d) if d == int(d) else float(d)
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
         return int(v)
     return v
-
-
-def _color_text(c) -> str:
-    return "" if c is None else ",".join(str(x) for x in c)
-
-
-def _parse_color(text):
-    if not text:
-        return None
-    parts = [int(x) for x in re.findall(r"\d+", str(text))]
-    return tuple(parts[:3]) if len(parts) >= 3 else None
 
 
 # ------------------------------------------------------------------ the jobs behind --live
@@ -201,13 +241,11 @@ def clear_live(book: str | None = None) -> int:
 
 
 def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
+    from .annotate import finding_marks, result_rows
     from .reader import read_forms
     from .validate import validate_forms
     rep = validate_forms(read_forms(live), only=only, skip=skip)     # a project workbook: every project sheet
-    marks = [Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, f"[{f.code}] {f.message(lang)}")
-             for f in rep.findings if f.sheet and f.coord]
-    rows = [[f.severity, f.code, f.cell, f.indicator, f.message(lang)] for f in rep.findings]
-    live.mark(marks, rows)
+    live.mark(finding_marks(rep, lang), result_rows(rep, lang))
     return rep
 
 
