@@ -341,8 +341,8 @@ entry("projects-type-unmapped", "links", WARNING, "项目资金性质在本表�
       "项目的资金性质不在规格 funds.project_counts 的对应关系中。", "在规格中补充对应关系，或在“情况说明”表说明。")
 
 # ---------------------------------------------------------------- report narrative (文字说明 sheet)
-# A warning, not an error: the figures do not depend on it, and a unit that sends its report separately
-# can say so in 情况说明; `wbtool report` still refuses only on errors.
+# A warning by default (the figures do not depend on it); a spec whose headings say （必填） makes it an error
+# (severities:, docs/specs.md), as the shipped gd-dept-overall-2023 does.
 CATEGORY_ZH["narrative"] = "报告文字说明"
 entry("narrative-missing", "narrative", WARNING, "报告文字未填写", "report narrative missing",
       "{label}未填写，生成的自评报告中该部分将为空。", "{label} is empty; that part of the report will be blank.",

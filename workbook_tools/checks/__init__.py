@@ -79,6 +79,9 @@ def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | 
     if ctx.projects is not None:
         from . import links
         found.extend(links.check(ctx, ctx.projects))
+    for f in found:              # the spec decides how strict each check is (severities:)
+        if f.code in ctx.spec.severities:
+            f.level = ctx.spec.severities[f.code]
     if only:
         found = [f for f in found if f.code in only]
     if skip:
