@@ -66,12 +66,21 @@ def test_text_report_groups_by_sheet_and_english(tmp_path):
 def test_csv_output_and_formula_injection_is_neutralised(tmp_path):
     path = faulty(tmp_path, **{"node.2.5.5.reason": "=HYPERLINK(\"http://x\")", "node.2.2.2.reason": "@SUM(1)"})
     r = run("validate", path, "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(r.output)))
-    assert rows and set(rows[0]) >= {"file", "severity", "code", "cell", "message"}
+    assert r.output.startswith("\ufeff")           # Excel reads UTF-8 CSV as UTF-8 only with a BOM
+    rows = list(csv.DictReader(io.StringIO(r.output.lstrip("\ufeff"))))
+    assert rows and set(rows[0]) >= {"文件", "严重程度", "检查代码", "单元格", "说明", "怎么改"}
+    assert {row["严重程度"] for row in rows} == {"警告"} and {row["已说明"] for row in rows} == {"否"}
+    rows = [{"found": row["实际"], "code": row["检查代码"], **row} for row in rows]
     found = [row["found"] for row in rows if row["code"] == "full-score-with-reason"]
     assert found == ["'@SUM(1)"]
     assert all(not v.startswith(("=", "+", "@")) for row in rows for v in row.values())
     assert csv_safe("-1") == "'-1" and csv_safe(5) == 5
+    en = run("--lang", "en", "validate", path, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(en.output.lstrip("\ufeff"))))
+    assert {row["severity"] for row in rows} == {"warning"} and {row["explained"] for row in rows} == {"no"}
+    out = tmp_path / "问题.csv"
+    run("validate", path, "--format", "csv", "-o", out)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf") and "严重程度" in out.read_text(encoding="utf-8-sig")
 
 
 def test_strict_only_skip(tmp_path):

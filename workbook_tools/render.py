@@ -75,17 +75,40 @@ def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -
 
 CSV_COLUMNS = ("file", "severity", "code", "cell", "indicator", "title", "message", "expected", "found", "explained",
                "explanation", "project")
+CSV_HEADERS_ZH = {"file": "文件", "severity": "严重程度", "code": "检查代码", "cell": "单元格", "indicator": "指标",
+                  "title": "问题", "message": "说明", "expected": "应为", "found": "实际", "explained": "已说明",
+                  "explanation": "情况说明", "project": "项目", "fix": "怎么改"}
+BOM = "\ufeff"        # Excel (and WPS) read a UTF-8 CSV as UTF-8 only with it; without it Chinese is garbled
+
+
+def csv_value(v, lang: str = "zh"):
+    """One CSV cell: yes/no in the report's language, text never a formula."""
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang != "en" else ("yes" if v else "no")
+    return csv_safe(v)
+
+
+def csv_table(columns, rows, lang: str = "zh", headers_zh: dict | None = None) -> str:
+    """A CSV document (BOM, header row in the report's language) from dict rows."""
+    heads = headers_zh or {}
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([c if lang == "en" else heads.get(c, c) for c in columns])
+    for r in rows:
+        w.writerow([csv_value(r.get(c), lang) for c in columns])
+    return BOM + buf.getvalue()
 
 
 def render_csv(reports: list[Report], lang: str = "zh") -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
+    rows = []
     for rep in reports:
         for f in rep.findings:
             d = f.to_dict(lang)
-            w.writerow([csv_safe(d[k]) for k in CSV_COLUMNS])
-    return buf.getvalue()
+            d["severity"] = SEV["en" if lang == "en" else "zh"][d["severity"]]
+            d["fix"] = f.entry.fix if lang != "en" else ""
+            rows.append(d)
+    cols = CSV_COLUMNS if lang == "en" else CSV_COLUMNS + ("fix",)
+    return csv_table(cols, rows, lang, CSV_HEADERS_ZH)
 
 
 def csv_safe(v):
