@@ -59,6 +59,10 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         f"{result['files']} files ({result['read']} read, {result['cached']} unchanged); {result['units']} units: "
         f"{st.get('通过', 0)} passed, {st.get('需退回', 0)} to return, {st.get('无法读取', 0)} unreadable; "
         f"{len(result['missing'])} missing, {len(result['duplicates'])} duplicates.", lang)
+    if result.get("ledger_returned"):
+        say(ctx, f"其中 {result['ledger_returned']} 份本身无误、但与台账不符，已计入需退回（见汇总表“台账核对”）。",
+            f"{result['ledger_returned']} of them are correct in themselves but differ from the ledger: to return "
+            f"(sheet 台账核对).", lang)
     if result.get("project_returns"):       # overall forms with project returns beside them
         ps = result["project_statuses"]
         say(ctx, f"另有项目自评 {result['projects']} 个，共 {result['project_returns']} 份报送：通过 {ps.get('通过', 0)}，"
