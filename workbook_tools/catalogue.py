@@ -340,6 +340,19 @@ entry("projects-type-unmapped", "links", WARNING, "项目资金性质在本表�
       "{found} self-evaluated project(s) of fund type '{fund_type}' have no source row in this form; not counted.",
       "项目的资金性质不在规格 funds.project_counts 的对应关系中。", "在规格中补充对应关系，或在“情况说明”表说明。")
 
+# ---------------------------------------------------------------- roster (wbtool collect --roster: whose return is it)
+CATEGORY_ZH["roster"] = "与单位名单一致"
+entry("roster-unit-unknown", "roster", WARNING, "单位不在名单中", "unit not on the roster",
+      "单位编码 {found}（{name}）不在本次汇总的单位名单中：该报送单列，不计入统计。",
+      "unit code {found} ({name}) is not on this collection's roster: listed apart, not in the statistics.",
+      "collect --roster 时，报送文件封面的单位编码不在名单中（编码填错，或名单漏了该单位）。",
+      "核对封面“单位编码”是否与预算管理一体化系统一致；确属新单位的，请财政局把它加入名单后重新汇总。")
+entry("roster-name-mismatch", "roster", WARNING, "单位名称与名单不同", "unit name differs from the roster",
+      "单位名称“{found}”与名单中单位编码 {agency_code} 的名称“{expected}”不同。",
+      "unit name '{found}' differs from the roster's '{expected}' for code {agency_code}.",
+      "collect --roster 时，封面单位名称与名单中同一单位编码的名称不同（忽略空格与全角/半角括号）。",
+      "核对单位编码是否填成了其他单位的；名称用简称的，请改为名单中的全称。")
+
 # ---------------------------------------------------------------- report narrative (文字说明 sheet)
 # A warning by default (the figures do not depend on it); a spec whose headings say （必填） makes it an error
 # (severities:, docs/specs.md), as the shipped gd-dept-overall-2023 does.
@@ -358,14 +371,20 @@ def catalogue_markdown() -> str:
     lines = ["# 校验规则目录 (checks catalogue)", "",
              "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/catalogue.py` 生成，请勿手工编辑。",
              "严重性：**error = 强制性**（必须修改，退出码 1），**warning = 提示性**（可在“情况说明”表说明）。",
-             "文件类问题使 `wbtool validate` 以退出码 3 结束。", ""]
+             "文件类问题使 `wbtool validate` 以退出码 3 结束。",
+             "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。", ""]
+    from .spec import list_specs, load_spec       # the shipped specs' own severities, beside the default
+    overrides: dict[str, list[str]] = {}
+    for sid in list_specs():
+        for code, level in load_spec(sid).severities.items():
+            overrides.setdefault(code, []).append(f"{sid}: {level}")
     for cat, zh in CATEGORY_ZH.items():
         entries = [e for e in _E if e.category == cat]
         if not entries:
             continue
         lines += [f"## {zh}", "", "| 代码 | 标题 | 严重性 | 何时触发 | 如何修改 |", "|---|---|---|---|---|"]
         for e in entries:
-            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {e.severity}（{SEVERITY_ZH[e.severity]}） "
-                         f"| {e.trigger} | {e.fix} |")
+            sev = f"{e.severity}（{SEVERITY_ZH[e.severity]}）" + "".join(f"<br>{o}" for o in overrides.get(e.code, []))
+            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {sev} | {e.trigger} | {e.fix} |")
         lines.append("")
     return "\n".join(lines)

@@ -17,12 +17,12 @@ from .numbers import to_float
 from .tables import code_text
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
-EXTENSIONS = (".xlsx", ".xlsm")
+EXTENSIONS = (".xlsx", ".xlsm", ".xls")   # .xls: listed as 无法读取 with safety.py's 另存为 .xlsx message, never 未报送
 SUMMARY_FORMAT = 3      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
-    """Every .xlsx/.xlsm below the inboxes (recursively), without Office lock files or our own outputs."""
+    """Every .xlsx/.xlsm/.xls below the inboxes (recursively), without Office lock files or our own outputs."""
     skip = {Path(p).resolve() for p in exclude}
     found = []
     for inbox in inboxes:
@@ -67,6 +67,7 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
                    warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
                                           "message": e.zh, "explained": False}])
+        rec.update(_unreadable_unit(p, e))
         return rec
     except OSError as e:
         rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
@@ -93,6 +94,19 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
                status=RETURN if errors else PASS)
     return rec
+
+
+def _unreadable_unit(p: Path, e) -> dict:
+    """The unit of a workbook that opened but could not be checked (an old template, another form, a renamed
+    sheet): its cover's 单位编码 / 单位名称, so the bureau's list names it instead of showing a blank row."""
+    if getattr(e, "code", "") not in ("form-unknown", "spec-unknown", "spec-outdated", "sheet-missing"):
+        return {}
+    from .unitmatch import cover_unit
+    found = cover_unit(p)
+    if not found:
+        return {}
+    return {"unit_code": _code(found.get("code")), "unit_name": found.get("name") or "",
+            "data": {"unit_from": "cover"}}
 
 
 def _same_kind(spec, expected_spec: str) -> bool:
@@ -349,6 +363,13 @@ def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
         else:
             singles.append(s)
     kept, dups = [], []
+    readable_units = {code for code, _ in by_key}
+    for s in list(singles):
+        if not s["readable"] and s.get("unit_code") in readable_units:
+            singles.remove(s)
+            dups.append({"unit_code": s["unit_code"], "unit_name": s.get("unit_name"), "kept": "",
+                         "kept_path": "", "dropped": s["file_name"], "dropped_path": s["path"],
+                         "reason": "该文件无法读取，已采用同一单位可读取的报送", "project": ""})
     for (code, proj), group in by_key.items():
         group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
         best = group[0]
@@ -458,8 +479,10 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             main_kind = main_form_kind(subs, spec)
             if spec is None:
                 spec = _main_spec(subs, main_kind)
+            name_unreadable(store, subs, roster)          # before choosing: a named .xls joins its unit
             kept, dups = choose_current(subs)
             dups = same_content + dups
+            roster_verdicts(store, kept, roster)
             project_returns = [s for s in kept if form_kind(s) == "project"]
             mixed = main_kind == "overall" and bool(project_returns)
             links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
@@ -674,7 +697,7 @@ def _store_links(store, s: dict, codes, found: list[dict], link: dict | None):
     _store_batch(store, s, "links", codes, found, link)
 
 
-BATCH_GROUPS = ("links", "ledger")     # findings that depend on the batch (its project forms, its ledger)
+BATCH_GROUPS = ("links", "ledger", "roster")   # findings that depend on the batch (project forms, ledger, roster)
 
 
 def _store_batch(store, s: dict, group: str, codes, found: list[dict], info: dict | None):
@@ -719,6 +742,43 @@ def link_note(s: dict) -> str:
     note = f"开展绩效自评项目数已与 {link.get('forms', 0)} 个项目自评表核对"
     bad = (link.get("errors") or 0) + (link.get("warnings") or 0)
     return note + (f"，{bad} 处不一致" if bad else "，一致")
+
+
+def name_unreadable(store, kept: list[dict], roster) -> int:
+    """Unreadable returns without a unit (a .xls, a damaged file) named from the file name against the roster, so
+    the unit shows as 无法读取 and not as 未报送. Returns how many were named."""
+    from .unitmatch import unit_from_name
+    named = 0
+    for s in kept:
+        if s.get("readable") or s.get("unit_code") or not roster:
+            continue
+        hit = unit_from_name(s["file_name"], roster)
+        if hit:
+            data = {**(s.get("data") or {}), "unit_from": "file name"}
+            store.set_unit(s["id"], hit[0], hit[1], data)
+            s.update(unit_code=hit[0], unit_name=hit[1], data=data)
+            named += 1
+    return named
+
+
+def roster_verdicts(store, kept: list[dict], roster) -> None:
+    """Every readable return against the roster (roster-unit-unknown, roster-name-mismatch): the findings join the
+    return's own; without a roster in this run earlier ones are withdrawn."""
+    from .unitmatch import roster_findings
+    codes = ("roster-name-mismatch", "roster-unit-unknown")
+    by_code = {u.code: u for u in roster}
+    for s in kept:
+        if not s.get("readable"):
+            continue
+        if not roster:
+            if (s.get("data") or {}).get("roster"):
+                _store_batch(store, s, "roster", codes, [], None)
+            continue
+        found = roster_findings(s, by_code)
+        old = (s.get("data") or {}).get("roster")
+        if not found and not old:
+            continue
+        _store_batch(store, s, "roster", codes, found, {"codes": [f["code"] for f in found]})
 
 
 def _crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list]]:

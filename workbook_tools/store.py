@@ -166,6 +166,12 @@ class Store:
             self.db.execute("UPDATE submissions SET errors=?, warnings=?, status=?, data=? WHERE id=?",
                             (errors, warnings, status, json.dumps(data, ensure_ascii=False), sid))
 
+    def set_unit(self, sid: int, code: str, name: str, data: dict):
+        """Name the unit of a submission the tool could not read (from its file name and the roster)."""
+        with self.db:
+            self.db.execute("UPDATE submissions SET unit_code=?, unit_name=?, data=? WHERE id=?",
+                            (code, name, json.dumps(data, ensure_ascii=False), sid))
+
     def _add_projects(self, sid: int, rows: list[dict]):
         self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "
                             f"VALUES (?, {', '.join('?' * len(PROJECT_COLUMNS))})",

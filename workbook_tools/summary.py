@@ -451,7 +451,7 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     if data.spec:
         _deduction_sheet(wb, data, _matrix_sheet(wb, data, roster_codes))
     _findings_sheet(wb, data)
-    returned = {s.get("unit_code") for s in data.kept if s.get("readable")}
+    returned = {s.get("unit_code") for s in data.kept if s.get("unit_code")}   # 无法读取 is not 未报送
     missing = _missing_sheet(wb, data, returned) if data.roster else []
     _duplicates_sheet(wb, data)
     _ledger_sheet(wb, data)
