@@ -98,3 +98,73 @@ def test_unit_from_file_name():
     assert unit_from_name("太平镇自评表.xls", roster) == ("440117101", "广州市从化区太平镇人民政府")
     assert unit_from_name("街口街道办事处（修改）.xls", roster) == ("440117102", "街口街道办事处")
     assert unit_from_name("自评表.xls", roster) is None
+
+
+# ---------------------------------------------------------------- no grade until the form is complete (item 7)
+
+def test_fill_with_errors_says_how_many_remain_and_gives_no_grade(tmp_path):
+    from workbook_tools.validate import validate_workbook
+    p = tmp_path / "over.xlsx"
+    p.write_bytes(unit("440117101", "广州市从化区太平镇人民政府", **{"node.2.2.1.score": 3}))     # 3 on a 2-point
+    r = CliRunner().invoke(main, ["fill", str(p), "-o", str(tmp_path / "out.xlsx")])
+    n = len(validate_workbook(tmp_path / "out.xlsx").errors)
+    assert r.exit_code == 1 and n >= 1 and f"仍有 {n} 个错误" in r.output
+    assert "优" not in r.output and "暂不评级" in r.output
+    j = CliRunner().invoke(main, ["fill", str(p), "-o", str(tmp_path / "out2.xlsx"), "--format", "json"])
+    assert j.exit_code == 1 and json.loads(j.output)["errors"] == n and json.loads(j.output)["grade"] is None
+    ok = CliRunner().invoke(main, ["fill", str(tmp_path / "out.xlsx"), "-o", str(tmp_path / "x.xlsx")])
+    assert ok.exit_code == 1
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(unit("440117101", "广州市从化区太平镇人民政府"))
+    r = CliRunner().invoke(main, ["fill", str(good), "-o", str(tmp_path / "g.xlsx")])
+    assert r.exit_code == 0 and "等级 优" in r.output and "仍有" not in r.output
+
+
+def test_blank_and_distributed_forms_are_not_graded(tmp_path):
+    """A blank template or a file fresh from distribute shows 未完成, not '9.97 差': in the CLI, in the workbook
+    the engine writes, and in what the template's own formula gives (LibreOffice: test_lo_agreement)."""
+    import openpyxl
+
+    from workbook_tools.layout import layout_for
+    from workbook_tools.reader import read_workbook
+    from workbook_tools.engine import compute
+    tpl = tmp_path / "模板.xlsx"
+    assert CliRunner().invoke(main, ["template", "-o", str(tpl)]).exit_code == 0
+    r = CliRunner().invoke(main, ["validate", str(tpl)])
+    assert "未完成" in r.output.splitlines()[0] and "差" not in r.output.splitlines()[0]
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位编码,单位名称\n440117101,太平镇\n", encoding="utf-8")
+    led = tmp_path / "台账.csv"
+    led.write_text("单位编码,单位名称,资金来源,年初预算数(万元),调整后预算数(万元),实际支出数(万元)\n"
+                   "440117101,太平镇,一般公共预算,100,100,99.7\n", encoding="utf-8")
+    out = tmp_path / "下发"
+    r = CliRunner().invoke(main, ["distribute", "--roster", str(roster), "--ledger", str(led), "--year", "2023",
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    issued = next(out.glob("*.xlsx"))
+    res = compute(GD, read_workbook(issued).inputs)
+    assert res.grade == "未完成" and res.display > 0                # the execution-rate score alone
+    head = CliRunner().invoke(main, ["validate", str(issued)]).output.splitlines()[0]
+    assert "未完成" in head and "差" not in head
+    L = layout_for(GD)
+    wb = openpyxl.load_workbook(issued, data_only=True)
+    assert wb[L["summary.grade"].sheet][L["summary.grade"].coord].value == "未完成"
+
+
+def test_an_earlier_templates_grade_formula_is_intact_and_fill_updates_it(tmp_path):
+    from faults import _patch
+
+    from workbook_tools.cells import CellWrite
+    from workbook_tools.layout import layout_for, legacy_formula
+    from workbook_tools.validate import validate_workbook
+    L = layout_for(GD)
+    c = L["summary.grade"]
+    old = legacy_formula(c.key, c.formula)
+    assert old and "未完成" not in old and old.startswith("=IF(")
+    p = tmp_path / "旧模板.xlsx"
+    p.write_bytes(_patch(unit("440117101", "广州市从化区太平镇人民政府"), [CellWrite(c.sheet, c.coord, "优", old)]))
+    assert validate_workbook(p).findings == []
+    r = CliRunner().invoke(main, ["fill", str(p), "-o", str(tmp_path / "新.xlsx")])
+    assert r.exit_code == 0 and f"已恢复公式 {c.addr}" in r.output
+    import openpyxl
+    assert "未完成" in openpyxl.load_workbook(tmp_path / "新.xlsx")[c.sheet][c.coord].value

@@ -37,9 +37,9 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
         elif rep.readable and rep.spec_id:
             s = rep.summary
             if lang == "en":
-                head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, grade {s.get('grade')}"
+                head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, {grade_text(rep, 'en')}"
             else:
-                head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，等级 {s.get('grade')}"
+                head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，{grade_text(rep)}"
         out.append(click.style(head, bold=True) if color else head)
         sheet = None
         for f in rep.findings:
@@ -66,6 +66,18 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
             out.append(f"  共 {c['errors']} 个错误（强制性），{c['warnings']} 个警告（提示性，已说明 {c['explained']} 个）"
                        + ("；校验通过" if rep.exit_code(strict) == 0 else "；需修改"))
     return "\n".join(out)
+
+
+def grade_text(rep: Report, lang: str = "zh") -> str:
+    """No grade until the form is complete and free of errors: 等级 优, or why there is none yet."""
+    from .layout import INCOMPLETE
+    grade, n = (rep.summary or {}).get("grade"), len(rep.errors)
+    if grade == INCOMPLETE:
+        return "not graded: indicators still unscored" if lang == "en" else "等级：未完成（尚有指标未评分）"
+    if n:
+        return (f"not graded: {n} error(s) to correct" if lang == "en"
+                else f"暂不评级（尚有 {n} 个错误，改正后才有等级）")
+    return f"grade {grade}" if lang == "en" else f"等级 {grade}"
 
 
 def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -> str:

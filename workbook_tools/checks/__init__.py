@@ -8,7 +8,7 @@ from ..catalogue import CATALOGUE
 from ..engine import Result, compute
 from ..fill import normalize_formula
 from ..findings import Finding
-from ..layout import Layout
+from ..layout import Layout, legacy_formula
 from ..reader import Returned
 from ..spec import Spec
 
@@ -57,7 +57,9 @@ def overwritten_formulas(ret: Returned) -> set[str]:
     for c in ret.layout.by_role("formula"):
         have = ret.stored[c.key]
         if normalize_formula(have.formula) != normalize_formula(c.formula):
-            out.add(c.key)
+            old = legacy_formula(c.key, c.formula)
+            if old is None or normalize_formula(have.formula) != normalize_formula(old):
+                out.add(c.key)
     return out
 
 
