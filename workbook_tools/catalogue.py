@@ -173,6 +173,22 @@ entry("money-magnitude", "types", WARNING, "金额单位疑似错误", "amount m
       "{label}为 {found}，是同行其他金额的 {ratio} 倍，可能按“元”填写（本表单位为{unit}）。",
       "{label} is {found}, {ratio}× the other amounts in the row: entered in 元 instead of {unit}?",
       "同一资金来源行中某金额与其他金额相差 1000 倍以上。", "按本表金额单位（万元）换算后重新填写。")
+entry("funds-row-scale", "types", WARNING, "资金来源整行疑似按“元”填写", "fund row entered in 元?",
+      "“{source}”的金额 {found} {unit}（约 {yi} 亿元）是其他资金来源的 {ratio} 倍，整行可能按“元”填写（本表单位为{unit}）。",
+      "'{source}': {found} {unit} (about {yi} 亿元) is {ratio}× the other sources: the whole row entered in 元 "
+      "instead of {unit}?",
+      "某资金来源行的金额是其他所有资金来源行的 1000 倍以上，且不少于 10 亿元（100000 万元）。",
+      "按本表金额单位（万元）换算：元 ÷ 10000 = 万元，重新填写整行；确实如此的在“情况说明”表说明。")
+entry("funds-implausible-total", "types", WARNING, "预算总额不合常理", "implausible budget total",
+      "调整后预算合计 {found} {unit}（约 {yi} 亿元）超过 {limit} 亿元，金额可能按“元”填写（本表单位为{unit}）。",
+      "adjusted budget total {found} {unit} (about {yi} 亿元) exceeds {limit} 亿元: entered in 元 instead of {unit}?",
+      "调整后预算合计超过 1000 亿元（10000000 万元）。",
+      "按本表金额单位（万元）换算：元 ÷ 10000 = 万元，重新填写；确实如此的在“情况说明”表说明。")
+entry("funds-scale-vs-last-year", "funds", WARNING, "预算规模与上年或名单差异过大", "budget scale far from last year",
+      "调整后预算合计 {found} {unit}，是{basis} {expected} {unit}的 {ratio} 倍，金额单位可能填错（元 / 万元）。",
+      "adjusted budget total {found} {unit} is {ratio}× {basis_en} {expected} {unit}: 元 instead of 万元 (or back)?",
+      "collect 时，调整后预算合计与该单位上一年度报送的合计（数据库中）或名单的“预算规模”相差 100 倍以上。",
+      "核对金额单位（本表为万元）后重新填写；确实如此的在“情况说明”表说明。")
 entry("count-invalid", "types", ERROR, "个数应为非负整数", "count must be a whole number",
       "{label}应为非负整数，实际为 {found}。", "{label} must be a non-negative whole number, found {found}.",
       "项目个数、违规例数等不是非负整数。", "填写整数。")

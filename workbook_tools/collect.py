@@ -483,6 +483,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             kept, dups = choose_current(subs)
             dups = same_content + dups
             roster_verdicts(store, kept, roster)
+            scale_verdicts(store, kept, roster)
             project_returns = [s for s in kept if form_kind(s) == "project"]
             mixed = main_kind == "overall" and bool(project_returns)
             links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
@@ -697,7 +698,8 @@ def _store_links(store, s: dict, codes, found: list[dict], link: dict | None):
     _store_batch(store, s, "links", codes, found, link)
 
 
-BATCH_GROUPS = ("links", "ledger", "roster")   # findings that depend on the batch (project forms, ledger, roster)
+BATCH_GROUPS = ("links", "ledger", "roster", "scale")   # findings that depend on the batch (project forms, ledger,
+                                                       # roster, earlier years)
 
 
 def _store_batch(store, s: dict, group: str, codes, found: list[dict], info: dict | None):
@@ -779,6 +781,61 @@ def roster_verdicts(store, kept: list[dict], roster) -> None:
         if not found and not old:
             continue
         _store_batch(store, s, "roster", codes, found, {"codes": [f["code"] for f in found]})
+
+
+SCALE_RATIO = 100      # a budget this many times last year's (or the roster's 预算规模), or a hundredth of it
+
+
+def scale_verdicts(store, kept: list[dict], roster) -> None:
+    """Each overall return's budget total against the unit's return of the previous year in this database and the
+    roster's 预算规模 where known (funds-scale-vs-last-year, a warning with both figures): a form typed in 元
+    instead of 万元 is consistent in itself but 10,000 times its usual size."""
+    from .catalogue import CATALOGUE
+    code = "funds-scale-vs-last-year"
+    e = CATALOGUE[code]
+    budgets = store.unit_budgets()
+    scale = {u.code: _amount(getattr(u, "budget", "")) for u in roster or []}
+    for s in kept:
+        if not s.get("readable") or form_kind(s) != "overall":
+            continue
+        found = []
+        b = s.get("budget")
+        year = str(s.get("fiscal_year") or "")
+        prev = budgets.get((s.get("unit_code") or "", str(int(year) - 1))) if year.isdigit() else None
+        for ref, basis, basis_en in ((prev, f"该单位 {int(year) - 1 if year.isdigit() else ''} 年度报送的", "last year's"),
+                                     (scale.get(s.get("unit_code") or ""), "名单中的预算规模", "the roster's scale")):
+            if b and ref and ref > 0 and b > 0 and max(b / ref, ref / b) >= SCALE_RATIO:
+                params = {"found": b, "expected": ref, "ratio": _ratio(b / ref), "basis": basis, "basis_en": basis_en,
+                          "unit": "万元"}
+                found.append({"code": code, "severity": e.severity, "cell": _total_cell(s), "indicator": "",
+                              "message": e.render("zh", params), "expected": ref, "found": b, "explained": False,
+                              "project": ""})
+                break
+        if found or (s.get("data") or {}).get("scale"):
+            _store_batch(store, s, "scale", (code,), found, {"codes": [code] * len(found)} if found else None)
+
+
+def _amount(text) -> float | None:
+    """The roster's 预算规模 (万元): '1,200.5' → 1200.5; anything else None."""
+    try:
+        x = float(str(text or "").replace(",", "").replace("，", "").strip())
+    except ValueError:
+        return None
+    return x if x > 0 else None
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.0f}" if x >= 1 else f"{x:.4f}".rstrip("0")
+
+
+def _total_cell(s: dict) -> str:
+    from .errors import SpecError
+    from .layout import layout_for
+    from .spec import load_spec
+    try:
+        return layout_for(load_spec(s.get("spec_id")))["funds.total.adjusted"].addr
+    except (SpecError, OSError, ValueError, KeyError):
+        return ""
 
 
 def _crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list]]:

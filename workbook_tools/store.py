@@ -172,6 +172,15 @@ class Store:
             self.db.execute("UPDATE submissions SET unit_code=?, unit_name=?, data=? WHERE id=?",
                             (code, name, json.dumps(data, ensure_ascii=False), sid))
 
+    def unit_budgets(self) -> dict[tuple[str, str], float]:
+        """(unit code, fiscal year) → adjusted budget total of the unit's latest readable submission of that year."""
+        out = {}
+        for code, year, budget in self.db.execute(
+                "SELECT unit_code, fiscal_year, budget FROM submissions WHERE readable=1 AND unit_code != '' "
+                "AND budget > 0 ORDER BY id"):
+            out[(code, str(year or ""))] = budget
+        return out
+
     def _add_projects(self, sid: int, rows: list[dict]):
         self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "
                             f"VALUES (?, {', '.join('?' * len(PROJECT_COLUMNS))})",
