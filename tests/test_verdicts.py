@@ -216,3 +216,68 @@ def test_budget_against_last_year_and_the_roster_scale(tmp_path):
     hits = probs[probs["代码"] == "funds-scale-vs-last-year"]
     assert sorted(hits["单位编码"]) == ["440117101", "440117102"]
     assert "名单中的预算规模 30000" in hits[hits["单位编码"] == "440117102"]["问题"].iloc[0]
+
+
+# ---------------------------------------------------------------- messages a clerk can act on (item 12)
+
+def test_a_file_saved_without_values_gets_one_clear_message(tmp_path):
+    """openpyxl (like many scripts) saves formulas without their values: one finding, not one per cell."""
+    import openpyxl
+
+    from workbook_tools.validate import validate_workbook
+    p = tmp_path / "脚本生成.xlsx"
+    src = tmp_path / "src.xlsx"
+    src.write_bytes(unit("440117101", "太平镇"))
+    openpyxl.load_workbook(src).save(p)
+    rep = validate_workbook(p)
+    assert [f.code for f in rep.findings] == ["values-not-calculated"]
+    assert "个公式单元格没有保存计算结果" in rep.findings[0].message() and rep.exit_code() == 0
+
+
+def test_messages_name_full_width_digits_never_show_formulas_and_say_how_to_fix(tmp_path):
+    from faults import typed_over
+
+    from workbook_tools.validate import validate_workbook
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(typed_over(unit("440117101", "太平镇", **{"funds.0.actual": "２８５９８．１７"}), GD,
+                             "node.1.1.3.score", 10))
+    rep = validate_workbook(p)
+    msgs = {f.code: f.message() for f in rep.findings}
+    assert "全角" in msgs["number-as-text"]
+    assert "=" not in msgs["formula-overwritten"] and "数值“10”" in msgs["formula-overwritten"]
+    assert all("=IF(" not in m and "=ROUND(" not in m for m in msgs.values())
+    out = CliRunner().invoke(main, ["validate", str(p)]).output
+    assert out.count("怎么改：") == len(rep.findings) and "半角" in out
+
+
+def test_fill_keeps_a_few_backups_not_one_per_run(tmp_path):
+    from workbook_tools.atomic import BACKUPS_KEPT
+    p = tmp_path / "太平.xlsx"
+    p.write_bytes(unit("440117101", "广州市从化区太平镇人民政府"))
+    (tmp_path / "太平.备份-手工.xlsx").write_bytes(b"not ours")
+    for _ in range(BACKUPS_KEPT + 2):
+        CliRunner().invoke(main, ["fill", str(p)])
+    backups = sorted(tmp_path.glob("太平.备份-2*.xlsx"))
+    assert len(backups) == BACKUPS_KEPT and (tmp_path / "太平.备份-手工.xlsx").exists()
+
+
+def test_distribute_reports_progress(tmp_path):
+    from workbook_tools.commands.ledger_cmds import _Progress
+    from workbook_tools.distribute import distribute
+    calls = []
+    roster = [RosterUnit("440117101", "甲"), RosterUnit("440117102", "乙"), RosterUnit("440117103", "丙")]
+    d = distribute(roster, tmp_path / "out", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)] and sum(1 for x in d.issued if x.file) == 3
+    import io
+    import sys
+    err, sys.stderr = sys.stderr, io.StringIO()
+    try:
+        bar = _Progress()
+        for done, total in calls:
+            bar(done, total)
+        pos, length = bar.bar.pos, bar.bar.length
+        bar.close()
+        shown = sys.stderr.getvalue()
+    finally:
+        sys.stderr = err
+    assert "生成中" in shown and (pos, length) == (3, 3)       # on a terminal: 生成中 [####] 3/3

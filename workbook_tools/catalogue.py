@@ -38,6 +38,9 @@ class Entry:
 
 def _fmt(v):
     if isinstance(v, Decimal):
+        if v.is_finite() and v.as_tuple().exponent < -6:      # a quotient's 28 digits: 6 decimals are plenty
+            from decimal import ROUND_HALF_UP
+            v = v.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         s = format(v.normalize(), "f")
         return s
     if isinstance(v, float):          # shortest exact form: 28650.32 stays 28650.32 (never :g's 28650.3)
@@ -113,11 +116,11 @@ entry("project-sheet-unlisted", "identity", ERROR, "项目表不在项目清单�
       "在项目清单文件中加入该项目后用 wbtool template --projects 重新生成工作簿，再把已填内容复制过去；"
       "或把该项目填在单独的项目自评表文件中。")
 entry("formula-overwritten", "identity", ERROR, "公式被覆盖", "formula overwritten",
-      "{what}的公式被改为数值或其他公式（实际：{found}），应为公式 {expected}。",
-      "formula of {what} was replaced (found {found}); expected {expected}.",
+      "{what}应由公式自动计算，但公式被改成了{found_text}。",
+      "{what} is computed by a formula, but the formula was replaced by {found_text_en}.",
       "受保护的公式单元格中是数值或不同的公式。", "运行 wbtool fill 恢复公式，或从模板复制原公式。")
 entry("formula-deleted", "identity", ERROR, "公式被删除", "formula deleted",
-      "{what}的公式被删除，应为 {expected}。", "formula of {what} was deleted; expected {expected}.",
+      "{what}应由公式自动计算，但公式被删除了（单元格为空）。", "{what} is computed by a formula, but the formula was deleted.",
       "受保护的公式单元格为空。", "运行 wbtool fill 恢复公式。")
 entry("name-broken", "identity", ERROR, "定义名称损坏", "defined name broken",
       "定义名称 {name} 应指向 {expected}，实际为 {found}。", "defined name {name} should refer to {expected}, found {found}.",
@@ -157,9 +160,9 @@ entry("placeholder-text", "cover", ERROR, "残留模板提示文字", "template 
 
 # ---------------------------------------------------------------- types and ranges
 entry("number-as-text", "types", ERROR, "数字以文本形式存储", "number stored as text",
-      "{label}是文本“{found}”，不是数字（Excel 不会计算它）。", "{label} holds the text '{found}', not a number.",
+      "{label}是文本“{found}”，不是数字{why}（Excel 不会计算它）。", "{label} holds the text '{found}', not a number{why_en}.",
       "应填数字的单元格中是可识别为数字的文字（如前导撇号、全角数字）。",
-      "选中单元格，点黄色感叹号“转换为数字”，或删除后重新输入。")
+      "全角数字（１２３）请切换到半角输入法重新输入；否则选中单元格，点黄色感叹号“转换为数字”，或删除后重新输入。")
 entry("not-a-number", "types", ERROR, "应填数字", "number expected",
       "{label}应为数字，实际为“{found}”。", "{label} should be a number, found '{found}'.",
       "应填数字的单元格中是文字。", "填写数字。")
@@ -287,6 +290,14 @@ entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "
       "{label}显示为 {found}，重新计算应为 {expected}（文件未重新计算，或在不计算公式的程序中编辑过）。",
       "{label} shows {found}; recalculation gives {expected}.",
       "公式未被改动，但单元格保存的计算结果与引擎结果不同。", "在 Excel 中按 Ctrl+Alt+F9 重新计算后保存，或运行 wbtool fill。")
+
+entry("values-not-calculated", "consistency", WARNING, "文件没有保存计算结果", "file saved without calculated values",
+      "本文件的 {count} 个公式单元格没有保存计算结果（文件由不计算公式的程序生成或保存）；wbtool 按公式重新计算了全部结果，"
+      "但在 Excel/WPS 中打开前，这些单元格在其他程序里显示为空。",
+      "{count} formula cells carry no calculated value (the file was written by a program that does not calculate); "
+      "wbtool recalculated every result, but other programs show these cells empty until Excel/WPS saves the file.",
+      "一半以上（至少 5 个）的公式单元格没有保存值；此时不再逐格报告显示值与计算值不一致。",
+      "在 Excel 或 WPS 中打开文件、保存一次；或运行 wbtool fill 写入计算结果。")
 
 # ---------------------------------------------------------------- ledger (wbtool crosscheck: the file against the bureau's ledger)
 _LEDGER_FIX = "按财政局台账（预算管理一体化系统）的数据改正；如认为台账有误，请与财政局核对。"

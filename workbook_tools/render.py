@@ -56,6 +56,8 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
             out.append(line)
             if f.explained:
                 out.append(("      说明：" if lang != "en" else "      explanation: ") + f.explanation)
+            elif lang != "en" and f.entry.fix:        # the catalogue's fix text, in the clerk's words
+                out.append("      怎么改：" + f.entry.fix)
         c = rep.counts()
         if not rep.readable:
             out.append("  无法读取，未校验。" if lang != "en" else "  unreadable; not checked.")

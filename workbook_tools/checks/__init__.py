@@ -45,6 +45,10 @@ class Ctx:
                 params["indicator_name"] = indicator
         params.setdefault("expected", expected)
         params.setdefault("found", found)
+        if code == "number-as-text":         # name the usual cause a clerk cannot see: full-width digits
+            wide = isinstance(found, str) and any("０" <= ch <= "９" or ch in "．－＋％" for ch in found)
+            params.setdefault("why", "（含全角数字或符号，请改用半角输入）" if wide else "")
+            params.setdefault("why_en", " (full-width digits: type them half-width)" if wide else "")
         return Finding(code, cell or "", indicator, params, expected, found, file=self.ret.source)
 
     def stored(self, key):

@@ -36,8 +36,22 @@ def code_for(ctx, key: str) -> str | None:
     return "stale-value"
 
 
+def _uncalculated(ctx) -> list:
+    """Formula cells with no stored value where the formula gives one; many of them = a file never calculated."""
+    return [c for c in ctx.L.by_role("formula")
+            if ctx.stored(c.key) in (None, "") and ctx.as_is.natural(c.key) not in (None, "")]
+
+
 def check(ctx):
+    blank = _uncalculated(ctx)
+    given = sum(1 for c in ctx.L.by_role("formula") if ctx.as_is.natural(c.key) not in (None, ""))
+    skip = set()
+    if len(blank) >= 5 and len(blank) * 2 >= given:         # one clear message, not one per cell
+        skip = {c.key for c in blank}
+        yield ctx.finding("values-not-calculated", cell=blank[0].addr, count=len(blank))
     for c in ctx.L.by_role("formula"):
+        if c.key in skip:
+            continue
         stored = ctx.stored(c.key)
         expected = ctx.as_is.natural(c.key)
         if same(stored, expected):

@@ -70,14 +70,14 @@ def _plausibility(ctx, cols):
         nums = [num(inputs.get(f"funds.{i}.{k}")) for k in ("initial", "adjusted", "actual") if k in cols]
         nums = [x for x in nums if x is not None and x > 0]
         if nums:
-            scale[i] = max(nums)
+            scale[i] = (min(nums), max(nums))     # the whole row large (its smallest), not one cell (money-magnitude)
     flagged = False
-    for i, x in scale.items():
-        others = [y for j, y in scale.items() if j != i]
+    for i, (x, _) in scale.items():
+        others = [hi for j, (_, hi) in scale.items() if j != i]
         if others and x >= ROW_SCALE_MIN and x >= ROW_SCALE_RATIO * max(others):
             flagged = True
-            key = next(f"funds.{i}.{k}" for k in ("adjusted", "initial", "actual")
-                       if num(inputs.get(f"funds.{i}.{k}")) == x)
+            key = f"funds.{i}.adjusted"
+            x = num(inputs.get(key)) or x
             yield ctx.finding("funds-row-scale", key, found=x, source=spec.funds.sources[i],
                               ratio=plain(Decimal(round(x / max(others)))), yi=_yi(x), unit=spec.money_unit)
     total = v.get("funds.total.adjusted")
