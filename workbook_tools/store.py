@@ -173,11 +173,13 @@ class Store:
                             (code, name, json.dumps(data, ensure_ascii=False), sid))
 
     def unit_budgets(self) -> dict[tuple[str, str], float]:
-        """(unit code, fiscal year) → adjusted budget total of the unit's latest readable submission of that year."""
+        """(unit code, fiscal year) → adjusted budget total of the unit's latest readable overall form of that year."""
         out = {}
-        for code, year, budget in self.db.execute(
-                "SELECT unit_code, fiscal_year, budget FROM submissions WHERE readable=1 AND unit_code != '' "
+        for code, year, budget, data in self.db.execute(
+                "SELECT unit_code, fiscal_year, budget, data FROM submissions WHERE readable=1 AND unit_code != '' "
                 "AND budget > 0 ORDER BY id"):
+            if (json.loads(data or "{}").get("kind") or "") in ("project", "projects"):
+                continue          # project forms' money is one project's (or their sum), not the unit's budget
             out[(code, str(year or ""))] = budget
         return out
 
