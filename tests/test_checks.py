@@ -51,6 +51,13 @@ CASES = {
     "magnitude": (lambda: inputs(**{"funds.1.actual": 111808900}),
                   {("money-magnitude", "收支情况!D5"), ("overspend", "收支情况!D5"),
                    ("full-score-with-reason", "评分表!K8")}),
+    "row-in-yuan": (lambda: inputs(**{"funds.0.initial": 268000000, "funds.0.adjusted": 286503200,
+                                      "funds.0.actual": 285981700, "funds.0.mid_budget": 186000000,
+                                      "funds.0.mid_actual": 128103500, "funds.low_rate_reason": "x"}),
+                    {("funds-row-scale", "收支情况!C4")}),
+    "form-in-yuan": (lambda: inputs(**{f"funds.{i}.{k}": BASE[f"funds.{i}.{k}"] * 10000 for i in range(4)
+                                       for k in ("initial", "adjusted", "actual", "mid_budget", "mid_actual")}),
+                     {("funds-implausible-total", "收支情况!C8")}),
     "direction": (lambda: inputs(**{"target.output.1.direction": ">="}), {("invalid-choice", "绩效目标!D6")}),
     "scores": (lambda: inputs(**{"node.2.6.4.score": 1.00001, "node.2.1.1.score": 4, "node.2.2.1.score": None,
                                  "node.2.2.2.reason": "已按规定执行"}),
@@ -156,7 +163,8 @@ def test_every_readable_check_has_a_case():
     for _, expected in KS_CASES.values():
         seen |= {c for c, _ in expected}
     # file-level, ledger (test_crosscheck*) and project links (test_projects) have their own exact-case tests
-    file_level = {c for c, e in CATALOGUE.items() if e.category in ("file", "ledger", "links")} | {"spec-unexpected"}
+    file_level = {c for c, e in CATALOGUE.items() if e.category in ("file", "ledger", "links", "roster")} | {"spec-unexpected"}
+    file_level |= {"funds-scale-vs-last-year", "values-not-calculated"}     # collect / whole-file: test_verdicts
     file_level |= {"target-not-applicable-without-reason",     # project forms only: exact cases in test_projects
                    "project-sheet-unlisted"}
     assert set(CATALOGUE) - file_level - seen == set()

@@ -346,8 +346,10 @@ def test_cli_collect_status_and_overview(inbox, tmp_path):
     assert "（4 个项目）" in plain.output and "等 2 个文件" in plain.output
     en = CliRunner().invoke(main, ["--lang", "en", "status", "--db", str(tmp_path / "s.db")])
     assert "(4 projects)" in en.output
-    csv = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "s.db"), "--format", "csv"])
-    head, *lines = csv.output.strip().splitlines()
+    csv = CliRunner().invoke(main, ["--lang", "en", "status", "--db", str(tmp_path / "s.db"), "--format", "csv"])
+    head, *lines = csv.output.lstrip("\ufeff").strip().splitlines()
+    zh = CliRunner().invoke(main, ["status", "--db", str(tmp_path / "s.db"), "--format", "csv"]).output
+    assert zh.startswith("\ufeff单位编码,单位名称,状态,") and zh.splitlines()[0].endswith(",项目数")
     assert head.split(",")[-1] == "projects" and any(line.startswith(f"{A[0]},") and line.endswith(",4")
                                                       for line in lines)
     assert unit_status(tmp_path / "s.db") == json.loads(st.output)

@@ -167,9 +167,11 @@ def test_cli_formats_match_the_library(tmp_path):
     assert json.loads(r.output) == crosscheck_workbook(bad, read_ledger(led)).to_dict("zh")
     r = run("crosscheck", good, bad, "--ledger", led, "--format", "csv", "--lang", "en")
     assert r.exit_code == 1
-    lines = list(csv.DictReader(io.StringIO(r.output)))
+    lines = list(csv.DictReader(io.StringIO(r.output.lstrip("\ufeff"))))
     assert [(x["code"], x["cell"]) for x in lines] == [("ledger-initial-mismatch", L["funds.1.initial"].addr)]
-    assert "ledger says 9800" in lines[0]["message"]
+    assert "ledger says 9800" in lines[0]["message"] and lines[0]["severity"] == "error"
+    zh = list(csv.DictReader(io.StringIO(run("crosscheck", bad, "--ledger", led, "--format", "csv").output.lstrip("\ufeff"))))
+    assert zh[0]["严重程度"] == "错误" and zh[0]["检查代码"] == "ledger-initial-mismatch" and "台账" in zh[0]["说明"]
 
 
 def test_cli_unit_option(tmp_path):

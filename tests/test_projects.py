@@ -313,13 +313,13 @@ def test_the_shipped_project_list_builds(tmp_path):
 
 def test_fill_cli_on_a_project_workbook_keeps_a_backup(three):
     r = CliRunner().invoke(main, ["fill", str(three), "--format", "json"])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 1, r.output            # project 4 is unfinished: errors remain, so fill says so
     out = __import__("json").loads(r.output)
     assert out["backup"] and Path(out["backup"]).exists() and out["output"] == str(three)
     assert out["counts"] == {"一般公共预算": 2, "政府性基金预算": 1, "其他": 0} and out["average"] == 98.67
     assert [p["status"] for p in out["projects"]] == ["已完成", "已完成", "已完成", "未完成"]
     r = CliRunner().invoke(main, ["fill", str(three), "--no-backup"])
-    assert r.exit_code == 0 and "已自评 3 个" in r.output and "平均分 98.67" in r.output
+    assert r.exit_code == 1 and "已自评 3 个" in r.output and "平均分 98.67" in r.output and "仍有" in r.output
 
 
 def test_live_excel_validates_and_repairs_a_project_workbook(three):

@@ -21,6 +21,7 @@ from workbook_tools.cli import main
 from workbook_tools.errors import SpecError, UsageError
 from workbook_tools.layout import SHEET_NARRATIVE, layout_for
 from workbook_tools.reader import read_workbook
+from workbook_tools.validate import validate_workbook
 from workbook_tools.report import Heading, Para, build_report, report_workbook, write_document
 from workbook_tools.spec import load_spec, parse_spec
 
@@ -281,8 +282,16 @@ def test_force_writes_a_visible_warning_block(tmp_path):
 
 
 def test_warnings_do_not_stop_a_report(tmp_path):
-    path = workbook(tmp_path, **{"narrative.work": None})       # narrative-missing is a warning
+    path = workbook(tmp_path, **{"funds.adjust_reason": None})       # budget-adjusted-without-reason is a warning
     assert run("report", path, "-o", tmp_path / "r.md").exit_code == 0
+
+
+def test_required_narrative_is_an_error_in_the_shipped_spec(tmp_path):
+    """The 文字说明 headings say （必填）: the shipped spec makes narrative-missing an error, so no report."""
+    path = workbook(tmp_path, **{"narrative.work": None})
+    r = run("report", path, "-o", tmp_path / "r.md")
+    assert r.exit_code == 1 and not (tmp_path / "r.md").exists()
+    assert any(f.code == "narrative-missing" and f.severity == "error" for f in validate_workbook(path).findings)
 
 
 def test_unreadable_input_and_bad_output(tmp_path):

@@ -84,3 +84,22 @@ def test_spec_file_on_disk(tmp_path):
     p.write_text("id: [unclosed   ", encoding="utf-8")
     with pytest.raises(SpecError):
         load_spec(p)
+
+
+def test_severities_are_spec_data_and_checked():
+    """The spec decides each check's severity; the loader names every bad entry by its YAML path."""
+    spec = parse_spec(_doc(severities={"low-exec-rate": "error", "overspend": "error"}))
+    assert spec.severities == {"low-exec-rate": "error", "overspend": "error"}
+    assert parse_spec(_doc()).fingerprint == spec.fingerprint      # a stricter check needs no new template
+    with pytest.raises(SpecError) as e:
+        parse_spec(_doc(severities={"no-such-check": "error", "overspend": "fatal", "legacy-xls": "warning"}))
+    paths = {p for p, _ in e.value.problems}
+    assert paths == {"severities.no-such-check", "severities.overspend", "severities.legacy-xls"}
+    with pytest.raises(SpecError):
+        parse_spec(_doc(severities=["low-exec-rate"]))
+
+
+def test_shipped_spec_follows_its_form_words():
+    gd = load_spec("gd-dept-overall-2023")
+    assert "90%" in " ".join(gd.instructions) and gd.severities["low-exec-rate"] == "error"
+    assert all(f.required for f in gd.narrative) and gd.severities["narrative-missing"] == "error"

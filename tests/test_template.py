@@ -74,7 +74,7 @@ def test_template_formula_cells_carry_values(tmp_path):
     wb = openpyxl.load_workbook(out, data_only=True)
     L = layout_for(load_spec())
     assert wb["汇总"][L["summary.total"].coord].value == 0
-    assert wb["汇总"][L["summary.grade"].coord].value == "差"
+    assert wb["汇总"][L["summary.grade"].coord].value == "未完成"      # no grade until the form is complete
     assert wb["评分表"][L["node.2.1.1.hint"].coord].value == "未评分"
 
 

@@ -69,4 +69,31 @@ def make_backup(path: Path) -> Path:
     with atomic_output(dest) as out, open(path, "rb") as src:
         shutil.copyfileobj(src, out)
     shutil.copystat(path, dest)
+    prune_backups(path, keep=BACKUPS_KEPT)
     return dest
+
+
+BACKUPS_KEPT = 3      # fill / mark / clear in place keep this many backups beside the file (newest), not one per run
+
+
+def prune_backups(path: Path, keep: int = BACKUPS_KEPT) -> list[Path]:
+    """Delete all but the ``keep`` newest ``<name>.备份-….xlsx`` beside ``path``; returns what was deleted."""
+    path = Path(path)
+    def order(p):       # <stem>.备份-YYYYmmdd-HHMMSS[-n]<suffix>: newest stamp, then highest n
+        parts = p.name[len(path.stem) + 4:-len(path.suffix) or None].split("-")
+        return (parts[0], parts[1] if len(parts) > 1 else "", int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 1)
+    # made when: the change time (the mtime is the original's, copied); then the name, within one second
+    mine = sorted((p for p in path.parent.glob(f"{glob_escape(path.stem)}.备份-*{path.suffix}")
+                   if p.name[len(path.stem) + 4:len(path.stem) + 5].isdigit()),
+                  key=lambda p: (p.stat().st_ctime_ns, order(p)), reverse=True)
+    gone = []
+    for old in mine[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+            gone.append(old)
+    return gone
+
+
+def glob_escape(s: str) -> str:
+    import glob
+    return glob.escape(s)

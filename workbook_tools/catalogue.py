@@ -38,6 +38,9 @@ class Entry:
 
 def _fmt(v):
     if isinstance(v, Decimal):
+        if v.is_finite() and v.as_tuple().exponent < -6:      # a quotient's 28 digits: 6 decimals are plenty
+            from decimal import ROUND_HALF_UP
+            v = v.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
         s = format(v.normalize(), "f")
         return s
     if isinstance(v, float):          # shortest exact form: 28650.32 stays 28650.32 (never :g's 28650.3)
@@ -113,11 +116,11 @@ entry("project-sheet-unlisted", "identity", ERROR, "项目表不在项目清单�
       "在项目清单文件中加入该项目后用 wbtool template --projects 重新生成工作簿，再把已填内容复制过去；"
       "或把该项目填在单独的项目自评表文件中。")
 entry("formula-overwritten", "identity", ERROR, "公式被覆盖", "formula overwritten",
-      "{what}的公式被改为数值或其他公式（实际：{found}），应为公式 {expected}。",
-      "formula of {what} was replaced (found {found}); expected {expected}.",
+      "{what}应由公式自动计算，但公式被改成了{found_text}。",
+      "{what} is computed by a formula, but the formula was replaced by {found_text_en}.",
       "受保护的公式单元格中是数值或不同的公式。", "运行 wbtool fill 恢复公式，或从模板复制原公式。")
 entry("formula-deleted", "identity", ERROR, "公式被删除", "formula deleted",
-      "{what}的公式被删除，应为 {expected}。", "formula of {what} was deleted; expected {expected}.",
+      "{what}应由公式自动计算，但公式被删除了（单元格为空）。", "{what} is computed by a formula, but the formula was deleted.",
       "受保护的公式单元格为空。", "运行 wbtool fill 恢复公式。")
 entry("name-broken", "identity", ERROR, "定义名称损坏", "defined name broken",
       "定义名称 {name} 应指向 {expected}，实际为 {found}。", "defined name {name} should refer to {expected}, found {found}.",
@@ -157,9 +160,9 @@ entry("placeholder-text", "cover", ERROR, "残留模板提示文字", "template 
 
 # ---------------------------------------------------------------- types and ranges
 entry("number-as-text", "types", ERROR, "数字以文本形式存储", "number stored as text",
-      "{label}是文本“{found}”，不是数字（Excel 不会计算它）。", "{label} holds the text '{found}', not a number.",
+      "{label}是文本“{found}”，不是数字{why}（Excel 不会计算它）。", "{label} holds the text '{found}', not a number{why_en}.",
       "应填数字的单元格中是可识别为数字的文字（如前导撇号、全角数字）。",
-      "选中单元格，点黄色感叹号“转换为数字”，或删除后重新输入。")
+      "全角数字（１２３）请切换到半角输入法重新输入；否则选中单元格，点黄色感叹号“转换为数字”，或删除后重新输入。")
 entry("not-a-number", "types", ERROR, "应填数字", "number expected",
       "{label}应为数字，实际为“{found}”。", "{label} should be a number, found '{found}'.",
       "应填数字的单元格中是文字。", "填写数字。")
@@ -173,6 +176,22 @@ entry("money-magnitude", "types", WARNING, "金额单位疑似错误", "amount m
       "{label}为 {found}，是同行其他金额的 {ratio} 倍，可能按“元”填写（本表单位为{unit}）。",
       "{label} is {found}, {ratio}× the other amounts in the row: entered in 元 instead of {unit}?",
       "同一资金来源行中某金额与其他金额相差 1000 倍以上。", "按本表金额单位（万元）换算后重新填写。")
+entry("funds-row-scale", "types", WARNING, "资金来源整行疑似按“元”填写", "fund row entered in 元?",
+      "“{source}”的金额 {found} {unit}（约 {yi} 亿元）是其他资金来源的 {ratio} 倍，整行可能按“元”填写（本表单位为{unit}）。",
+      "'{source}': {found} {unit} (about {yi} 亿元) is {ratio}× the other sources: the whole row entered in 元 "
+      "instead of {unit}?",
+      "某资金来源行的金额是其他所有资金来源行的 1000 倍以上，且不少于 10 亿元（100000 万元）。",
+      "按本表金额单位（万元）换算：元 ÷ 10000 = 万元，重新填写整行；确实如此的在“情况说明”表说明。")
+entry("funds-implausible-total", "types", WARNING, "预算总额不合常理", "implausible budget total",
+      "调整后预算合计 {found} {unit}（约 {yi} 亿元）超过 {limit} 亿元，金额可能按“元”填写（本表单位为{unit}）。",
+      "adjusted budget total {found} {unit} (about {yi} 亿元) exceeds {limit} 亿元: entered in 元 instead of {unit}?",
+      "调整后预算合计超过 1000 亿元（10000000 万元）。",
+      "按本表金额单位（万元）换算：元 ÷ 10000 = 万元，重新填写；确实如此的在“情况说明”表说明。")
+entry("funds-scale-vs-last-year", "funds", WARNING, "预算规模与上年或名单差异过大", "budget scale far from last year",
+      "调整后预算合计 {found} {unit}，是{basis} {expected} {unit}的 {ratio} 倍，金额单位可能填错（元 / 万元）。",
+      "adjusted budget total {found} {unit} is {ratio}× {basis_en} {expected} {unit}: 元 instead of 万元 (or back)?",
+      "collect 时，调整后预算合计与该单位上一年度报送的合计（数据库中）或名单的“预算规模”相差 100 倍以上。",
+      "核对金额单位（本表为万元）后重新填写；确实如此的在“情况说明”表说明。")
 entry("count-invalid", "types", ERROR, "个数应为非负整数", "count must be a whole number",
       "{label}应为非负整数，实际为 {found}。", "{label} must be a non-negative whole number, found {found}.",
       "项目个数、违规例数等不是非负整数。", "填写整数。")
@@ -272,6 +291,14 @@ entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "
       "{label} shows {found}; recalculation gives {expected}.",
       "公式未被改动，但单元格保存的计算结果与引擎结果不同。", "在 Excel 中按 Ctrl+Alt+F9 重新计算后保存，或运行 wbtool fill。")
 
+entry("values-not-calculated", "consistency", WARNING, "文件没有保存计算结果", "file saved without calculated values",
+      "本文件的 {count} 个公式单元格没有保存计算结果（文件由不计算公式的程序生成或保存）；wbtool 按公式重新计算了全部结果，"
+      "但在 Excel/WPS 中打开前，这些单元格在其他程序里显示为空。",
+      "{count} formula cells carry no calculated value (the file was written by a program that does not calculate); "
+      "wbtool recalculated every result, but other programs show these cells empty until Excel/WPS saves the file.",
+      "一半以上（至少 5 个）的公式单元格没有保存值；此时不再逐格报告显示值与计算值不一致。",
+      "在 Excel 或 WPS 中打开文件、保存一次；或运行 wbtool fill 写入计算结果。")
+
 # ---------------------------------------------------------------- ledger (wbtool crosscheck: the file against the bureau's ledger)
 _LEDGER_FIX = "按财政局台账（预算管理一体化系统）的数据改正；如认为台账有误，请与财政局核对。"
 entry("ledger-unit-missing", "ledger", ERROR, "单位不在台账中", "unit not in the ledger",
@@ -340,9 +367,22 @@ entry("projects-type-unmapped", "links", WARNING, "项目资金性质在本表�
       "{found} self-evaluated project(s) of fund type '{fund_type}' have no source row in this form; not counted.",
       "项目的资金性质不在规格 funds.project_counts 的对应关系中。", "在规格中补充对应关系，或在“情况说明”表说明。")
 
+# ---------------------------------------------------------------- roster (wbtool collect --roster: whose return is it)
+CATEGORY_ZH["roster"] = "与单位名单一致"
+entry("roster-unit-unknown", "roster", WARNING, "单位不在名单中", "unit not on the roster",
+      "单位编码 {found}（{name}）不在本次汇总的单位名单中：该报送单列，不计入统计。",
+      "unit code {found} ({name}) is not on this collection's roster: listed apart, not in the statistics.",
+      "collect --roster 时，报送文件封面的单位编码不在名单中（编码填错，或名单漏了该单位）。",
+      "核对封面“单位编码”是否与预算管理一体化系统一致；确属新单位的，请财政局把它加入名单后重新汇总。")
+entry("roster-name-mismatch", "roster", WARNING, "单位名称与名单不同", "unit name differs from the roster",
+      "单位名称“{found}”与名单中单位编码 {agency_code} 的名称“{expected}”不同。",
+      "unit name '{found}' differs from the roster's '{expected}' for code {agency_code}.",
+      "collect --roster 时，封面单位名称与名单中同一单位编码的名称不同（忽略空格与全角/半角括号）。",
+      "核对单位编码是否填成了其他单位的；名称用简称的，请改为名单中的全称。")
+
 # ---------------------------------------------------------------- report narrative (文字说明 sheet)
-# A warning, not an error: the figures do not depend on it, and a unit that sends its report separately
-# can say so in 情况说明; `wbtool report` still refuses only on errors.
+# A warning by default (the figures do not depend on it); a spec whose headings say （必填） makes it an error
+# (severities:, docs/specs.md), as the shipped gd-dept-overall-2023 does.
 CATEGORY_ZH["narrative"] = "报告文字说明"
 entry("narrative-missing", "narrative", WARNING, "报告文字未填写", "report narrative missing",
       "{label}未填写，生成的自评报告中该部分将为空。", "{label} is empty; that part of the report will be blank.",
@@ -358,14 +398,20 @@ def catalogue_markdown() -> str:
     lines = ["# 校验规则目录 (checks catalogue)", "",
              "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/catalogue.py` 生成，请勿手工编辑。",
              "严重性：**error = 强制性**（必须修改，退出码 1），**warning = 提示性**（可在“情况说明”表说明）。",
-             "文件类问题使 `wbtool validate` 以退出码 3 结束。", ""]
+             "文件类问题使 `wbtool validate` 以退出码 3 结束。",
+             "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。", ""]
+    from .spec import list_specs, load_spec       # the shipped specs' own severities, beside the default
+    overrides: dict[str, list[str]] = {}
+    for sid in list_specs():
+        for code, level in load_spec(sid).severities.items():
+            overrides.setdefault(code, []).append(f"{sid}: {level}")
     for cat, zh in CATEGORY_ZH.items():
         entries = [e for e in _E if e.category == cat]
         if not entries:
             continue
         lines += [f"## {zh}", "", "| 代码 | 标题 | 严重性 | 何时触发 | 如何修改 |", "|---|---|---|---|---|"]
         for e in entries:
-            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {e.severity}（{SEVERITY_ZH[e.severity]}） "
-                         f"| {e.trigger} | {e.fix} |")
+            sev = f"{e.severity}（{SEVERITY_ZH[e.severity]}）" + "".join(f"<br>{o}" for o in overrides.get(e.code, []))
+            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {sev} | {e.trigger} | {e.fix} |")
         lines.append("")
     return "\n".join(lines)

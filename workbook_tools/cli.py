@@ -148,14 +148,19 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
         pt = tally_project_files(project_files)
     rep = fill_workbook(file, output, backup=not no_backup, projects=pt)
     r = rep.result
+    from .validate import validate_workbook
+    left = validate_workbook(rep.output, projects=pt)        # no grade until the form is complete and correct
+    errors = len(left.errors)
     if rep.tally is not None:
         _fill_projects_out(ctx, rep, fmt, lang)
-        return
+        _say_left(ctx, rep, errors, fmt, lang)
+        ctx.exit(1 if errors else 0)
     if fmt == "json":
         click.echo(json.dumps({"source": rep.source, "output": rep.output, "backup": rep.backup,
-                               "total": float(r.total), "display": float(r.display), "grade": r.grade,
+                               "total": float(r.total), "display": float(r.display),
+                               "grade": r.grade if not errors else None, "errors": errors,
                                "written": rep.written, "restored": _restored(rep)}, ensure_ascii=False, indent=2))
-        return
+        ctx.exit(1 if errors else 0)
     _say_restored(ctx, rep, lang)
     if rep.inputs:
         from .layout import layout_for
@@ -163,10 +168,22 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
         for k, v in rep.inputs.items():
             say(ctx, f"已由项目自评表填入 {L[k].addr}（{L[k].label}）：{'空' if v is None else v}",
                 f"filled {L[k].addr} ({k}) from the project forms: {v}", lang)
-    say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），等级 {r.grade}；"
+    from .render import grade_text
+    zh_grade, en_grade = grade_text(left), grade_text(left, "en")
+    say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），{zh_grade}；"
              f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
-        f"wrote {rep.output}: total {plain(r.display)} ({plain(r.total)}), grade {r.grade}; "
+        f"wrote {rep.output}: total {plain(r.display)} ({plain(r.total)}), {en_grade}; "
         f"{rep.written} formula cells carry values" + (f"; backup {rep.backup}" if rep.backup else "") + ".", lang)
+    _say_left(ctx, rep, errors, fmt, lang)
+    ctx.exit(1 if errors else 0)
+
+
+def _say_left(ctx, rep, errors: int, fmt: str, lang):
+    """After fill: how many errors (强制性问题) remain for the unit to correct."""
+    if errors and fmt != "json":
+        say(ctx, f"仍有 {errors} 个错误（强制性问题）需要改正：运行 wbtool validate {rep.output} 查看每一处及怎么改。",
+            f"{errors} error(s) remain to correct: run wbtool validate {rep.output} to see each one and how to fix it.",
+            lang)
 
 
 def _restored(rep) -> list[dict]:

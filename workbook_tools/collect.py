@@ -17,12 +17,12 @@ from .numbers import to_float
 from .tables import code_text
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
-EXTENSIONS = (".xlsx", ".xlsm")
+EXTENSIONS = (".xlsx", ".xlsm", ".xls")   # .xls: listed as 无法读取 with safety.py's 另存为 .xlsx message, never 未报送
 SUMMARY_FORMAT = 3      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
-    """Every .xlsx/.xlsm below the inboxes (recursively), without Office lock files or our own outputs."""
+    """Every .xlsx/.xlsm/.xls below the inboxes (recursively), without Office lock files or our own outputs."""
     skip = {Path(p).resolve() for p in exclude}
     found = []
     for inbox in inboxes:
@@ -67,6 +67,7 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
                    warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
                                           "message": e.zh, "explained": False}])
+        rec.update(_unreadable_unit(p, e))
         return rec
     except OSError as e:
         rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
@@ -93,6 +94,19 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
                status=RETURN if errors else PASS)
     return rec
+
+
+def _unreadable_unit(p: Path, e) -> dict:
+    """The unit of a workbook that opened but could not be checked (an old template, another form, a renamed
+    sheet): its cover's 单位编码 / 单位名称, so the bureau's list names it instead of showing a blank row."""
+    if getattr(e, "code", "") not in ("form-unknown", "spec-unknown", "spec-outdated", "sheet-missing"):
+        return {}
+    from .unitmatch import cover_unit
+    found = cover_unit(p)
+    if not found:
+        return {}
+    return {"unit_code": _code(found.get("code")), "unit_name": found.get("name") or "",
+            "data": {"unit_from": "cover"}}
 
 
 def _same_kind(spec, expected_spec: str) -> bool:
@@ -349,6 +363,13 @@ def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
         else:
             singles.append(s)
     kept, dups = [], []
+    readable_units = {code for code, _ in by_key}
+    for s in list(singles):
+        if not s["readable"] and s.get("unit_code") in readable_units:
+            singles.remove(s)
+            dups.append({"unit_code": s["unit_code"], "unit_name": s.get("unit_name"), "kept": "",
+                         "kept_path": "", "dropped": s["file_name"], "dropped_path": s["path"],
+                         "reason": "该文件无法读取，已采用同一单位可读取的报送", "project": ""})
     for (code, proj), group in by_key.items():
         group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
         best = group[0]
@@ -458,28 +479,33 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             main_kind = main_form_kind(subs, spec)
             if spec is None:
                 spec = _main_spec(subs, main_kind)
+            name_unreadable(store, subs, roster)          # before choosing: a named .xls joins its unit
             kept, dups = choose_current(subs)
             dups = same_content + dups
+            roster_verdicts(store, kept, roster)
+            scale_verdicts(store, kept, roster)
             project_returns = [s for s in kept if form_kind(s) == "project"]
             mixed = main_kind == "overall" and bool(project_returns)
             links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
+            main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
+            ledger_rows, ledger_found = [], None
+            if ledger is not None:       # beside overall forms, project returns only against a project-level ledger
+                ledger_rows, ledger_found = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
+                                                              or ledger.has_projects], ledger, tolerance)
+            ledger_returned = ledger_verdicts(store, kept, ledger_found, getattr(ledger, "name", "") if ledger else "")
             if spec is not None:     # beside overall forms, project returns are not "another form"
                 _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
-            main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
-            ledger_rows = []
-            if ledger is not None:       # beside overall forms, project returns only against a project-level ledger
-                ledger_rows = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
-                                                or ledger.has_projects], ledger, tolerance)
             findings = store.findings([s["id"] for s in subs])
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
                                                 projects=project_returns if mixed else None), output)
-            feedback = _feedback(kept, feedback_dir, mixed) if feedback_dir else []
+            feedback = _feedback(kept, feedback_dir, mixed, ledger_found) if feedback_dir else []
             result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
                       "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
                       "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
                       "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
                       "feedback": feedback, "spec": spec.id if spec else None,
                       "projects": sum(len(s.get("projects") or []) for s in kept),
+                      "ledger_returned": ledger_returned,
                       "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
                                                           "errors", "warnings", "exec_rate", "file_name")},
                                 "kind": form_kind(s), "projects": s.get("projects") or [],
@@ -669,19 +695,35 @@ def _link_findings(s: dict, pt, codes) -> list[dict]:
 
 def _store_links(store, s: dict, codes, found: list[dict], link: dict | None):
     """Replace the submission's link findings (in the database and in ``s``); errors and status follow."""
+    _store_batch(store, s, "links", codes, found, link)
+
+
+BATCH_GROUPS = ("links", "ledger", "roster", "scale")   # findings that depend on the batch (project forms, ledger,
+                                                       # roster, earlier years)
+
+
+def _store_batch(store, s: dict, group: str, codes, found: list[dict], info: dict | None):
+    """Replace one group of a submission's batch findings (the overall form against its project forms, the return
+    against the bureau's ledger) in the database and in ``s``; its error count and status follow: the file's own
+    counts (``data["own"]``) plus every group's. ``info`` None removes the group (not checked in this batch)."""
     data = dict(s.get("data") or {})
-    old = data.get("links") or {}
-    base = old.get("base") or {"errors": s.get("errors") or 0, "warnings": s.get("warnings") or 0}
-    errors = base["errors"] + sum(1 for f in found if f["severity"] == "error")
-    warnings = base["warnings"] + sum(1 for f in found if f["severity"] == "warning")
-    if link is None:
-        data.pop("links", None)
+    own = data.get("own") or (data.get("links") or {}).get("base") \
+        or {"errors": s.get("errors") or 0, "warnings": s.get("warnings") or 0}
+    data["own"] = own
+    if info is None:
+        data.pop(group, None)
     else:
-        link["base"] = base
-        link["errors"] = errors - base["errors"]
-        link["warnings"] = warnings - base["warnings"]
-        data["links"] = link
+        info = dict(info)
+        info["errors"] = sum(1 for f in found if f["severity"] == "error")
+        info["warnings"] = sum(1 for f in found if f["severity"] == "warning")
+        if group == "links":
+            info["base"] = own
+        data[group] = info
+    errors = own["errors"] + sum((data.get(g) or {}).get("errors") or 0 for g in BATCH_GROUPS)
+    warnings = own["warnings"] + sum((data.get(g) or {}).get("warnings") or 0 for g in BATCH_GROUPS)
     status = RETURN if errors else PASS
+    if not s.get("readable"):
+        status = s["status"]
     store.set_links(s["id"], codes, found, errors=errors, warnings=warnings, status=status, data=data)
     s.update(errors=errors, warnings=warnings, status=status, data=data)
 
@@ -704,28 +746,155 @@ def link_note(s: dict) -> str:
     return note + (f"，{bad} 处不一致" if bad else "，一致")
 
 
-def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
-    """台账核对 rows: every form of each current return against the ledger (project workbooks per project)."""
+def name_unreadable(store, kept: list[dict], roster) -> int:
+    """Unreadable returns without a unit (a .xls, a damaged file) named from the file name against the roster, so
+    the unit shows as 无法读取 and not as 未报送. Returns how many were named."""
+    from .unitmatch import unit_from_name
+    named = 0
+    for s in kept:
+        if s.get("readable") or s.get("unit_code") or not roster:
+            continue
+        hit = unit_from_name(s["file_name"], roster)
+        if hit:
+            data = {**(s.get("data") or {}), "unit_from": "file name"}
+            store.set_unit(s["id"], hit[0], hit[1], data)
+            s.update(unit_code=hit[0], unit_name=hit[1], data=data)
+            named += 1
+    return named
+
+
+def roster_verdicts(store, kept: list[dict], roster) -> None:
+    """Every readable return against the roster (roster-unit-unknown, roster-name-mismatch): the findings join the
+    return's own; without a roster in this run earlier ones are withdrawn."""
+    from .unitmatch import roster_findings
+    codes = ("roster-name-mismatch", "roster-unit-unknown")
+    by_code = {u.code: u for u in roster}
+    for s in kept:
+        if not s.get("readable"):
+            continue
+        if not roster:
+            if (s.get("data") or {}).get("roster"):
+                _store_batch(store, s, "roster", codes, [], None)
+            continue
+        found = roster_findings(s, by_code)
+        old = (s.get("data") or {}).get("roster")
+        if not found and not old:
+            continue
+        _store_batch(store, s, "roster", codes, found, {"codes": [f["code"] for f in found]})
+
+
+SCALE_RATIO = 100      # a budget this many times last year's (or the roster's 预算规模), or a hundredth of it
+
+
+def scale_verdicts(store, kept: list[dict], roster) -> None:
+    """Each overall return's budget total against the unit's return of the previous year in this database and the
+    roster's 预算规模 where known (funds-scale-vs-last-year, a warning with both figures): a form typed in 元
+    instead of 万元 is consistent in itself but 10,000 times its usual size."""
+    from .catalogue import CATALOGUE
+    code = "funds-scale-vs-last-year"
+    e = CATALOGUE[code]
+    budgets = store.unit_budgets()
+    scale = {u.code: _amount(getattr(u, "budget", "")) for u in roster or []}
+    for s in kept:
+        if not s.get("readable") or form_kind(s) != "overall":
+            continue
+        found = []
+        b = s.get("budget")
+        year = str(s.get("fiscal_year") or "")
+        prev = budgets.get((s.get("unit_code") or "", str(int(year) - 1))) if year.isdigit() else None
+        for ref, basis, basis_en in ((prev, f"该单位 {int(year) - 1 if year.isdigit() else ''} 年度报送的", "last year's"),
+                                     (scale.get(s.get("unit_code") or ""), "名单中的预算规模", "the roster's scale")):
+            if b and ref and ref > 0 and b > 0 and max(b / ref, ref / b) >= SCALE_RATIO:
+                params = {"found": b, "expected": ref, "ratio": _ratio(b / ref), "basis": basis, "basis_en": basis_en,
+                          "unit": "万元"}
+                found.append({"code": code, "severity": e.severity, "cell": _total_cell(s), "indicator": "",
+                              "message": e.render("zh", params), "expected": ref, "found": b, "explained": False,
+                              "project": ""})
+                break
+        if found or (s.get("data") or {}).get("scale"):
+            _store_batch(store, s, "scale", (code,), found, {"codes": [code] * len(found)} if found else None)
+
+
+def _amount(text) -> float | None:
+    """The roster's 预算规模 (万元): '1,200.5' → 1200.5; anything else None."""
+    try:
+        x = float(str(text or "").replace(",", "").replace("，", "").strip())
+    except ValueError:
+        return None
+    return x if x > 0 else None
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.0f}" if x >= 1 else f"{x:.4f}".rstrip("0")
+
+
+def _total_cell(s: dict) -> str:
+    from .errors import SpecError
+    from .layout import layout_for
+    from .spec import load_spec
+    try:
+        return layout_for(load_spec(s.get("spec_id")))["funds.total.adjusted"].addr
+    except (SpecError, OSError, ValueError, KeyError):
+        return ""
+
+
+def _crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list]]:
+    """台账核对 rows: every form of each current return against the ledger (project workbooks per project), and
+    each submission's ledger findings (Finding objects; a dict where the file could not be checked)."""
     from .crosscheck import crosscheck_forms, tolerance_of
     from .reader import read_workbook_forms
     kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
-    rows = []
+    rows, by_sub = [], {}
     for s in kept:
         if not s["readable"]:
             continue
         where = {"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"), "file_name": s["file_name"]}
         try:
-            found = [f.to_dict("zh") for f in crosscheck_forms(read_workbook_forms(s["path"]), ledger, **kwargs)]
+            objs = crosscheck_forms(read_workbook_forms(s["path"]), ledger, **kwargs)
+            found = [f.to_dict("zh") for f in objs]
         except UsageError as e:       # a project workbook against a ledger without 项目编码: say so, per file
-            found = [{"code": e.code, "cell": "", "message": e.zh, "expected": None, "found": None, "project": ""}]
+            objs = found = [{"code": e.code, "severity": "error", "cell": "", "indicator": "", "message": e.zh,
+                             "expected": None, "found": None, "project": "", "explained": False}]
         except (UnreadableInput, OSError) as e:     # changed or gone since it was checked
-            found = [{"code": getattr(e, "code", "file-unreadable"), "cell": "", "message": getattr(e, "zh", str(e)),
-                      "expected": None, "found": None, "project": ""}]
+            objs = found = [{"code": getattr(e, "code", "file-unreadable"), "severity": "error", "cell": "",
+                             "indicator": "", "message": getattr(e, "zh", str(e)), "expected": None, "found": None,
+                             "project": "", "explained": False}]
+        by_sub[s["id"]] = objs
         rows += [{**where, **d} for d in found]
-    return rows
+    return rows, by_sub
 
 
-def _feedback(kept, folder, mixed=False) -> list[str]:
+def _ledger_codes() -> tuple[str, ...]:
+    from .catalogue import CATALOGUE
+    return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "ledger"))
+
+
+def ledger_verdicts(store, kept: list[dict], by_sub: dict[int, list] | None, ledger_name: str = "") -> int:
+    """Ledger findings count like the file's own (issue 16): they join the submission's findings in the database,
+    its error count and its status (an error makes it 需退回, with a feedback copy). Without a ledger in this run
+    (``by_sub`` None) earlier ledger findings are withdrawn: the verdict follows the latest collect. Returns how many
+    returns the ledger sends back."""
+    codes = _ledger_codes()
+    returned = 0
+    for s in kept:
+        if not s.get("readable"):
+            continue
+        objs = (by_sub or {}).get(s["id"])
+        if objs is None:
+            if (s.get("data") or {}).get("ledger"):
+                _store_batch(store, s, "ledger", codes, [], None)
+            continue
+        found = [o if isinstance(o, dict) else o.to_dict("zh") for o in objs]
+        # a file problem met while cross-checking (changed since read) is recorded under ledger-no-projects'
+        # group only when it is a ledger code; others are kept as they are for the summary sheet
+        stored = [f for f in found if f["code"] in codes]
+        before = s["status"]
+        _store_batch(store, s, "ledger", codes, stored, {"ledger": ledger_name})
+        returned += before == PASS and s["status"] == RETURN
+    return returned
+
+
+def _feedback(kept, folder, mixed=False, ledger_found=None) -> list[str]:
     """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``.
     An overall form checked against its projects carries the link findings too; beside overall forms a project
     workbook's copy is named …_项目工作簿_问题标注."""
@@ -745,7 +914,9 @@ def _feedback(kept, folder, mixed=False) -> list[str]:
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
         dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
-        annotate_workbook(s["path"], validate_workbook(s["path"], projects=_feedback_tally(s, kept)), dest)
+        report = validate_workbook(s["path"], projects=_feedback_tally(s, kept))
+        report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]
+        annotate_workbook(s["path"], report, dest)
         written.append(str(dest))
     return written
 

@@ -57,14 +57,14 @@ class Distribution:
 
 
 def distribute(roster, outbox: str | Path, *, ledger: Ledger | None = None, spec: Spec | str | None = None,
-               year: int | None = None, projects=None) -> Distribution:
+               year: int | None = None, projects=None, progress=None) -> Distribution:
     """Write one pre-filled template per roster unit (a path or RosterUnit list) into ``outbox``, plus manifest.csv.
 
     ``projects`` (a project list path or ProjectRow list, with 单位编码): one project workbook per unit instead
     (spec ``national-project-2020`` by default), see ``distribute_projects``."""
     units = read_roster(roster) if isinstance(roster, (str, Path)) else list(roster)
     if projects is not None:
-        return distribute_projects(units, outbox, projects, ledger=ledger, spec=spec, year=year)
+        return distribute_projects(units, outbox, projects, ledger=ledger, spec=spec, year=year, progress=progress)
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     out = Distribution(_outbox(outbox))
     bases: dict[frozenset, bytes] = {}     # rendering is the slow part: once per lock pattern, then patch values
@@ -75,6 +75,8 @@ def distribute(roster, outbox: str | Path, *, ledger: Ledger | None = None, spec
             out.not_in_ledger.append(u)
         path = _target(out.outbox, u, used)
         out.issued.append(_write_unit(path, spec, u, lu, ledger, year, bases))
+        if progress:          # ``progress(done, total)``: the CLI draws a bar (a city roster is thousands of units)
+            progress(len(out.issued), len(units))
     codes = {u.code for u in units}
     out.not_in_roster = [lu for code, lu in (ledger.units.items() if ledger else ()) if code not in codes]
     out.issued += [Issued(lu.code, lu.name, "", False, "台账中有此单位，名单中没有，未生成模板") for lu in out.not_in_roster]
@@ -179,7 +181,7 @@ def write_manifest(path: Path, rows: list[Issued], *, projects: bool = False) ->
 # ------------------------------------------------------------------ project workbooks
 
 def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger | None = None,
-                        spec: Spec | str | None = None, year: int | None = None) -> Distribution:
+                        spec: Spec | str | None = None, year: int | None = None, progress=None) -> Distribution:
     """One project workbook per roster unit that has projects in the bureau-wide list ``projects`` (a path or
     ProjectRow list; rows grouped by 单位编码 in file order): covers from the row and the roster, and with a
     project-level ``ledger`` each project's money pre-filled and locked. Every input is checked before any file
@@ -213,7 +215,9 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
     out = Distribution(_outbox(outbox))
     used: set[str] = set()
     listed = {_code(r.values.get("cover.projectCode")) for r in rows} - {""}
-    for u in units:
+    for done, u in enumerate(units, 1):
+        if progress:
+            progress(done - 1, len(units))
         mine = by_unit.get(u.code, [])
         lu = ledger.units.get(u.code) if ledger is not None else None
         if ledger is not None and lu is None and not ledger.unit_projects(u.code):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Mapping
 
-from .layout import NA, YES, exec_leaf, fund_columns, row_na
+from .layout import INCOMPLETE, NA, YES, exec_leaf, fund_columns, row_na
 from .numbers import ONE, ZERO, num, round_half_up, round_up
 from .spec import BASIS_INPUT_RULES, Node, Spec
 
@@ -374,6 +374,8 @@ def _summary(spec: Spec, raw, v, res: Result):
     v["summary.display"] = round_half_up(total, 2) if total is not None else None
     display = dec(v["summary.display"])
     v["summary.grade"] = spec.grade_for(display) if display is not None else None
+    if any(text_is(v.get(f"node.{leaf.id}.hint"), "未评分") for leaf in spec.leaves()):
+        v["summary.grade"] = INCOMPLETE      # no grade until every indicator is scored (layout: the same formula)
     res.total = total if total is not None else ZERO
     res.display = display if display is not None else ZERO
     res.grade = v["summary.grade"] if isinstance(v["summary.grade"], str) else ""

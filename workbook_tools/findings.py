@@ -20,6 +20,7 @@ class Finding:
     explanation: str = ""
     file: str = ""
     project: str = ""              # project workbooks: 项目003 项目名称（编码）
+    level: str = ""                # the spec's severity for this check ('' = the catalogue's)
 
     @property
     def entry(self):
@@ -27,7 +28,7 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        return self.entry.severity
+        return self.level or self.entry.severity
 
     @property
     def sheet(self) -> str:

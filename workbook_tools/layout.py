@@ -19,6 +19,16 @@ SHEET_NARRATIVE = "文字说明"
 CELL_MAX_CHARS = 32767          # Excel's limit for the text of one cell
 EXPLAIN_ROWS = 40
 NA = "不适用"
+INCOMPLETE = "未完成"     # the grade while any indicator is still 未评分: no grade until the form is complete
+
+
+def legacy_formula(key: str, formula: str | None) -> str | None:
+    """The formula templates issued before the current one used for this cell, if any: the 评价等级 without its
+    未完成 state. A file with it is intact (fill brings it up to date), not "formula overwritten"."""
+    prefix = '=IF(COUNTIF('
+    if key == "summary.grade" and formula and formula.startswith(prefix) and f',"{INCOMPLETE}",' in formula:
+        return "=" + formula.split(f',"{INCOMPLETE}",', 1)[1][:-1]
+    return None
 YES, NO = "是", "否"
 LEVEL_NAMES = ("一级指标", "二级指标", "三级指标", "四级指标", "五级指标", "六级指标")
 
@@ -793,6 +803,10 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
     body = _q(spec.grades[-1].name)
     for g in reversed(spec.grades[:-1]):
         body = f"IF({disp}>={_n(g.min)},{_q(g.name)},{body})"
+    ssh, first, last = L.score_rows
+    pre = "" if ssh == sh else f"'{ssh}'!"
+    hints = f"{pre}{col_letter(score_columns(spec)['hint'])}{first}:{col_letter(score_columns(spec)['hint'])}{last}"
+    body = f'IF(COUNTIF({hints},"未评分")>0,"{INCOMPLETE}",{body})'      # engine._summary: the same rule
     line("grade", "评价等级", "=" + body, fmt=None)
     if not form:
         L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}

@@ -37,9 +37,9 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
         elif rep.readable and rep.spec_id:
             s = rep.summary
             if lang == "en":
-                head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, grade {s.get('grade')}"
+                head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, {grade_text(rep, 'en')}"
             else:
-                head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，等级 {s.get('grade')}"
+                head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，{grade_text(rep)}"
         out.append(click.style(head, bold=True) if color else head)
         sheet = None
         for f in rep.findings:
@@ -56,6 +56,8 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
             out.append(line)
             if f.explained:
                 out.append(("      说明：" if lang != "en" else "      explanation: ") + f.explanation)
+            elif lang != "en" and f.entry.fix:        # the catalogue's fix text, in the clerk's words
+                out.append("      怎么改：" + f.entry.fix)
         c = rep.counts()
         if not rep.readable:
             out.append("  无法读取，未校验。" if lang != "en" else "  unreadable; not checked.")
@@ -68,6 +70,18 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
     return "\n".join(out)
 
 
+def grade_text(rep: Report, lang: str = "zh") -> str:
+    """No grade until the form is complete and free of errors: 等级 优, or why there is none yet."""
+    from .layout import INCOMPLETE
+    grade, n = (rep.summary or {}).get("grade"), len(rep.errors)
+    if grade == INCOMPLETE:
+        return "not graded: indicators still unscored" if lang == "en" else "等级：未完成（尚有指标未评分）"
+    if n:
+        return (f"not graded: {n} error(s) to correct" if lang == "en"
+                else f"暂不评级（尚有 {n} 个错误，改正后才有等级）")
+    return f"grade {grade}" if lang == "en" else f"等级 {grade}"
+
+
 def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -> str:
     data = [r.to_dict(lang, strict) for r in reports]
     return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)
@@ -75,17 +89,40 @@ def render_json(reports: list[Report], lang: str = "zh", strict: bool = False) -
 
 CSV_COLUMNS = ("file", "severity", "code", "cell", "indicator", "title", "message", "expected", "found", "explained",
                "explanation", "project")
+CSV_HEADERS_ZH = {"file": "文件", "severity": "严重程度", "code": "检查代码", "cell": "单元格", "indicator": "指标",
+                  "title": "问题", "message": "说明", "expected": "应为", "found": "实际", "explained": "已说明",
+                  "explanation": "情况说明", "project": "项目", "fix": "怎么改"}
+BOM = "\ufeff"        # Excel (and WPS) read a UTF-8 CSV as UTF-8 only with it; without it Chinese is garbled
+
+
+def csv_value(v, lang: str = "zh"):
+    """One CSV cell: yes/no in the report's language, text never a formula."""
+    if isinstance(v, bool):
+        return ("是" if v else "否") if lang != "en" else ("yes" if v else "no")
+    return csv_safe(v)
+
+
+def csv_table(columns, rows, lang: str = "zh", headers_zh: dict | None = None) -> str:
+    """A CSV document (BOM, header row in the report's language) from dict rows."""
+    heads = headers_zh or {}
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([c if lang == "en" else heads.get(c, c) for c in columns])
+    for r in rows:
+        w.writerow([csv_value(r.get(c), lang) for c in columns])
+    return BOM + buf.getvalue()
 
 
 def render_csv(reports: list[Report], lang: str = "zh") -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
+    rows = []
     for rep in reports:
         for f in rep.findings:
             d = f.to_dict(lang)
-            w.writerow([csv_safe(d[k]) for k in CSV_COLUMNS])
-    return buf.getvalue()
+            d["severity"] = SEV["en" if lang == "en" else "zh"][d["severity"]]
+            d["fix"] = f.entry.fix if lang != "en" else ""
+            rows.append(d)
+    cols = CSV_COLUMNS if lang == "en" else CSV_COLUMNS + ("fix",)
+    return csv_table(cols, rows, lang, CSV_HEADERS_ZH)
 
 
 def csv_safe(v):

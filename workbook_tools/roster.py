@@ -14,6 +14,7 @@ ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "parent_name": ("主管部门", "上级单位", "主管部门名称", "上级单位名称"),
     "parent_code": ("上级编码", "主管部门编码", "上级单位编码"),
     "mof_div_code": ("财政区划代码", "区划代码", "mofDivCode"),
+    "budget": ("预算规模", "上年预算数", "预算规模（万元）", "上年预算数（万元）"),   # optional: scale in 万元 (plausibility)
 }
 REQUIRED = ("code", "name")
 
@@ -26,6 +27,8 @@ class RosterUnit:
     parent_name: str = ""
     mof_div_code: str = ""
     row: int = 0              # row number in the roster file, for messages
+    budget: str = ""          # the unit's usual budget in 万元 where the roster gives it (预算规模), else ''
+
 
 
 def read_roster(path: str | Path, *, sheet: str | None = None) -> list[RosterUnit]:
@@ -40,7 +43,8 @@ def read_roster(path: str | Path, *, sheet: str | None = None) -> list[RosterUni
 def _unit(table: Table, cols: dict[str, str], n: int, row: dict) -> RosterUnit:
     get = lambda k: code_text(row.get(cols[k])) if k in cols else ""  # noqa: E731
     return RosterUnit(code=get("code"), name=get("name"), parent_code=get("parent_code"),
-                      parent_name=get("parent_name"), mof_div_code=get("mof_div_code"), row=n)
+                      parent_name=get("parent_name"), mof_div_code=get("mof_div_code"), row=n,
+                      budget=get("budget"))
 
 
 def _check(table: Table, units: list[RosterUnit]):

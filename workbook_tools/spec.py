@@ -170,6 +170,10 @@ class Spec:
     placeholders: tuple[str, ...] = ()
     source: str = ""
     narrative: tuple[NarrativeField, ...] = ()
+    severities: dict = field(default_factory=dict)   # check code → error / warning: the form's own words decide
+
+    def severity_of(self, code: str, default: str) -> str:
+        return self.severities.get(code, default)
 
     def nodes(self) -> list[Node]:
         """Every node in pre-order (computed once: specs are not changed after loading)."""
@@ -285,6 +289,7 @@ def parse_spec(data, source: str = "spec") -> Spec:
         probs.add("inapplicable", "应为 forbidden / full_marks / rescale 之一")
     form_rules = _parse_form_rules(data.get("form_rules") or {}, probs)
     narrative = _parse_narrative(data.get("narrative") or [], probs)
+    severities = _parse_severities(data.get("severities") or {}, probs)
     tree: list[Node] = []
     seen: dict[str, str] = {}
     raw_tree = data.get("tree") or []
@@ -308,10 +313,32 @@ def parse_spec(data, source: str = "spec") -> Spec:
                 kind=str(data.get("kind", "dept-overall")), money_unit=str(data.get("money_unit", "万元")),
                 cover=cover, funds=funds, targets=targets, tree=tree, grades=grades,
                 inapplicable=inapplicable, form_rules=form_rules, total_weight=total,
-                fingerprint=fingerprint_of(data),
+                fingerprint=fingerprint_of({k: v for k, v in data.items() if k != "severities"}),
                 instructions=tuple(str(s) for s in data.get("instructions", []) or []),
                 placeholders=tuple(str(s) for s in data.get("placeholders", []) or []),
-                source=source, narrative=narrative)
+                source=source, narrative=narrative, severities=severities)
+
+
+def _parse_severities(items, probs) -> dict:
+    """``severities: {low-exec-rate: error}``: the form's own words decide how strict a check is. Only checks of the
+    form itself (not unreadable-file checks) may be changed; the fingerprint ignores this map, so a bureau can make a
+    check stricter without issuing new templates."""
+    from .catalogue import CATALOGUE, ERROR, WARNING
+    if not isinstance(items, dict):
+        probs.add("severities", "应为映射（检查代码: error 或 warning）")
+        return {}
+    out = {}
+    for code, level in items.items():
+        path = f"severities.{code}"
+        if code not in CATALOGUE:
+            probs.add(path, "不是已知的检查代码（见 docs/checks.md）")
+        elif CATALOGUE[code].category == "file":
+            probs.add(path, "文件无法读取类的检查不能改严重程度")
+        elif level not in (ERROR, WARNING):
+            probs.add(path, f"应为 error 或 warning，实际为 {level!r}")
+        else:
+            out[str(code)] = level
+    return out
 
 
 def _all(nodes):

@@ -166,6 +166,23 @@ class Store:
             self.db.execute("UPDATE submissions SET errors=?, warnings=?, status=?, data=? WHERE id=?",
                             (errors, warnings, status, json.dumps(data, ensure_ascii=False), sid))
 
+    def set_unit(self, sid: int, code: str, name: str, data: dict):
+        """Name the unit of a submission the tool could not read (from its file name and the roster)."""
+        with self.db:
+            self.db.execute("UPDATE submissions SET unit_code=?, unit_name=?, data=? WHERE id=?",
+                            (code, name, json.dumps(data, ensure_ascii=False), sid))
+
+    def unit_budgets(self) -> dict[tuple[str, str], float]:
+        """(unit code, fiscal year) → adjusted budget total of the unit's latest readable overall form of that year."""
+        out = {}
+        for code, year, budget, data in self.db.execute(
+                "SELECT unit_code, fiscal_year, budget, data FROM submissions WHERE readable=1 AND unit_code != '' "
+                "AND budget > 0 ORDER BY id"):
+            if (json.loads(data or "{}").get("kind") or "") in ("project", "projects"):
+                continue          # project forms' money is one project's (or their sum), not the unit's budget
+            out[(code, str(year or ""))] = budget
+        return out
+
     def _add_projects(self, sid: int, rows: list[dict]):
         self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "
                             f"VALUES (?, {', '.join('?' * len(PROJECT_COLUMNS))})",

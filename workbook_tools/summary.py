@@ -13,6 +13,7 @@ from .atomic import atomic_output
 from .collect import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label, project_tally,
                       single_project, spec_fund_types, unit_view)
 from .spec import Spec
+from .statistics import accepted, leaf_stats, reasons_text, scored_units
 from .text import excel_text
 
 HEAD_FILL = "#D9E1F2"
@@ -162,43 +163,35 @@ def _units_sheet(wb, data: SummaryInput, roster_codes: set):
     return ws, n
 
 
-def _matrix_sheet(wb, data: SummaryInput):
+def _matrix_sheet(wb, data: SummaryInput, roster_codes: set | None = None):
     spec = data.spec
     leaves = spec.leaves()
     cols = [Column("单位编码", 14), Column("单位名称", 28)] + [Column(_label(n), 10, SCORE) for n in leaves]
-    units = [s for s in data.kept if s["readable"] and s.get("spec_id") == spec.id and not is_project_workbook(s)]
+    units = scored_units(spec, data.kept)
     frame = pd.DataFrame([(s.get("data") or {}).get("leaves", {}) for s in units], columns=[n.id for n in leaves])
+    stats = leaf_stats(spec, accepted(units, roster_codes))
 
     def rows():
         for s, (_, r) in zip(units, frame.iterrows()):
             yield [s.get("unit_code") or "", s.get("unit_name") or ""] + [None if pd.isna(x) else float(x) for x in r]
-        if units:
-            yield ["平均", ""] + [None if pd.isna(x) else round(float(x), 4) for x in frame.mean()]
+        if units:       # the same means as 扣分统计: accepted returns only
+            yield ["平均", ""] + [x["mean"] for x in stats]
     _sheet(wb, "指标得分", cols, rows())
-    return frame, units
+    return stats
 
 
-def _deduction_sheet(wb, data: SummaryInput, frame: pd.DataFrame, units: list[dict]):
-    spec = data.spec
+def _deduction_sheet(wb, data: SummaryInput, stats: list[dict]):
+    """Per indicator over accepted returns (statistics.leaf_stats: the overview reads the same numbers)."""
     cols = [Column("编号", 8), Column("指标", 30), Column("分值", 7, SCORE), Column("扣分单位数", 10),
             Column("扣分合计", 10, SCORE), Column("平均扣分", 10, SCORE), Column("平均得分", 10, SCORE),
             Column("得分率", 9, RATE), Column("常见扣分原因", 70)]
 
     def rows():
-        for leaf in spec.leaves():
-            col = frame[leaf.id] if leaf.id in frame else pd.Series(dtype=float)
-            scored = col.dropna()
-            lost = (float(leaf.weight) - scored).clip(lower=0)
-            losers = lost[lost > 0]
-            reasons = Counter((units[i].get("data") or {}).get("reasons", {}).get(leaf.id)
-                              for i in losers.index)
-            reasons.pop(None, None)
-            common = "；".join(f"{r}（{c}）" for r, c in reasons.most_common(3))
-            mean = float(scored.mean()) if len(scored) else None
-            yield [leaf.id, leaf.name, float(leaf.weight), int(len(losers)), round(float(losers.sum()), 4),
-                   round(float(losers.mean()), 4) if len(losers) else 0, round(mean, 4) if mean is not None else None,
-                   round(mean / float(leaf.weight), 4) if mean is not None and leaf.weight else None, common]
-    _sheet(wb, "扣分统计", cols, rows())
+        for x in stats:
+            yield [x["id"], x["name"], x["weight"], x["losers"], x["lost"], x["lost_mean"], x["mean"], x["rate"],
+                   reasons_text(x["reasons"])]
+    _sheet(wb, "扣分统计", cols, rows(), note="统计范围：校验通过" + ("且在单位名单中" if data.roster else "")
+           + "的报送；需退回、无法读取" + ("和不在名单中" if data.roster else "") + "的单位不计入（见“汇总”表）。")
 
 
 def _findings_sheet(wb, data: SummaryInput):
@@ -386,7 +379,7 @@ def _charts_sheet(book: _Book, data: SummaryInput):
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)        # tables and charts side by side on the printed page
     bold = book.fmt(bold=True)
-    readable = [s for s in data.kept if s["readable"]]
+    readable = accepted(data.kept, {u.code for u in data.roster})     # the statistics' returns (statistics.py)
     grades = Counter(s.get("grade") for s in readable)
     names = [g.name for g in data.spec.grades] if data.spec else ["优", "良", "中", "差"]
     r = _table(book, ws, 0, ("等级", "单位数"), [(g, grades.get(g, 0)) for g in names], bold)
@@ -447,6 +440,8 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     """Write the summary workbook atomically; returns counts for the caller's report."""
     wb = _Book()
     roster_codes = {u.code for u in data.roster}
+    if data.spec:        # report --summary on this workbook names the spec as the database does
+        wb.wb.set_custom_property("wbtool_spec", data.spec.id)
     _, n_units = _units_sheet(wb, data, roster_codes)
     _rollup_sheet(wb, data)
     project_subs = _project_subs(data)
@@ -454,10 +449,9 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
         _projects_sheet(wb, data, project_subs)
         _unit_projects_sheet(wb, data, project_subs)
     if data.spec:
-        frame, units = _matrix_sheet(wb, data)
-        _deduction_sheet(wb, data, frame, units)
+        _deduction_sheet(wb, data, _matrix_sheet(wb, data, roster_codes))
     _findings_sheet(wb, data)
-    returned = {s.get("unit_code") for s in data.kept if s.get("readable")}
+    returned = {s.get("unit_code") for s in data.kept if s.get("unit_code")}   # 无法读取 is not 未报送
     missing = _missing_sheet(wb, data, returned) if data.roster else []
     _duplicates_sheet(wb, data)
     _ledger_sheet(wb, data)

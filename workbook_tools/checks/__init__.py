@@ -8,7 +8,7 @@ from ..catalogue import CATALOGUE
 from ..engine import Result, compute
 from ..fill import normalize_formula
 from ..findings import Finding
-from ..layout import Layout
+from ..layout import Layout, legacy_formula
 from ..reader import Returned
 from ..spec import Spec
 
@@ -45,6 +45,10 @@ class Ctx:
                 params["indicator_name"] = indicator
         params.setdefault("expected", expected)
         params.setdefault("found", found)
+        if code == "number-as-text":         # name the usual cause a clerk cannot see: full-width digits
+            wide = isinstance(found, str) and any("０" <= ch <= "９" or ch in "．－＋％" for ch in found)
+            params.setdefault("why", "（含全角数字或符号，请改用半角输入）" if wide else "")
+            params.setdefault("why_en", " (full-width digits: type them half-width)" if wide else "")
         return Finding(code, cell or "", indicator, params, expected, found, file=self.ret.source)
 
     def stored(self, key):
@@ -57,7 +61,9 @@ def overwritten_formulas(ret: Returned) -> set[str]:
     for c in ret.layout.by_role("formula"):
         have = ret.stored[c.key]
         if normalize_formula(have.formula) != normalize_formula(c.formula):
-            out.add(c.key)
+            old = legacy_formula(c.key, c.formula)
+            if old is None or normalize_formula(have.formula) != normalize_formula(old):
+                out.add(c.key)
     return out
 
 
@@ -79,6 +85,9 @@ def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | 
     if ctx.projects is not None:
         from . import links
         found.extend(links.check(ctx, ctx.projects))
+    for f in found:              # the spec decides how strict each check is (severities:)
+        if f.code in ctx.spec.severities:
+            f.level = ctx.spec.severities[f.code]
     if only:
         found = [f for f in found if f.code in only]
     if skip:

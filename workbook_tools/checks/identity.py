@@ -20,8 +20,11 @@ def check(ctx):
         if have.formula is None and have.value in (None, ""):
             yield ctx.finding("formula-deleted", key, expected=c.formula, found=None, what=c.label)
         else:
-            yield ctx.finding("formula-overwritten", key, expected=c.formula,
-                              found=have.formula if have.formula else have.value, what=c.label)
+            found = have.formula if have.formula else have.value
+            text = isinstance(found, str) and found.startswith("=")      # never a raw formula in a message
+            yield ctx.finding("formula-overwritten", key, expected=c.formula, found=found, what=c.label,
+                              found_text="另一个公式" if text else f"数值“{found}”",
+                              found_text_en="another formula" if text else f"the value '{found}'")
     yield from _names(ctx)
 
 

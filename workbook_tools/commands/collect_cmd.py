@@ -59,6 +59,10 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         f"{result['files']} files ({result['read']} read, {result['cached']} unchanged); {result['units']} units: "
         f"{st.get('通过', 0)} passed, {st.get('需退回', 0)} to return, {st.get('无法读取', 0)} unreadable; "
         f"{len(result['missing'])} missing, {len(result['duplicates'])} duplicates.", lang)
+    if result.get("ledger_returned"):
+        say(ctx, f"其中 {result['ledger_returned']} 份本身无误、但与台账不符，已计入需退回（见汇总表“台账核对”）。",
+            f"{result['ledger_returned']} of them are correct in themselves but differ from the ledger: to return "
+            f"(sheet 台账核对).", lang)
     if result.get("project_returns"):       # overall forms with project returns beside them
         ps = result["project_statuses"]
         say(ctx, f"另有项目自评 {result['projects']} 个，共 {result['project_returns']} 份报送：通过 {ps.get('通过', 0)}，"
@@ -102,21 +106,15 @@ class _Bar:
 def status_cmd(ctx, db_path, roster, fmt, lang):
     """列出报送情况：谁已报送、谁通过、谁需退回重报、谁未报送。"""
     from ..collect import unit_status
-    from ..render import csv_safe
     rows = unit_status(db_path, roster)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
-        import csv
-        import io
-        buf = io.StringIO()
-        w = csv.writer(buf)
+        from ..cli import _lang
+        from ..render import csv_table
         keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file",
                 "project_status", "projects"]
-        w.writerow(keys)
-        for r in rows:
-            w.writerow([csv_safe(r.get(k)) for k in keys])
-        click.echo(buf.getvalue(), nl=False)
+        click.echo(csv_table(keys, rows, _lang(ctx, lang), STATUS_HEADERS_ZH), nl=False)
     else:
         from ..cli import _lang
         en = _lang(ctx, lang) == "en"
@@ -137,5 +135,9 @@ def status_cmd(ctx, db_path, roster, fmt, lang):
         c = Counter(r["status"] for r in rows)
         click.echo("；".join(f"{k} {v}" for k, v in c.items()))
 
+
+STATUS_HEADERS_ZH = {"unit_code": "单位编码", "unit_name": "单位名称", "status": "状态", "display": "总分", "grade": "等级",
+                     "errors": "错误数", "submissions": "报送次数", "fill_date": "填报日期", "file": "文件",
+                     "project_status": "项目状态", "projects": "项目数"}
 
 COMMANDS = [collect_cmd, status_cmd]

@@ -1,6 +1,8 @@
 """`wbtool distribute` and `wbtool crosscheck`: the bureau's ledger into the templates, and returned files against it."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the functions
@@ -47,19 +49,43 @@ def distribute_cmd(ctx, roster, ledger_path, projects_path, spec_ref, year, mone
         raise click.UsageError("--unit / --columns / --sheet 只能与 --ledger 一起使用 / need --ledger")
     spec = load_spec(spec_ref or (PROJECT_SPEC if projects_path else None))
     ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec) if ledger_path else None
+    from ..cli import _lang
+    bar = _Progress(lang_zh=_lang(ctx, lang) != "en") if sys.stderr.isatty() else None
     if projects_path:
-        d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year, projects=projects_path)
+        d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year, projects=projects_path,
+                       progress=bar)
+        if bar:
+            bar.close()
         _report_projects(ctx, d, lang)
         _report_unmatched(ctx, d, lang)
         ctx.exit(1 if strict and (d.not_in_ledger or d.not_in_roster or d.projects_not_in_ledger
                                   or d.ledger_not_in_list) else 0)
-    d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year)
+    d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year, progress=bar)
+    if bar:
+        bar.close()
     written = sum(1 for x in d.issued if x.file)
     say(ctx, f"已在 {d.outbox} 生成 {written} 个模板（{sum(x.prefilled for x in d.issued)} 个已预填台账资金），清单见 {d.manifest}。",
         f"wrote {written} template(s) to {d.outbox} ({sum(x.prefilled for x in d.issued)} with ledger funds); "
         f"manifest {d.manifest}.", lang)
     _report_unmatched(ctx, d, lang)
     ctx.exit(1 if strict and (d.not_in_ledger or d.not_in_roster) else 0)
+
+
+class _Progress:
+    """distribute's progress on stderr (a terminal only): 生成中 [####    ] 120/480."""
+
+    def __init__(self, lang_zh=True):
+        self.bar, self.label = None, "生成中" if lang_zh else "writing"
+
+    def __call__(self, done: int, total: int):
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def _report_projects(ctx, d, lang):
