@@ -127,7 +127,7 @@ def build_overview(data: OverviewData) -> Document:
                             [[g, str(grades.get(g, 0)), f"{grades.get(g, 0) / len(readable) * 100:.1f}%" if readable else "—"]
                              for g in data.grades], numeric=(1, 2)))
     doc.blocks.append(Chart("等级分布（单位数）", [Bar(g, Decimal(max(len(readable), 1)), Decimal(grades.get(g, 0)))
-                                             for g in data.grades]))
+                                             for g in data.grades], count="单位数"))
     scored = [x for x in data.leaves if x["mean"] is not None and x["weight"]]
     low = sorted(scored, key=lambda x: x["mean"] / x["weight"])[:5]
     doc.blocks.append(Heading(1, "三、得分较低的指标"))
