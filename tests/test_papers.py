@@ -3,6 +3,7 @@ text width, no column so narrow that names wrap one character per line, signatur
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -105,3 +106,99 @@ def test_overview_html_grade_legend_counts_units(tmp_path):
     svg = html[html.index("<svg"):html.index("</svg>")]
     assert "单位数" in svg and "得分" not in svg and "扣分" not in svg
     assert svg.count('class="bar-count"') == 4
+
+
+# ---------------------------------------------------------------- the summary workbook (collect → summary.xlsx)
+
+def _submission(i: int, spec) -> dict:
+    status = ["通过", "需退回", "通过", "通过"][i % 4]
+    leaves = {leaf.id: float(leaf.weight) * (0.8 + (i % 5) / 25) for leaf in spec.leaves()}
+    nodes = {n.id: float(n.weight) * 0.9 for n in spec.nodes() if not n.is_leaf}
+    name = LONG_NAMES[i % len(LONG_NAMES)] + ("" if i < len(LONG_NAMES) else f"{i}")
+    return {"id": i, "unit_code": f"4401171{i:02d}", "unit_name": name, "status": status, "readable": True,
+            "display": 80 + i % 20, "grade": "优" if i % 20 >= 10 else "良", "errors": int(status != "通过"),
+            "warnings": 0, "budget": 1000.0 + i, "actual": 950.0 + i, "exec_rate": 0.55 + (i % 45) / 100,
+            "fill_date": "2024-03-15", "file_name": f"{i}.xlsx", "path": f"回收/{i}.xlsx", "spec_id": spec.id,
+            "data": {"leaves": leaves, "nodes": nodes, "reasons": {}, "parent": "广州市从化区人民政府"}}
+
+
+@pytest.fixture(scope="module")
+def summary51(tmp_path_factory):
+    from workbook_tools.spec import load_spec
+    from workbook_tools.summary import SummaryInput, write_summary
+    spec = load_spec("gd-dept-overall-2023")
+    subs = [_submission(i, spec) for i in range(51)]
+    out = tmp_path_factory.mktemp("sum") / "汇总.xlsx"
+    write_summary(SummaryInput(spec, subs, subs, [], []), out)
+    return out
+
+
+def test_every_summary_sheet_prints_on_a4(summary51):
+    import openpyxl
+    wb = openpyxl.load_workbook(summary51)
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        assert int(ps.paperSize) == 9, ws.title
+        assert ps.orientation in ("portrait", "landscape"), ws.title
+        fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
+        if fit:
+            assert ps.fitToWidth in (1, None) and ps.fitToHeight == 0, ws.title
+        else:      # too wide to fit at a readable size: bands of columns, the code and name repeated
+            assert int(ps.scale) >= 60 and ws.print_title_cols, ws.title
+        assert "汇总表" in ws.oddHeader.center.text and "&P" in ws.oddFooter.center.text, ws.title
+        if ws.title != "图表":
+            assert ws.print_title_rows and ws.print_area, ws.title
+            head = next(r for r in ws.iter_rows(max_row=2) if r[0].value in ("序号", "单位编码", "编号", "编码"))
+            assert all(c.border.left.style == "thin" and c.font.b for c in head), ws.title
+    assert wb["汇总"].page_setup.orientation == "landscape"
+
+
+def test_rows_to_send_back_are_highlighted(summary51):
+    import openpyxl
+    ws = openpyxl.load_workbook(summary51)["汇总"]
+    head = [c.value for c in ws[1]]
+    status = head.index("状态") + 1
+    for r in range(2, ws.max_row + 1):
+        fill = ws.cell(r, 3).fill
+        back = ws.cell(r, status).value == "需退回"
+        assert (fill.fill_type == "solid") == back, r
+        assert ws.cell(r, 3).border.bottom.style == "thin"
+
+
+def test_charts_label_every_unit_and_show_rates_as_percent(summary51):
+    charts = {}
+    with zipfile.ZipFile(summary51) as z:
+        for name in z.namelist():
+            if name.startswith("xl/charts/chart"):
+                charts[name] = z.read(name).decode()
+    assert len(charts) == 3
+    by_title = {next(t for t in ("等级", "二级指标", "各单位") if t in xml): xml for xml in charts.values()}
+    for key in ("二级指标", "各单位"):
+        xml = by_title[key]
+        val = re.search(r"<c:valAx>.*?</c:valAx>", xml).group(0)
+        assert 'formatCode="0%"' in val and re.search(r'<c:max val="1(\.0)?"/>', val)   # 0–100%, not 0–1.2
+        assert '<c:tickLblSkip val="1"/>' in xml                                      # no label dropped
+    cat = re.search(r"<c:cat>.*?</c:cat>", by_title["各单位"]).group(0)
+    first, last = map(int, re.search(r"\$A\$(\d+):\$A\$(\d+)", cat).groups())
+    assert last - first + 1 == 51                                                     # one bar per unit
+    assert 'formatCode="0"' in re.search(r"<c:valAx>.*?</c:valAx>", by_title["等级"]).group(0)
+
+
+@pytest.mark.lo
+def test_the_51_unit_chart_prints_on_one_page(summary51, tmp_path):
+    """LibreOffice prints the 图表 sheet: the per-unit chart and its table on one page, every unit named."""
+    import shutil
+    import subprocess
+    if not shutil.which("soffice") or not shutil.which("pdftotext"):
+        pytest.skip("LibreOffice or pdftotext not installed")
+    from test_report import docx_to_pdf
+    pdf = docx_to_pdf(summary51, tmp_path)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [re.sub(r"\s", "", p) for p in pages]
+    unit_pages = [p for p in pages if "各单位预算执行率" in p]
+    assert len(unit_pages) == 1
+    # every unit is named on that page twice: in the table and as the chart's label (none dropped or moved)
+    for i in range(5, 51):
+        name = LONG_NAMES[i % len(LONG_NAMES)] + str(i)
+        assert unit_pages[0].count(name[-6:]) >= 2, name
