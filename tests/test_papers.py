@@ -202,3 +202,66 @@ def test_the_51_unit_chart_prints_on_one_page(summary51, tmp_path):
     for i in range(5, 51):
         name = LONG_NAMES[i % len(LONG_NAMES)] + str(i)
         assert unit_pages[0].count(name[-6:]) >= 2, name
+
+
+# ---------------------------------------------------------------- the template (wbtool template)
+
+def test_wrapped_text_gets_its_lines_and_stays_growable(tmp_path):
+    """评分标准 (labels) and 扣分原因 (typed text) never print over the next row: every wrapped text that needs
+    more lines than one has a row that tall; those rows are not 'custom' so Excel still grows them as staff type."""
+    import math
+    import openpyxl
+    from workbook_tools.answers import answers_to_values, load_answers
+    from workbook_tools.spec import load_spec
+    from workbook_tools.template import build_template
+    from conftest import SAMPLE_ANSWERS
+    spec = load_spec("gd-dept-overall-2023")
+    out = tmp_path / "t.xlsx"
+    build_template(spec, out, answers_to_values(spec, load_answers(SAMPLE_ANSWERS)))
+    wb = openpyxl.load_workbook(out)
+    checked = 0
+    for name in ("评分表", "绩效目标", "封面"):
+        ws = wb[name]
+        merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
+        for row in ws.iter_rows():
+            for c in row:
+                if not isinstance(c.value, str) or c.value.startswith("=") or not c.alignment.wrap_text:
+                    continue
+                m = merged.get((c.row, c.column))
+                if m is not None and m.max_row > m.min_row:
+                    continue
+                cols = range(c.column, (m.max_col if m else c.column) + 1)
+                width = sum(ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width or 8.43 for i in cols)
+                # a deliberately plain measure: 1.7 units a CJK character, 1 otherwise
+                units = sum(1.7 if ord(ch) > 0x2E7F else 1 for ch in c.value)
+                lines = math.ceil(units / width)
+                if lines > 1:
+                    height = ws.row_dimensions[c.row].height
+                    assert height is not None and height >= 12 * lines, (name, c.coordinate, c.value, height)
+                    checked += 1
+    assert checked >= 10
+    with zipfile.ZipFile(out) as z:
+        sheet = z.read("xl/worksheets/sheet5.xml").decode()      # 评分表
+    reason_row = re.search(r'<row r="8"[^>]*>', sheet).group(0)      # 1.1.2 with its 扣分原因
+    assert 'ht="' in reason_row and "customHeight" not in reason_row
+
+
+def test_cover_has_places_to_sign_and_seal():
+    import openpyxl
+    from workbook_tools.layout import layout_for
+    from workbook_tools.spec import load_spec
+    spec = load_spec("gd-dept-overall-2023")
+    L = layout_for(spec)
+    assert L["cover.leader"].role == "input"
+    labels = {c.value for c in L.free if c.sheet == "封面"}
+    assert {"单位（盖章）", "单位负责人（签字）", "填报人（签字）："} <= labels
+    wb = openpyxl.load_workbook(SAMPLE)
+    ws = wb["封面"]
+    texts = {c.value: c for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    seal = texts["单位（盖章）"]
+    assert ws.row_dimensions[seal.row].height >= 60           # room for the stamp
+    assert any(str(m) == f"B{seal.row}:C{seal.row}" for m in ws.merged_cells.ranges)
+    labels_col_a = [ws.cell(r, 1).value for r in range(1, seal.row)]
+    for need in ("填报人（必填）", "联系电话（必填）", "填报日期（必填）", "单位负责人"):
+        assert need in labels_col_a
+    assert ws.page_setup.fitToWidth in (1, None) and ws.sheet_properties.pageSetUpPr.fitToPage
