@@ -265,3 +265,18 @@ def test_cover_has_places_to_sign_and_seal():
     for need in ("填报人（必填）", "联系电话（必填）", "填报日期（必填）", "单位负责人"):
         assert need in labels_col_a
     assert ws.page_setup.fitToWidth in (1, None) and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.parametrize("name", ["self_eval_template.xlsx", "national_project_template.xlsx"])
+def test_every_template_sheet_prints_on_a4(name):
+    import openpyxl
+    from conftest import ROOT
+    wb = openpyxl.load_workbook(ROOT / "templates" / name)
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        assert int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
+        wide = sum((d.width or 8.43) for d in ws.column_dimensions.values()) > 120
+        if wide:
+            assert ws.page_setup.orientation == "landscape", ws.title

@@ -113,7 +113,8 @@ def bar_chart_svg(bars: list[Bar], *, width: int = 720, label_w: int = 150, bar_
         y = top + i * row_h
         score = min(max(b.score, Decimal(0)), b.weight) if b.score is not None else Decimal(0)
         share = score / b.weight if b.weight > 0 else Decimal(0)
-        value = (f"{plain(b.score)} / {plain(b.weight)}（{plain(round_half_up(share * 100, 2))}%）" if b.score is not None
+        value = (f"{plain(round_half_up(b.score, 2))} / {plain(b.weight)}（{plain(round_half_up(share * 100, 2))}%）"
+                 if b.score is not None
                  else f"未评分 / {plain(b.weight)}")
         out += [f"<g><title>{escape(b.label)}：得分 {escape(value)}</title>",
                 f'<text x="{label_w - 8}" y="{y + 20}" font-size="14" text-anchor="end">{escape(b.label)}</text>',
