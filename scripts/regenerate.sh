@@ -6,3 +6,4 @@ wbtool template --spec gd-dept-overall-2023 -o templates/self_eval_template.xlsx
 wbtool template --spec national-project-2020 -o templates/national_project_template.xlsx
 wbtool template --values samples/taiping_2023.yaml -o samples/taiping_2023.xlsx
 python -m workbook_tools.docs
+python scripts/bureau_samples.py

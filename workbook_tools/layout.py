@@ -316,7 +316,22 @@ def _cover(L: Layout, sh: str = SHEET_COVER, top: int = 1) -> int:
         r += 1
     if not form:
         L.widths[sh] = {"A": 26, "B": 46, "C": 44}
+        _seal(L, sh, r + 1)
     return r
+
+
+def _seal(L: Layout, sh: str, r: int):
+    """The signing block under the cover fields: the unit's seal and the signatures, as the printed cover is
+    stamped and signed before it is attached (labels only: the names and date are the cover fields above)."""
+    L.text(sh, 1, r, "单位（盖章）", style="section")
+    L.text(sh, 2, r, "")
+    L.merges.append((sh, f"B{r}:C{r}"))
+    L.text(sh, 1, r + 1, "单位负责人（签字）", style="section")
+    L.text(sh, 2, r + 1, "")
+    L.text(sh, 3, r + 1, "填报人（签字）：", style="section")
+    L.text(sh, 1, r + 2, "打印本封面，由单位负责人、填报人签字并加盖单位公章后，与自评表、自评报告一并报送。", style="note")
+    L.merges.append((sh, f"A{r + 2}:C{r + 2}"))
+    L.heights.setdefault(sh, {}).update({r: 90, r + 1: 40})
 
 
 FUND_COLS = ("initial", "adjusted", "actual")

@@ -167,13 +167,13 @@ def build_overview(data: OverviewData) -> Document:
                             [[g, str(grades.get(g, 0)), f"{grades.get(g, 0) / len(good) * 100:.1f}%" if good else "—"]
                              for g in data.grades], numeric=(1, 2)))
     doc.blocks.append(Chart("等级分布（单位数）", [Bar(g, Decimal(max(len(good), 1)), Decimal(grades.get(g, 0)))
-                                             for g in data.grades]))
+                                             for g in data.grades], count="单位数"))
     scored = [x for x in data.leaves if x["mean"] is not None and x["weight"]]
     low = sorted(scored, key=lambda x: (x["mean"] / x["weight"], x["id"]))[:5]
     doc.blocks.append(Heading(1, "三、得分较低的指标"))
     doc.blocks.append(Table("表 2  平均得分率最低的指标", ["编号", "指标", "分值", "平均得分", "得分率", "扣分单位数"],
                             [[x["id"], x["name"], score_text(Decimal(str(x["weight"]))),
-                              f"{x['mean']:.4f}".rstrip("0").rstrip("."), f"{x['mean'] / x['weight'] * 100:.2f}%",
+                              f"{x['mean']:.2f}", f"{x['mean'] / x['weight'] * 100:.2f}%",
                               str(x["losers"])] for x in low], numeric=(2, 3, 4, 5)))
     doc.blocks.append(Heading(1, "四、常见扣分原因"))
     reasons = Counter()

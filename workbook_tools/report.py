@@ -1,6 +1,7 @@
 """`wbtool report`: the self-evaluation report (自评报告) as a document model built once from a workbook."""
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from .engine import Result, compute
 from .errors import UsageError, WbtoolError
 from .findings import Report
 from .layout import LEVEL_NAMES, NA, narrative_text
-from .numbers import num, plain, round_half_up
+from .numbers import excel_serial_to_date, num, plain, round_half_up
 from .reader import Returned, read_workbook
 from .spec import Node, Spec
 
@@ -53,6 +54,12 @@ class Table:
 
 
 @dataclass
+class Signature:
+    """The signing block at the end of a report: right-aligned lines (单位（盖章）, 日期)."""
+    lines: list[str]
+
+
+@dataclass
 class PageBreak:
     """Start a new page where pages exist (Word); a rule or nothing elsewhere."""
 
@@ -68,6 +75,7 @@ class Bar:
 class Chart:
     caption: str
     bars: list[Bar]
+    count: str = ""            # bars are counts of this ("单位数"), not scores against weights
 
 
 @dataclass
@@ -126,6 +134,16 @@ def xml_safe(text: str) -> str:
 def score_text(x) -> str:
     """Scores and weights without trailing zeros: 19.8894, 9.974, 3."""
     return "未评分" if x is None else plain(x)
+
+
+def score_shown(x) -> str:
+    """A score as the printed form shows it, to two decimals (19.8894 → 19.89, 9.974 → 9.97, 20 → 20)."""
+    return "未评分" if x is None else plain(round_half_up(x, 2))
+
+
+def score_cell(x) -> str:
+    """A score in a table column: always two decimals so the column lines up (20.00, 19.89)."""
+    return "未评分" if x is None else format(round_half_up(x, 2), ".2f")
 
 
 # ====================================================================== the self-evaluation report
@@ -201,10 +219,11 @@ def midyear_sentence(f: Facts) -> str | None:
         return None
     unit, target = f.spec.money_unit, plain(m.target_progress * 100)
     period = re.sub(r"(\d)\s*月", r"\1 月", m.label) + "份"          # 1-6月 → 1-6 月份
+    # the gap between two rates is a difference of percentage points (个百分点), not a percentage
     if gap > 0:
-        against = f"超过预定目标 {target}%的 {format(gap, 'f')}%"
+        against = f"超过预定目标（{target}%）{format(gap, 'f')} 个百分点"
     elif gap < 0:
-        against = f"低于预定目标 {target}%的 {format(-gap, 'f')}%"
+        against = f"低于预定目标（{target}%）{format(-gap, 'f')} 个百分点"
     else:
         against = f"与预定目标 {target}%持平"
     return (f"{period}的年度预算金额 {money(f.value('funds.total.mid_budget'))} {unit}，"
@@ -280,7 +299,7 @@ def _basic_chapter(f: Facts, tokens) -> list:
 def leaf_line(f: Facts, leaf: Node) -> str:
     """'结转结余率：分值 2 分，自评得分 2 分' (the seed's wording)."""
     s = f.result.leaf_scores.get(leaf.id)
-    line = f"{leaf.name}：分值 {score_text(leaf.weight)} 分，" + (f"自评得分 {plain(s)} 分" if s is not None else "尚未评分")
+    line = f"{leaf.name}：分值 {score_text(leaf.weight)} 分，" + (f"自评得分 {score_shown(s)} 分" if s is not None else "尚未评分")
     if f.spec.inapplicable != "forbidden" and f.ret.inputs.get(f"node.{leaf.id}.applicable") == NA:
         line += "（不适用）"
     return line
@@ -293,9 +312,10 @@ def _leaves(node: Node) -> list[Node]:
 def _scores_chapter(f: Facts) -> list:
     """二、绩效自评情况: the conclusion, then per first-level indicator one numbered line per second level."""
     what = "项目支出" if f.project else "部门整体支出"
+    grade = f"，评价等级为“{f.result.grade}”" if f.result.grade else ""
     blocks: list = [Heading(1, "二、绩效自评情况"), Heading(2, "（一）自评结论"),
                     Para(f"{year_prefix(f)}{what}绩效自评分值 {score_text(f.spec.total_weight)} 分，"
-                         f"自评得分 {score_text(f.result.display)} 分。")]
+                         f"自评得分 {score_text(f.result.display)} 分{grade}。")]
     for i, top in enumerate(f.spec.tree, 2):
         blocks.append(Heading(2, f"（{cn_number(i)}）{top.name}分析"))
         if top.is_leaf:
@@ -327,9 +347,9 @@ def score_table(f: Facts) -> Table:
     for leaf in f.spec.leaves():
         names = leaf.path() + [""] * (depth - leaf.depth)
         reason = f.ret.inputs.get(f"node.{leaf.id}.reason")
-        rows.append(names + [score_text(leaf.weight), score_text(f.result.leaf_scores.get(leaf.id)),
+        rows.append(names + [score_text(leaf.weight), score_cell(f.result.leaf_scores.get(leaf.id)),
                              "" if reason is None else str(reason).strip()])
-    foot = ["合计"] + [""] * (depth - 1) + [score_text(f.spec.total_weight), score_text(f.result.display),
+    foot = ["合计"] + [""] * (depth - 1) + [score_text(f.spec.total_weight), score_cell(f.result.display),
                                             f"评价等级：{f.result.grade}" if f.result.grade else ""]
     return Table(caption="附表：绩效自评得分表", header=list(LEVEL_NAMES[:depth]) + ["分值", "得分", "扣分原因"],
                  rows=rows, group=depth - 1, foot=foot, numeric=(depth, depth + 1))
@@ -340,6 +360,17 @@ def score_chart(f: Facts) -> Chart:
     nodes = [n for n in f.spec.nodes() if n.depth == 2] or list(f.spec.tree)
     return Chart(caption="各二级指标得分情况" if nodes[0].depth == 2 else "各指标得分情况",
                  bars=[Bar(n.name, n.weight, f.result.node_scores.get(n.id)) for n in nodes])
+
+
+def signature(f: Facts) -> Signature:
+    """单位（盖章） with the unit's name and the 填报日期 of the cover (blank 年 月 日 when there is none)."""
+    raw = f.ret.cover().get("fillDate")
+    day = raw if isinstance(raw, (_dt.date, _dt.datetime)) else excel_serial_to_date(raw) if raw is not None else None
+    if day is None and isinstance(raw, str):
+        m = re.match(r"\s*(\d{4})\D+(\d{1,2})\D+(\d{1,2})", raw)
+        day = _dt.date(*map(int, m.groups())) if m else None
+    when = f"{day.year} 年 {day.month} 月 {day.day} 日" if day else "　　　　年　　月　　日"
+    return Signature([f"单位（盖章）：{f.cover('unitName') or '　' * 12}", f"日期：{when}"])
 
 
 def error_notice(report: Report, limit: int = 50) -> Notice:
@@ -360,7 +391,7 @@ def build_report(ret: Returned, report: Report | None = None, result: Result | N
         doc.blocks.append(error_notice(report))
     tokens = _tokens(f)
     doc.blocks += _basic_chapter(f, tokens) + _scores_chapter(f) + _narrative_chapters(f, tokens)
-    doc.blocks += [PageBreak(), score_table(f), score_chart(f)]
+    doc.blocks += [signature(f), PageBreak(), score_table(f), score_chart(f)]
     return doc
 
 

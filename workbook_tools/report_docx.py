@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from .report import Chart, Document, Heading, Notice, PageBreak, Para, Table, xml_safe
+from .report import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 LATIN = "Times New Roman"            # digits and Latin letters, as official documents set them
 # role → (East Asian font, the font Word takes when that one is not installed (w:altName), size pt, bold)
@@ -34,6 +34,10 @@ CUSTOM = {"caption": "报告表题", "table": "报告表格"}
 LINE = Pt(28)                        # fixed pitch: 22 lines on a page, as GB/T 9704
 INDENT = Pt(32)                      # two characters of 16 pt
 MARGINS_CM = {"top": 3.7, "bottom": 3.5, "left": 2.8, "right": 2.6}
+TEXT_WIDTH_CM = 21 - MARGINS_CM["left"] - MARGINS_CM["right"]      # 15.6 cm on A4
+CELL_PAD_CM = 0.4                    # Word's default cell margins (0.19 cm a side) and a little air
+TABLE_PT = ROLES["table"][2]
+MIN_CHARS = 4                        # a text column is never narrower than four characters
 RED = RGBColor(0xC0, 0x00, 0x00)
 _THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
@@ -174,12 +178,52 @@ def _notice(doc, b: Notice):
     doc.add_paragraph(style="Normal")
 
 
-def _widths(t: Table) -> list[float]:
-    """Column widths in cm over the 15.6 cm text width: level names, then 分值 得分, the reason the rest."""
-    levels = t.group + 1
-    widths = [2.2] * (levels - 1) + [3.8 if levels > 1 else 4.5] + [1.3, 1.8]
-    rest = 15.6 - sum(widths)
-    return widths + [max(rest, 3.0)] if len(t.header) > len(widths) else widths
+def text_em(text: str) -> float:
+    """Width of a line in em of the table font: CJK and full-width characters 1, others about half."""
+    return sum(1.0 if ord(ch) > 0x2E7F else 0.55 for ch in text)
+
+
+def em_cm(em: float) -> float:
+    return em * TABLE_PT * 2.54 / 72
+
+
+def _widths(t: Table, total: float = TEXT_WIDTH_CM) -> list[float]:
+    """Column widths in cm that add up to the text width: each column as wide as its longest line where that
+    fits; otherwise the narrow columns keep their natural width and the long-text columns share the rest
+    equally, capped at their natural width (water filling), never below four characters or the header."""
+    cols = len(t.header)
+    lines = [[t.header[i]] for i in range(cols)]
+    for cells in t.rows + ([t.foot] if t.foot else []):
+        for i, text in enumerate(cells[:cols]):
+            lines[i] += str(text).splitlines() or [""]
+    natural = [em_cm(max(text_em(x) for x in col)) + CELL_PAD_CM for col in lines]
+    floor = [min(natural[i], max(em_cm(MIN_CHARS), em_cm(max(text_em(h) for h in t.header[i].split())))
+                 + CELL_PAD_CM) for i in range(cols)]
+    if sum(natural) <= total:            # room to spare: the longest texts get it
+        extra = total - sum(natural)
+        return [n + extra * n / sum(natural) for n in natural]
+    widths, flexible, room = list(natural), set(range(cols)), total
+    while flexible:                      # water filling over the columns that do not fit
+        share = room / len(flexible)
+        fits = {i for i in flexible if natural[i] <= share}
+        if not fits:
+            for i in flexible:
+                widths[i] = share
+            break
+        for i in fits:
+            widths[i] = natural[i]
+        room -= sum(natural[i] for i in fits)
+        flexible -= fits
+    short = [i for i in range(cols) if widths[i] < floor[i]]
+    if short:                            # lift columns below their floor, taking from the widest ones
+        need = sum(floor[i] - widths[i] for i in short)
+        for i in short:
+            widths[i] = floor[i]
+        wide = [i for i in range(cols) if i not in short]
+        spare = sum(widths[i] - floor[i] for i in wide) or 1
+        for i in wide:
+            widths[i] -= need * (widths[i] - floor[i]) / spare
+    return widths
 
 
 def _cell_text(cell, text: str, *, bold=False, center=False, right=False):
@@ -220,12 +264,29 @@ def _table(doc, t: Table):
 
 
 def _set_widths(table, widths: list[float]):
-    """Fixed column widths in the grid and every cell (LibreOffice reads the grid, Word the cells)."""
-    table.autofit = False
-    for i, col in enumerate(table.columns):
-        col.width = Cm(widths[i] if i < len(widths) else 2.0)
-        for cell in col.cells:
-            cell.width = col.width
+    """Fixed layout: the table width (tblW), the grid (tblGrid, read by LibreOffice) and every cell's tcW (read
+    by Word), set in one pass over the rows."""
+    table.autofit = False                                   # w:tblLayout type="fixed"
+    twips = [Cm(w).twips for w in widths]
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = OxmlElement("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:type"), "dxa")
+    tblw.set(qn("w:w"), str(sum(twips)))
+    for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), twips):
+        col.set(qn("w:w"), str(w))
+    for tr in tbl.findall(qn("w:tr")):
+        for tc, w in zip(tr.findall(qn("w:tc")), twips):
+            tcpr = tc.get_or_add_tcPr()
+            tcw = tcpr.find(qn("w:tcW"))
+            if tcw is None:
+                tcw = OxmlElement("w:tcW")
+                tcpr.insert(0, tcw)
+            tcw.set(qn("w:type"), "dxa")
+            tcw.set(qn("w:w"), str(w))
 
 
 def _merge_foot(table, foot: list[str]):
@@ -265,6 +326,18 @@ def _drop_empty_paragraphs(cell):
             p._p.getparent().remove(p._p)
 
 
+def _signature(doc, b: Signature):
+    """单位（盖章） and 日期, right-aligned below the text with two blank lines for the seal."""
+    for i, line in enumerate(b.lines):
+        p = doc.add_paragraph(xml_safe(line), style="Normal")
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.right_indent = INDENT
+        if i == 0:
+            p.paragraph_format.space_before = LINE * 2
+        p.paragraph_format.keep_with_next = i + 1 < len(b.lines)
+
+
 def _block(doc, b):
     if isinstance(b, Heading):
         _heading(doc, b)
@@ -274,6 +347,8 @@ def _block(doc, b):
         _notice(doc, b)
     elif isinstance(b, Table):
         _table(doc, b)
+    elif isinstance(b, Signature):
+        _signature(doc, b)
     elif isinstance(b, PageBreak):
         doc.add_page_break()
     elif not isinstance(b, Chart):          # charts are drawn in HTML; the table holds the numbers

@@ -5,7 +5,7 @@ from decimal import Decimal
 from html import escape as _escape
 
 from .numbers import plain, round_half_up
-from .report import Bar, Chart, Document, Heading, Notice, PageBreak, Para, Table, xml_safe
+from .report import Bar, Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 # the fonts of the Word version first, then what Windows, macOS and Linux usually have
 FONT_BODY = '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "Noto Serif CJK SC", serif'
@@ -34,6 +34,8 @@ th {{ background: #f2f2f2; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 tfoot td {{ font-weight: bold; }}
 svg {{ display: block; margin: 0 auto; max-width: 100%; height: auto; font-family: {FONT_BODY}; }}
+.signature {{ margin: 2.5em 2em 0 0; }}
+.signature p {{ text-align: right; text-indent: 0; }}
 .generated {{ margin-top: 2em; font-size: 10pt; color: #666; text-indent: 0; }}
 @page {{ size: A4; margin: 3.7cm 2.6cm 3.5cm 2.8cm; }}
 @media print {{ body {{ background: none; }} main {{ box-shadow: none; margin: 0; padding: 0; max-width: none; }}
@@ -111,7 +113,8 @@ def bar_chart_svg(bars: list[Bar], *, width: int = 720, label_w: int = 150, bar_
         y = top + i * row_h
         score = min(max(b.score, Decimal(0)), b.weight) if b.score is not None else Decimal(0)
         share = score / b.weight if b.weight > 0 else Decimal(0)
-        value = (f"{plain(b.score)} / {plain(b.weight)}（{plain(round_half_up(share * 100, 2))}%）" if b.score is not None
+        value = (f"{plain(round_half_up(b.score, 2))} / {plain(b.weight)}（{plain(round_half_up(share * 100, 2))}%）"
+                 if b.score is not None
                  else f"未评分 / {plain(b.weight)}")
         out += [f"<g><title>{escape(b.label)}：得分 {escape(value)}</title>",
                 f'<text x="{label_w - 8}" y="{y + 20}" font-size="14" text-anchor="end">{escape(b.label)}</text>',
@@ -123,8 +126,32 @@ def bar_chart_svg(bars: list[Bar], *, width: int = 720, label_w: int = 150, bar_
     return "".join(out)
 
 
+def count_chart_svg(bars: list[Bar], what: str, *, width: int = 720, label_w: int = 150, bar_w: int = 360,
+                    row_h: int = 34) -> str:
+    """One bar per category whose length is its count (e.g. 单位数 per grade) out of the whole, with the share."""
+    top = 34
+    height = top + row_h * len(bars) + 8
+    out = [f'<svg role="img" aria-label="{escape(what)}" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}">',
+           f'<rect x="{label_w}" y="6" width="14" height="14" fill="#2f5597"/>'
+           f'<text x="{label_w + 20}" y="18" font-size="13">{escape(what)}</text>']
+    for i, b in enumerate(bars):
+        y = top + i * row_h
+        n = b.score or Decimal(0)
+        share = n / b.weight if b.weight > 0 else Decimal(0)
+        value = f"{plain(n)}（{plain(round_half_up(share * 100, 1))}%）"
+        out += [f"<g><title>{escape(b.label)}：{escape(what)} {escape(value)}</title>",
+                f'<text x="{label_w - 8}" y="{y + 20}" font-size="14" text-anchor="end">{escape(b.label)}</text>',
+                f'<rect class="bar-count" x="{label_w}" y="{y + 6}" width="{float(share) * bar_w:.1f}" height="20" '
+                f'fill="#2f5597"/>',
+                f'<text x="{label_w + float(share) * bar_w + 8:.1f}" y="{y + 20}" font-size="13">{escape(value)}</text></g>']
+    out.append("</svg>")
+    return "".join(out)
+
+
 def _chart(c: Chart) -> str:
-    return f'<figure class="chart"><figcaption>{escape(c.caption)}</figcaption>{bar_chart_svg(c.bars)}</figure>'
+    svg = count_chart_svg(c.bars, c.count) if c.count else bar_chart_svg(c.bars)
+    return f'<figure class="chart"><figcaption>{escape(c.caption)}</figcaption>{svg}</figure>'
 
 
 def _block(b) -> str:
@@ -139,6 +166,8 @@ def _block(b) -> str:
         return _table(b)
     if isinstance(b, Chart):
         return _chart(b)
+    if isinstance(b, Signature):
+        return '<div class="signature">' + "".join(f"<p>{escape(x)}</p>" for x in b.lines) + "</div>"
     if isinstance(b, PageBreak):
         return '<div class="pagebreak"></div>'
     raise TypeError(type(b).__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .report import Chart, Document, Heading, Notice, PageBreak, Para, Table, xml_safe
+from .report import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(#|>|[-+] |\d+[.)] )")
@@ -44,6 +44,8 @@ def _block(b) -> list[str]:
         return [f"> **{escape(b.title)}**", ">"] + [f"> - {escape(line)}" for line in b.lines]
     if isinstance(b, Table):
         return _table(b)
+    if isinstance(b, Signature):            # right-aligned on paper; in Markdown one line each
+        return [escape(line) + "  " for line in b.lines]
     if isinstance(b, (Chart, PageBreak)):
         return []                           # the chart is drawn in HTML only; the table holds its numbers
     raise TypeError(type(b).__name__)

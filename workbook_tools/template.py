@@ -61,6 +61,91 @@ def _style(ws, c: Cell):
     return cell
 
 
+# ---------------------------------------------------------------- row heights for wrapped text
+
+LINE_PT = {9: 12.0, 10: 13.5, 11: 14.5, 12: 16.0}     # one line of 宋体 at that size, as Excel spaces it
+AUTO_ROWS = "_wbtool_auto_rows"
+
+
+def text_units(text: str) -> float:
+    """Width of a text in Excel column-width units: a CJK character is nearly two, a digit or letter one."""
+    return sum(1.85 if ord(ch) > 0x2E7F else 1.1 for ch in text)
+
+
+def _merged_widths(ws) -> dict[tuple[int, int], tuple[list[str], int]]:
+    """(row, col) of each merge's top-left cell → (its column letters, the rows it spans)."""
+    from openpyxl.utils import get_column_letter
+    out = {}
+    for m in ws.merged_cells.ranges:
+        cols = [get_column_letter(c) for c in range(m.min_col, m.max_col + 1)]
+        out[(m.min_row, m.min_col)] = (cols, m.max_row - m.min_row + 1)
+    return out
+
+
+def fit_row_heights(wb: Workbook):
+    """Give every row whose wrapped text needs more than one line the height it needs when printed (Excel
+    and LibreOffice print a row at its stored height: a taller text would run over the next row). Rows with a
+    height of their own (titles, the narrative boxes) keep it. The rows set here are remembered so that
+    ``auto_heights`` can mark them as not custom: Excel then still grows them while staff type."""
+    from openpyxl.utils import get_column_letter
+    for ws in wb.worksheets:
+        if ws.title == SHEET_META:
+            continue
+        auto = wb.__dict__.setdefault(AUTO_ROWS, {}).setdefault(ws.title, set())
+        merged = _merged_widths(ws)
+        covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1)
+                   for c in range(m.min_col, m.max_col + 1)} - set(merged)
+        need: dict[int, float] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                v = cell.value
+                if not isinstance(v, str) or not v or v.startswith("=") or (cell.row, cell.column) in covered:
+                    continue
+                if not (cell.alignment and cell.alignment.wrap_text):
+                    continue
+                cols, spans = merged.get((cell.row, cell.column), ([get_column_letter(cell.column)], 1))
+                if spans > 1:
+                    continue
+                width = sum((ws.column_dimensions[c].width or 8.43) for c in cols) - 1
+                lines = sum(max(1, -(-text_units(part) // max(width, 1))) for part in v.split("\n"))
+                size = int(cell.font.sz or 10) if cell.font else 10
+                need[cell.row] = max(need.get(cell.row, 0), lines * LINE_PT.get(size, size * 1.35) + 3)
+        for r, pt in need.items():
+            dim = ws.row_dimensions[r]
+            if dim.height is not None and r not in auto:
+                continue                       # a height the layout chose
+            if pt > LINE_PT[10] + 4 or r in auto:
+                dim.height = max(pt, LINE_PT[10] + 4)
+                auto.add(r)
+
+
+def auto_heights(data: bytes, wb: Workbook) -> bytes:
+    """Drop customHeight from the rows fit_row_heights sized (openpyxl marks every stored height custom)."""
+    import re
+    import zipfile
+    rows = getattr(wb, AUTO_ROWS, {})
+    if not any(rows.values()):
+        return data
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
+            if m and int(m.group(1)) <= len(wb.worksheets):
+                auto = rows.get(wb.worksheets[int(m.group(1)) - 1].title) or set()
+                if auto:
+                    body = re.sub(rb'<row [^>]*>', lambda r: _not_custom(r.group(0), auto), body)
+            z.writestr(item, body)
+    return out.getvalue()
+
+
+def _not_custom(tag: bytes, auto: set[int]) -> bytes:
+    import re
+    n = re.search(rb' r="(\d+)"', tag)
+    return tag.replace(b' customHeight="1"', b"") if n and int(n.group(1)) in auto else tag
+
+
 def _validation(c: Cell) -> tuple:
     """A hashable description of the data validation an input cell needs (cells are grouped by it)."""
     if c.custom:
@@ -177,6 +262,7 @@ def render_template(layout: Layout) -> Workbook:
         ws.protection.formatColumns = False   # let staff widen columns and rows
         ws.protection.formatRows = False
     sheets[SHEET_META].sheet_state = "veryHidden"
+    fit_row_heights(wb)
     wb.calculation.fullCalcOnLoad = True
     wb.active = 1
     return wb
@@ -219,12 +305,12 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     wb.active = 1
     buf = io.BytesIO()
     wb.save(buf)
+    first = auto_heights(buf.getvalue(), wb)
     if patterns == [frozenset()]:
-        data = clone_sheet(buf.getvalue(), P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 \
-            else buf.getvalue()
+        data = clone_sheet(first, P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 else first
     else:
         index = {p: k for k, p in enumerate(patterns)}
-        data = copy_sheets(buf.getvalue(), P.project_sheets[:len(patterns)],
+        data = copy_sheets(first, P.project_sheets[:len(patterns)],
                            [index[frozenset(x or ())] for x in locked], P.project_sheets)
     book = FileBook(str(output or spec.id), data)
     forms = read_forms(book, spec=spec)
@@ -297,9 +383,11 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
     for key, value in (values or {}).items():
         c = layout[key]
         wb[c.sheet].cell(row=c.row, column=c.col).value = value
+    if values:
+        fit_row_heights(wb)                   # reasons and texts typed in get their lines too
     buf = io.BytesIO()
     wb.save(buf)
-    data = recalc_bytes(buf.getvalue(), source=str(output or spec.id), spec=spec)
+    data = recalc_bytes(auto_heights(buf.getvalue(), wb), source=str(output or spec.id), spec=spec)
     if output is not None:
         from .atomic import atomic_output
         with atomic_output(output) as fh:
