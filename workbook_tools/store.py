@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-SCHEMA_VERSION = 2         # 2: per-project rows (projects table), findings.project
+SCHEMA_VERSION = 3         # 2: per-project rows (projects table), findings.project; 3: portal tables (wbtool serve)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS submissions (
@@ -51,6 +51,28 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, inboxes TEXT,
     files_found INTEGER DEFAULT 0, files_read INTEGER DEFAULT 0, files_cached INTEGER DEFAULT 0
 );
+""" + """
+-- wbtool serve (schema 3): access codes, sessions, uploads, the bureau's send-backs and the audit trail
+CREATE TABLE IF NOT EXISTS access_codes (unit_code TEXT PRIMARY KEY, code_hash TEXT NOT NULL, set_at TEXT, source TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, role TEXT NOT NULL, unit_code TEXT, csrf TEXT NOT NULL,
+    created REAL NOT NULL, last_seen REAL NOT NULL, expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY, idem_key TEXT UNIQUE, unit_code TEXT NOT NULL, submission_id INTEGER REFERENCES submissions(id),
+    sha256 TEXT, stored TEXT, original_name TEXT, size INTEGER,
+    outcome TEXT NOT NULL,           -- accepted / refused (another unit's file) / unreadable
+    slot TEXT, note TEXT, received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_unit ON uploads(unit_code);
+CREATE TABLE IF NOT EXISTS sendbacks (
+    id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL REFERENCES submissions(id), unit_code TEXT,
+    note TEXT NOT NULL, actor TEXT, at TEXT NOT NULL, withdrawn_at TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT, action TEXT NOT NULL, unit_code TEXT, detail TEXT, ip TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_unit ON audit(unit_code, action);
 """
 
 SUB_COLUMNS = ("sha256", "file_name", "path", "size", "mtime", "status", "readable", "error_code", "error_message",
@@ -271,6 +293,49 @@ class Store:
 
     def close(self):
         self.db.close()
+
+
+    # ------------------------------------------------------------ the bureau's send-backs (wbtool serve)
+    def send_back(self, submission_id: int, unit_code: str, note: str, actor: str) -> int:
+        with self.db:
+            return self.db.execute("INSERT INTO sendbacks (submission_id, unit_code, note, actor, at) "
+                                   "VALUES (?, ?, ?, ?, ?)", (submission_id, unit_code, note, actor, now())).lastrowid
+
+    def withdraw_send_back(self, submission_id: int):
+        with self.db:
+            self.db.execute("UPDATE sendbacks SET withdrawn_at=? WHERE submission_id=? AND withdrawn_at IS NULL",
+                            (now(), submission_id))
+
+    def send_backs(self) -> dict[int, dict]:
+        """submission id → the bureau's latest standing send-back of it (note, actor, at)."""
+        out = {}
+        for sid, note, actor, at in self.db.execute(
+                "SELECT submission_id, note, actor, at FROM sendbacks WHERE withdrawn_at IS NULL ORDER BY id"):
+            out[sid] = {"note": note, "actor": actor, "at": at}
+        return out
+
+    def send_back_stamp(self) -> str:
+        """Changes whenever a send-back is made or withdrawn (a cached summary must then be rebuilt)."""
+        n, last, gone = self.db.execute("SELECT count(*), max(id), count(withdrawn_at) FROM sendbacks").fetchone()
+        return f":{n}:{last}:{gone}" if n else ""
+
+    def audit(self, actor: str, action: str, unit_code: str | None = None, detail: str = "", ip: str = ""):
+        with self.db:
+            self.db.execute("INSERT INTO audit (at, actor, action, unit_code, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
+                            (now(), actor, action, unit_code, detail, ip))
+
+
+def apply_send_backs(store: Store, subs: list[dict]) -> list[dict]:
+    """A current return the bureau sent back stands as 需退回 with the bureau's note, whatever its findings
+    (a resubmission is a new submission: the note no longer applies)."""
+    backs = store.send_backs()
+    for s in subs:
+        b = backs.get(s.get("id"))
+        if b:
+            s["status"] = "需退回"
+            s["send_back"] = b
+            s.setdefault("notes", []).append(f"财政局退回：{b['note']}")
+    return subs
 
 
 def _chunks(items, n):
