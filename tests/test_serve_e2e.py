@@ -162,7 +162,7 @@ def test_unit_and_bureau_in_chromium(server, browser, tmp_path):
     assert row["status"] == "需退回" and "合同备案时效性" in row["note"]
     drv.get(base + "/admin/audit")
     audit = wait(drv, "#audit").text
-    assert "send-back" in audit or "退回" in audit
+    assert "退回" in audit and "上传" in audit
     shot(drv, "7-admin-audit", tmp_path)
 
     # the unit signs in again and sees the bureau's reason

@@ -23,6 +23,8 @@ from .portal import LoginRefused, Portal
 SESSION_COOKIE, LOGIN_CSRF_COOKIE = "wbtool_session", "wbtool_csrf"
 MULTIPART_SLACK = 64 * 1024            # form fields and boundaries around the file
 TEMPLATES = Path(__file__).parent / "templates"
+ACTIONS = {"login": "登录", "login-failed": "登录失败", "upload": "上传", "send-back": "退回", "withdraw-send-back": "撤销退回",
+           "reset-code": "重置访问码", "import-codes": "导入访问码", "set-password": "设置管理员密码", "download": "下载"}
 MESSAGES = {400: "请求无效。", 403: "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。", 404: "没有这个页面，或您无权查看。",
             405: "不支持的请求方式。", 413: "文件太大。", 500: "服务器内部错误，请稍后重试或联系财政局。"}
 
@@ -88,6 +90,7 @@ def create_app(portal: Portal) -> Starlette:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
     env.globals.update(title=portal.cfg.title, max_mb=portal.cfg.max_upload // (1024 * 1024))
     env.filters["score"] = lambda v: "" if v is None else f"{v:.2f}"
+    env.filters["action"] = lambda a: ACTIONS.get(a, a)
 
     def page(request: Request, name: str, http_status: int = 200, **ctx) -> HTMLResponse:
         ctx.setdefault("signed", getattr(request.state, "signed", None))

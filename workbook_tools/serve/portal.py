@@ -291,7 +291,15 @@ class Portal:
     def current_submissions(self, unit: str) -> list[dict]:
         from ..collect import current_returns
         kept, _ = current_returns(self.cfg.db)
-        return [s for s in kept if s.get("unit_code") == unit]
+        return self._named([s for s in kept if s.get("unit_code") == unit], unit)
+
+    def _named(self, subs: list[dict], unit: str) -> list[dict]:
+        """Uploaded files are kept under their hash: show the name the clerk gave them."""
+        names = {u["submission_id"]: u["original_name"] for u in reversed(self.store.uploads("unit_code=?", (unit,)))}
+        for s in subs:
+            if s["id"] in names:
+                s["file_name"] = names[s["id"]]
+        return subs
 
     def send_back(self, unit: str, note: str, actor: str = "财政局", ip: str = "") -> int:
         """The unit's current returns stand as 需退回 with the note until it submits again."""
@@ -315,7 +323,7 @@ class Portal:
         """Every submission of the unit in the record (portal uploads and files collected from inboxes)."""
         ids = [r[0] for r in self.store.db.execute("SELECT id FROM submissions WHERE unit_code=? ORDER BY id DESC",
                                                    (unit,))]
-        return self.store.submissions(ids)
+        return self._named(sorted(self.store.submissions(ids), key=lambda s: -s["id"]), unit)
 
     def overview(self):
         from ..overview import from_database
