@@ -125,7 +125,7 @@ def test_bureau_dashboard_send_back_and_status_agree(portal, tmp_path):
     out = CliRunner().invoke(main, ["status", "--db", str(portal.cfg.db)])     # the CLI says the same
     assert "需退回\t440117101" in out.output
     home = u.get("/unit").text
-    assert "退回原因" in home and "扣分原因不够具体" in home
+    assert "财政局退回：扣分原因不够具体" in home
     # the unit resubmits: the send-back belonged to the earlier return
     upload(u, cu, unit_file(A, **{"cover.preparer": "李四"}))
     assert {x["unit_code"]: x for x in unit_status(portal.cfg.db)}[A]["status"] == "通过"
