@@ -123,7 +123,7 @@ def test_bureau_dashboard_send_back_and_status_agree(portal, tmp_path):
     rows = {x["unit_code"]: x for x in unit_status(portal.cfg.db, portal.cfg.roster)}
     assert rows[A]["status"] == "需退回" and "扣分原因不够具体" in rows[A]["note"]
     out = CliRunner().invoke(main, ["status", "--db", str(portal.cfg.db)])     # the CLI says the same
-    assert "需退回\t440117101" in out.output
+    assert "需退回\t440117101" in out.output and "财政局退回：扣分原因不够具体" in out.output
     home = u.get("/unit").text
     assert "财政局退回：扣分原因不够具体" in home
     # the unit resubmits: the send-back belonged to the earlier return
@@ -244,3 +244,52 @@ def test_serve_cli_without_password_in_a_pipe_says_how(tmp_path, monkeypatch):
     monkeypatch.delenv("WBTOOL_ADMIN_PASSWORD", raising=False)
     r = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "x.db"), "--port", "1"])
     assert r.exit_code == 2 and "WBTOOL_ADMIN_PASSWORD" in r.output
+
+
+def test_serve_cli_without_the_extra_says_how_to_install(tmp_path, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "uvicorn", None)          # as if `wbtool[serve]` were not installed
+    r = CliRunner().invoke(main, ["serve", "--db", str(tmp_path / "x.db")])
+    assert r.exit_code == 2 and "pip install 'wbtool[serve]'" in r.output
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_with_a_ledger_the_verdict_shows_the_differences_and_the_summary_has_the_ledger_sheet(tmp_path):
+    from decimal import Decimal
+
+    from ledgerfiles import ledger_lines, rows_for, seed_funds, write_csv
+    funds = seed_funds()
+    funds["一般公共预算"]["actual"] += Decimal("100")         # the bureau's books differ by 100 万元
+    ledger = write_csv(tmp_path / "台账.csv", ledger_lines(rows_for(A, UNITS[A], funds), unit="万元"), "utf-8-sig")
+    p = Portal(PortalConfig(db=tmp_path / "汇总.db", roster=write_roster(tmp_path), ledger=ledger))
+    p.import_codes(write_manifest(tmp_path, CODES))
+    p.set_admin_password(ADMIN_PASSWORD)
+    c = client(p)
+    r = upload(c, login(c), unit_file(A)).json()
+    page = c.get(r["url"]).text
+    assert "与财政局台账核对（" in page and "ledger-" not in page.split('id="ledger"')[0][-50:]
+    assert "校验通过" in page                 # the form itself is right; the ledger difference is shown apart
+    ad = client(p)
+    admin(ad)
+    wb = openpyxl.load_workbook(io.BytesIO(ad.get("/admin/download/汇总表.xlsx").content))
+    assert "台账核对" in wb.sheetnames and wb["台账核对"].max_row > 1
+
+
+def test_withdraw_and_reset_code(portal):
+    u = client(portal)
+    upload(u, login(u), unit_file(A))
+    c = client(portal)
+    csrf = admin(c)
+    c.post(f"/admin/units/{A}/send-back", data={"csrf": csrf, "note": "请补充情况说明"})
+    assert {x["unit_code"]: x for x in unit_status(portal.cfg.db)}[A]["status"] == "需退回"
+    c.post(f"/admin/units/{A}/withdraw", data={"csrf": csrf})
+    assert {x["unit_code"]: x for x in unit_status(portal.cfg.db)}[A]["status"] == "通过"
+    import re
+    page = c.post(f"/admin/units/{A}/reset-code", data={"csrf": csrf}).text
+    new = re.search(r'id="new-code"[^>]*>([^<]+)<', page).group(1)
+    assert new != CODES[A]
+    fresh = client(portal)
+    assert fresh.post("/login", data={"unit": A, "code": CODES[A], "csrf": csrf_of(fresh.get("/login").text)}
+                      ).status_code == 401                  # the old code no longer opens the door
+    login(fresh, A, new)
+    assert c.post("/admin/units/nosuchunit/reset-code", data={"csrf": csrf}).status_code == 404

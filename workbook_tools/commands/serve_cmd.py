@@ -16,6 +16,8 @@ ADMIN_ENV = "WBTOOL_ADMIN_PASSWORD"
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False),
               help="汇总数据库（与 wbtool collect / status 同一个）")
 @click.option("--ledger", type=click.Path(dir_okay=False), help="财政台账：下载的汇总表中增加“台账核对”表")
+@click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
+              help="台账的金额单位（表头未注明时必须指定）")
 @click.option("--spec", "spec_ref", default=None, help="本次报送的表单规格（id 或 YAML 路径）")
 @click.option("--manifest", "manifests", multiple=True, type=click.Path(dir_okay=False),
               help="distribute 生成的 manifest.csv：导入各单位的访问码（只保存摘要，可重复）")
@@ -27,7 +29,7 @@ ADMIN_ENV = "WBTOOL_ADMIN_PASSWORD"
               help="登录后无操作多久自动退出")
 @LANG_OPTION
 @click.pass_context
-def serve_cmd(ctx, roster, db_path, ledger, spec_ref, manifests, uploads, host, port, max_upload_mb, idle_minutes,
+def serve_cmd(ctx, roster, db_path, ledger, money_unit, spec_ref, manifests, uploads, host, port, max_upload_mb, idle_minutes,
               lang):
     """启动报送平台：单位在浏览器中上传自评表、即时看到校验结果；财政局查看报送情况、退回、下载汇总。
 
@@ -35,7 +37,10 @@ def serve_cmd(ctx, roster, db_path, ledger, spec_ref, manifests, uploads, host, 
     from ..cli import say
     try:
         import jinja2  # noqa: F401
-        import multipart  # noqa: F401
+        try:
+            import python_multipart  # noqa: F401
+        except ImportError:
+            import multipart  # noqa: F401
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as e:
@@ -50,7 +55,8 @@ def serve_cmd(ctx, roster, db_path, ledger, spec_ref, manifests, uploads, host, 
     if spec_ref:
         from ..spec import load_spec
         load_spec(spec_ref)
-    portal = Portal(PortalConfig(db=db_path, uploads=uploads, roster=roster, ledger=ledger, spec=spec_ref,
+    portal = Portal(PortalConfig(db=db_path, uploads=uploads, roster=roster, ledger=ledger, ledger_unit=money_unit,
+                                 spec=spec_ref,
                                  max_upload=max_upload_mb * MIB, idle_minutes=idle_minutes))
     for m in manifests:
         n = portal.import_codes(m)

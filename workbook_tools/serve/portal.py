@@ -30,6 +30,7 @@ class PortalConfig:
     uploads: Path | None = None           # default: <db>.uploads beside the database
     roster: Path | None = None
     ledger: Path | None = None
+    ledger_unit: str | None = None        # 元 / 万元 when the ledger's header does not say
     spec: str | None = None
     max_upload: int = 20 * MIB
     idle_minutes: int = 30                # a session ends after this long without a request …
@@ -66,6 +67,10 @@ class Portal:
         for tmp in list(cfg.uploads.glob(".*.tmp")) + list((cfg.uploads / "annotated").glob(".*.tmp")):
             tmp.unlink(missing_ok=True)      # a write cut short by a crash (atomic_output's temp files)
         open_store(cfg.db).close()          # creates or upgrades the schema once, before any request
+        self.ledger = None
+        if cfg.ledger:          # read once at the start: a bad ledger is reported before anyone signs in
+            from ..ledger import read_ledger
+            self.ledger = read_ledger(cfg.ledger, unit=cfg.ledger_unit)
         self.units = {}
         if cfg.roster:
             from ..roster import read_roster
@@ -120,7 +125,7 @@ class Portal:
         unit = code_text(unit.strip())[:64]
         self._check_lockout(unit)
         if not unit or not sec.verify_secret(sec.normalize_code(code), self.store.access_code_hash(unit)):
-            self.store.audit(unit or "?", "login-failed", unit or None, "单位登录失败（单位编码或访问码不对）", ip)
+            self.store.audit(unit or "?", "login-failed", unit or "?", "单位登录失败（单位编码或访问码不对）", ip)
             raise LoginRefused("单位编码或访问码不对。")
         self.store.audit(unit, "login", unit, "单位登录", ip)
         return self._new_session("unit", unit)
@@ -249,7 +254,21 @@ class Portal:
         return {"errors": sum(1 for f in findings if f["severity"] == "error"),
                 "warnings": sum(1 for f in findings if f["severity"] == "warning"),
                 "groups": [{"severity": "error" if k[0] == 0 else "warning", "sheet": k[1], "findings": v}
-                           for k, v in sorted(groups.items())]}
+                           for k, v in sorted(groups.items())],
+                "ledger": self._ledger_findings(upload) if s and s.get("readable") else []}
+
+    def _ledger_findings(self, upload: dict) -> list[dict]:
+        """With --ledger: where the return's money differs from the bureau's ledger (`wbtool crosscheck`)."""
+        if self.ledger is None or not upload.get("stored"):
+            return []
+        from ..crosscheck import crosscheck_workbook
+        rep = crosscheck_workbook(upload["stored"], self.ledger, spec=self._spec())
+        out = []
+        for f in rep.findings:
+            d = f.to_dict("zh")
+            d["fix"] = f.entry.fix
+            out.append(d)
+        return out
 
     def annotated(self, upload: dict) -> Path | None:
         """The annotated copy of a readable upload (the library's annotate, cached by content)."""
@@ -341,9 +360,8 @@ class Portal:
         mixed = kind == "overall" and bool(project_returns)
         main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
         ledger_rows = []
-        if self.cfg.ledger:
-            from ..ledger import read_ledger
-            ledger = read_ledger(self.cfg.ledger)
+        if self.ledger is not None:
+            ledger = self.ledger
             ledger_rows = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
                                             or ledger.has_projects], ledger, None)
         roster = []
