@@ -293,3 +293,35 @@ def test_withdraw_and_reset_code(portal):
                       ).status_code == 401                  # the old code no longer opens the door
     login(fresh, A, new)
     assert c.post("/admin/units/nosuchunit/reset-code", data={"csrf": csrf}).status_code == 404
+
+
+def test_the_same_bytes_uploaded_at_once_are_one_submission(portal, monkeypatch):
+    import threading
+
+    from workbook_tools.store import Store
+    data = unit_file(A, **{"cover.preparer": "并发"})
+    out, errors = [], []
+    barrier, original = threading.Barrier(6, timeout=30), Store.add_submission
+
+    def together(self, rec):              # every request looks the hash up before any has recorded it
+        barrier.wait()
+        self.submission_by_hash = lambda sha: None
+        try:
+            return original(self, rec)
+        finally:
+            del self.submission_by_hash
+    monkeypatch.setattr(Store, "add_submission", together)
+
+    def go():
+        try:
+            out.append(portal.receive(A, "同一文件.xlsx", data))
+        except Exception as e:          # reported below
+            errors.append(e)
+    threads = [threading.Thread(target=go) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(out) == 6
+    assert len({u["submission_id"] for u in out}) == 1
+    assert portal.store.db.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1

@@ -195,14 +195,14 @@ class Portal:
               "original_name": _display_name(original_name), "size": len(data), "slot": None, "note": None}
         link = None
         if not rec["readable"]:
-            up.update(outcome="unreadable", submission_id=self.store.add_submission(rec),
+            up.update(outcome="unreadable", submission_id=self._submission(rec),
                       verdict=f"无法读取（{rec.get('error_code')}）")
         elif (rec.get("unit_code") or "") != unit:
             up.update(outcome="refused", verdict="已拒收（不是本单位的文件）",
                       note=f"文件封面的单位编码为“{rec.get('unit_code') or '空'}”（{rec.get('unit_name') or '无单位名称'}），"
                            f"与登录单位 {unit} 不符，未作为本单位的报送记录。请上传本单位的自评表。")
         else:
-            sid = self.store.add_submission(rec)
+            sid = self._submission(rec)
             st = stored.stat()
             link = (str(stored.resolve()), st.st_size, st.st_mtime_ns)
             up.update(outcome="accepted", submission_id=sid, slot=current_key(rec)[1],
@@ -215,6 +215,16 @@ class Portal:
                 raise
             return done
         return self.store.uploads("id=?", (uid,))[0]
+
+    def _submission(self, rec: dict) -> int:
+        """collect's record of the file; the same bytes arriving twice at once are one submission."""
+        try:
+            return self.store.add_submission(rec)
+        except sqlite3.IntegrityError:
+            sid = self.store.submission_by_hash(rec["sha256"])
+            if sid is None:
+                raise
+            return sid
 
     # ------------------------------------------------------------ what a unit sees
     def uploads_of(self, unit: str) -> list[dict]:
