@@ -204,3 +204,25 @@ def test_money_in_a_form_stated_in_yuan(tmp_path, ledger_csv):
     distribute(roster, tmp_path / "out", ledger=read_ledger(ledger_csv), spec=str(path))
     ret = read_workbook(tmp_path / "out" / SEED_FILE, load_spec(str(path)))
     assert num(ret.inputs["funds.0.adjusted"]) == Decimal("286503200")
+
+
+def test_manifest_gives_each_unit_an_access_code_that_survives_a_rerun(tmp_path, roster_csv, ledger_csv):
+    from workbook_tools.serve.codes import read_manifest_codes
+    from workbook_tools.serve.portal import Portal, PortalConfig
+    out = tmp_path / "outbox"
+    distribute(roster_csv, out, ledger=read_ledger(ledger_csv))
+    rows = {r["单位编码"]: r for r in manifest(out)}
+    codes = {c: r["访问码"] for c, r in rows.items() if r["文件"]}
+    assert codes and all(len(c) == 11 and c[5] == "-" for c in codes.values())
+    assert len(set(codes.values())) == len(codes)
+    assert rows["440117102"]["访问码"] == ""                    # no file, no code
+    distribute(roster_csv, out, ledger=read_ledger(ledger_csv))   # distributing again keeps the codes handed out
+    assert read_manifest_codes(out / "manifest.csv") == codes
+    # the portal imports them as hashes: the unit signs in with its code, never with another's
+    portal = Portal(PortalConfig(db=tmp_path / "汇总.db"))
+    assert portal.import_codes(out / "manifest.csv") == len(codes)
+    assert portal.import_codes(out / "manifest.csv") == 0
+    assert portal.login_unit(SEED_CODE, codes[SEED_CODE].lower())
+    other = next(c for u, c in codes.items() if u != SEED_CODE)
+    with pytest.raises(Exception, match="访问码不对"):
+        portal.login_unit(SEED_CODE, other)

@@ -137,10 +137,10 @@ def test_one_project_workbook_per_unit_with_covers_and_locked_ledger_money(files
     assert [s for s in wb_a.sheetnames if s.startswith("项目0")] == ["项目001", "项目002"]
     assert all(wb_a[s][a["P2023001"].layout["funds.0.actual"].coord].protection.locked for s in ("项目001", "项目002"))
 
-    # the manifest: existing columns, then 项目数; units without projects and unknown units have no file
+    # the manifest: existing columns, then 项目数 and the access code; units without projects and unknown units have no file
     m = manifest(out)
     with open(out / MANIFEST, encoding="utf-8-sig", newline="") as fh:
-        assert next(csv.reader(fh)) == ["单位编码", "单位名称", "文件", "预填资金", "备注", "项目数"]
+        assert next(csv.reader(fh)) == ["单位编码", "单位名称", "文件", "预填资金", "备注", "项目数", "访问码"]
     assert (m[A[0]]["文件"], m[A[0]]["预填资金"], m[A[0]]["项目数"]) == (FILE_A, "是", "2")
     assert (m[B[0]]["文件"], m[B[0]]["项目数"]) == (FILE_B, "3")
     assert "河涌清淤（P2023004）" in m[B[0]]["备注"] and "只有合计" in m[B[0]]["备注"]

@@ -447,7 +447,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 ledger=None, tolerance=None, progress_factory=None, on_wait=None) -> dict:
     """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
     from .spec import load_spec
-    from .store import open_store
+    from .store import apply_send_backs, open_store
     output = Path(output)
     db_path = Path(db_path) if db_path else default_db_path(output)
     roster = _read_roster(roster_path)
@@ -463,7 +463,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 progress=bar.update if bar else None)
             if bar:
                 bar.close()
-            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir)
+            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + store.send_back_stamp()
             cached = store.get_meta(f"summary:{output.resolve()}")
             if cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed:
                 # nothing changed since the last run wrote this summary: it would come out the same
@@ -481,6 +481,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 spec = _main_spec(subs, main_kind)
             name_unreadable(store, subs, roster)          # before choosing: a named .xls joins its unit
             kept, dups = choose_current(subs)
+            apply_send_backs(store, kept)            # the bureau's send-backs (wbtool serve) stand in the summary
             dups = same_content + dups
             roster_verdicts(store, kept, roster)
             scale_verdicts(store, kept, roster)
@@ -937,16 +938,17 @@ def _feedback_tally(s: dict, kept: list[dict]):
 
 def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
     """From a collect database alone: one current submission per unit, and each unit's submission count."""
-    from .store import open_store
+    from .store import apply_send_backs, open_store
     if not Path(db_path).exists():
         raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
     store = open_store(db_path)
     try:
         subs = store.submissions({sid for _, sid in store.current_files()})
         counts = store.submission_counts()
+        kept = apply_send_backs(store, choose_current(subs)[0])     # the bureau's send-backs (wbtool serve)
     finally:
         store.close()
-    return choose_current(subs)[0], counts
+    return kept, counts
 
 
 def unit_status(db_path, roster_path=None) -> list[dict]:
@@ -970,11 +972,12 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
                      "file": s["path"], "fill_date": u["fill_date"], "submissions": counts.get(s.get("unit_code"), 1),
                      "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.get("errors")),
                      "files": [g["path"] for g in group],
-                     "project_status": u.get("project_status") or (u["status"] if form_kind(s) == "project" else None)})
+                     "project_status": u.get("project_status") or (u["status"] if form_kind(s) == "project" else None),
+                     "note": "；".join(n for g in group for n in g.get("notes") or [])})
     if roster_path:
         have = {r["unit_code"] for r in rows}
         rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,
                   "errors": None, "file": "", "fill_date": None, "submissions": 0, "projects": 0,
-                  "projects_with_errors": 0, "files": [], "project_status": None}
+                  "projects_with_errors": 0, "files": [], "project_status": None, "note": ""}
                  for u in _read_roster(roster_path) if u.code not in have]
     return sorted(rows, key=lambda r: (STATUS_ORDER.get(r["status"], 9), r["unit_code"]))

@@ -24,6 +24,7 @@ from .tables import code_text
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("单位编码", "单位名称", "文件", "预填资金", "备注")
 PROJECTS_COLUMN = "项目数"          # manifest column added when project workbooks are distributed
+ACCESS_COLUMN = "访问码"           # last manifest column: each unit's access code for `wbtool serve`
 PROJECT_SPEC = "national-project-2020"
 PROJECTS_SUFFIX = "_项目自评"
 # cover field of the form → roster attribute
@@ -165,17 +166,38 @@ def write_manifest(path: Path, rows: list[Issued], *, projects: bool = False) ->
     """manifest.csv (UTF-8 with BOM so Excel shows the Chinese); text is never turned into a formula.
 
     ``projects``: project workbooks were distributed, a last column 项目数 gives each unit's project count."""
+    codes = _kept_access_codes(path)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(MANIFEST_COLUMNS + ((PROJECTS_COLUMN,) if projects else ()))
+    w.writerow(MANIFEST_COLUMNS + ((PROJECTS_COLUMN,) if projects else ()) + (ACCESS_COLUMN,))
     for r in rows:
         line = [r.code, r.name, r.file, "是" if r.prefilled else "否", r.note]
         if projects:
             line.append("" if r.projects is None else r.projects)
+        line.append((codes.get(r.code) or new_access_code()) if r.file else "")
         w.writerow([csv_safe(x) for x in line])
     with atomic_output(path, "w") as fh:
         fh.write("\ufeff" + buf.getvalue())
     return path
+
+
+ACCESS_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"      # no 0/O, 1/I/L: read aloud or typed from paper
+
+
+def new_access_code(n: int = 10) -> str:
+    """A unit's access code for the portal (~49 bits, grouped for reading: ABCDE-FGHJK)."""
+    import secrets
+    code = "".join(secrets.choice(ACCESS_ALPHABET) for _ in range(n))
+    return f"{code[:5]}-{code[5:]}"
+
+
+def _kept_access_codes(path: Path) -> dict[str, str]:
+    """Codes of an earlier manifest in the same outbox: distributing again must not lock units out."""
+    from .serve.codes import read_manifest_codes
+    try:
+        return read_manifest_codes(path) if path.exists() else {}
+    except (OSError, UsageError):
+        return {}
 
 
 # ------------------------------------------------------------------ project workbooks

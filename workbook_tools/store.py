@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import OutputError
 
-SCHEMA_VERSION = 2         # 2: per-project rows (projects table), findings.project
+SCHEMA_VERSION = 3         # 2: per-project rows (projects table), findings.project; 3: portal tables (wbtool serve)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS submissions (
@@ -51,6 +51,28 @@ CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY, started TEXT, finished TEXT, inboxes TEXT,
     files_found INTEGER DEFAULT 0, files_read INTEGER DEFAULT 0, files_cached INTEGER DEFAULT 0
 );
+""" + """
+-- wbtool serve (schema 3): access codes, sessions, uploads, the bureau's send-backs and the audit trail
+CREATE TABLE IF NOT EXISTS access_codes (unit_code TEXT PRIMARY KEY, code_hash TEXT NOT NULL, set_at TEXT, source TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY, role TEXT NOT NULL, unit_code TEXT, csrf TEXT NOT NULL,
+    created REAL NOT NULL, last_seen REAL NOT NULL, expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY, idem_key TEXT UNIQUE, unit_code TEXT NOT NULL, submission_id INTEGER REFERENCES submissions(id),
+    sha256 TEXT, stored TEXT, original_name TEXT, size INTEGER,
+    outcome TEXT NOT NULL,           -- accepted / refused (another unit's file) / unreadable
+    slot TEXT, note TEXT, received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_unit ON uploads(unit_code);
+CREATE TABLE IF NOT EXISTS sendbacks (
+    id INTEGER PRIMARY KEY, submission_id INTEGER NOT NULL REFERENCES submissions(id), unit_code TEXT,
+    note TEXT NOT NULL, actor TEXT, at TEXT NOT NULL, withdrawn_at TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT, action TEXT NOT NULL, unit_code TEXT, detail TEXT, ip TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_unit ON audit(unit_code, action);
 """
 
 SUB_COLUMNS = ("sha256", "file_name", "path", "size", "mtime", "status", "readable", "error_code", "error_message",
@@ -288,6 +310,131 @@ class Store:
 
     def close(self):
         self.db.close()
+
+
+    # ------------------------------------------------------------ the bureau's send-backs (wbtool serve)
+    def send_back(self, submission_id: int, unit_code: str, note: str, actor: str) -> int:
+        with self.db:
+            return self.db.execute("INSERT INTO sendbacks (submission_id, unit_code, note, actor, at) "
+                                   "VALUES (?, ?, ?, ?, ?)", (submission_id, unit_code, note, actor, now())).lastrowid
+
+    def withdraw_send_back(self, submission_id: int):
+        with self.db:
+            self.db.execute("UPDATE sendbacks SET withdrawn_at=? WHERE submission_id=? AND withdrawn_at IS NULL",
+                            (now(), submission_id))
+
+    def send_backs(self) -> dict[int, dict]:
+        """submission id → the bureau's latest standing send-back of it (note, actor, at)."""
+        out = {}
+        for sid, note, actor, at in self.db.execute(
+                "SELECT submission_id, note, actor, at FROM sendbacks WHERE withdrawn_at IS NULL ORDER BY id"):
+            out[sid] = {"note": note, "actor": actor, "at": at}
+        return out
+
+    def upload_by_key(self, idem_key: str) -> dict | None:
+        rows = self.uploads("idem_key=?", (idem_key,))
+        return rows[0] if rows else None
+
+    def uploads(self, where: str = "1", params=(), limit: int | None = None) -> list[dict]:
+        cols = ("id", "idem_key", "unit_code", "submission_id", "sha256", "stored", "original_name", "size",
+                "outcome", "slot", "note", "received_at")
+        q = f"SELECT {', '.join(cols)} FROM uploads WHERE {where} ORDER BY id DESC" + (f" LIMIT {int(limit)}" if limit else "")
+        return [dict(zip(cols, r)) for r in self.db.execute(q, params)]
+
+    def record_upload(self, up: dict, *, link: tuple | None, actor: str, ip: str = "") -> int:
+        """One upload in one transaction: its row, its audit line and — accepted — its file as the unit's current
+        return of its slot (the unit's earlier upload of that slot leaves ``files`` but stays in the history).
+        ``link`` is (path, size, mtime_ns). A repeated idempotency key raises sqlite3.IntegrityError."""
+        t = now()
+        with self.db:
+            if link is not None:
+                old = [r[0] for r in self.db.execute(
+                    "SELECT DISTINCT stored FROM uploads WHERE unit_code=? AND slot=? AND outcome='accepted' "
+                    "AND stored != ?", (up["unit_code"], up["slot"], up["stored"]))]
+                self.db.executemany("DELETE FROM files WHERE path=?", [(o,) for o in old])
+                self.db.execute(
+                    "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                    "size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256, "
+                    "submission_id=excluded.submission_id, last_seen=excluded.last_seen",
+                    (link[0], link[1], link[2], up["sha256"], up["submission_id"], t, t))
+            uid = self.db.execute(
+                "INSERT INTO uploads (idem_key, unit_code, submission_id, sha256, stored, original_name, size, outcome, "
+                "slot, note, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (up.get("idem_key"), up["unit_code"], up.get("submission_id"), up.get("sha256"), up.get("stored"),
+                 up.get("original_name"), up.get("size"), up["outcome"], up.get("slot"), up.get("note"), t)).lastrowid
+            self.db.execute("INSERT INTO audit (at, actor, action, unit_code, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
+                            (t, actor, "upload", up["unit_code"],
+                             f"上传 #{uid}「{up.get('original_name')}」：{up.get('verdict') or up['outcome']}", ip))
+        return uid
+
+    def set_access_code(self, unit_code: str, code_hash: str, source: str):
+        with self.db:
+            self.db.execute("INSERT INTO access_codes VALUES (?, ?, ?, ?) ON CONFLICT(unit_code) DO UPDATE SET "
+                            "code_hash=excluded.code_hash, set_at=excluded.set_at, source=excluded.source",
+                            (unit_code, code_hash, now(), source))
+
+    def access_code_hash(self, unit_code: str) -> str | None:
+        row = self.db.execute("SELECT code_hash FROM access_codes WHERE unit_code=?", (unit_code,)).fetchone()
+        return row[0] if row else None
+
+    def access_code_units(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT unit_code FROM access_codes")}
+
+    def add_session(self, token_hash: str, role: str, unit_code: str | None, csrf: str, expires: float):
+        import time
+        with self.db:
+            self.db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (token_hash, role, unit_code, csrf, time.time(), time.time(), expires))
+
+    def session(self, token_hash: str) -> dict | None:
+        cols = ("token_hash", "role", "unit_code", "csrf", "created", "last_seen", "expires")
+        row = self.db.execute(f"SELECT {', '.join(cols)} FROM sessions WHERE token_hash=?", (token_hash,)).fetchone()
+        return dict(zip(cols, row)) if row else None
+
+    def touch_session(self, token_hash: str, last_seen: float):
+        with self.db:
+            self.db.execute("UPDATE sessions SET last_seen=? WHERE token_hash=?", (last_seen, token_hash))
+
+    def end_session(self, token_hash: str | None = None, *, before: float | None = None):
+        """End one session, or every session whose time ran out before ``before``."""
+        with self.db:
+            if token_hash is not None:
+                self.db.execute("DELETE FROM sessions WHERE token_hash=?", (token_hash,))
+            if before is not None:
+                self.db.execute("DELETE FROM sessions WHERE expires < ?", (before,))
+
+    def recent_actions(self, action: str, unit_code: str | None, since: str) -> int:
+        return self.db.execute("SELECT count(*) FROM audit WHERE action=? AND unit_code IS ? AND at >= ?",
+                               (action, unit_code, since)).fetchone()[0]
+
+    def audit_log(self, unit_code: str | None = None, limit: int = 500) -> list[dict]:
+        cols = ("id", "at", "actor", "action", "unit_code", "detail", "ip")
+        q = f"SELECT {', '.join(cols)} FROM audit" + (" WHERE unit_code=?" if unit_code else "") + \
+            " ORDER BY id DESC LIMIT ?"
+        return [dict(zip(cols, r)) for r in self.db.execute(q, ((unit_code,) if unit_code else ()) + (limit,))]
+
+    def send_back_stamp(self) -> str:
+        """Changes whenever a send-back is made or withdrawn (a cached summary must then be rebuilt)."""
+        n, last, gone = self.db.execute("SELECT count(*), max(id), count(withdrawn_at) FROM sendbacks").fetchone()
+        return f":{n}:{last}:{gone}" if n else ""
+
+    def audit(self, actor: str, action: str, unit_code: str | None = None, detail: str = "", ip: str = ""):
+        with self.db:
+            self.db.execute("INSERT INTO audit (at, actor, action, unit_code, detail, ip) VALUES (?, ?, ?, ?, ?, ?)",
+                            (now(), actor, action, unit_code, detail, ip))
+
+
+def apply_send_backs(store: Store, subs: list[dict]) -> list[dict]:
+    """A current return the bureau sent back stands as 需退回 with the bureau's note, whatever its findings
+    (a resubmission is a new submission: the note no longer applies)."""
+    backs = store.send_backs()
+    for s in subs:
+        b = backs.get(s.get("id"))
+        if b:
+            s["status"] = "需退回"
+            s["send_back"] = b
+            s.setdefault("notes", []).append(f"财政局退回：{b['note']}")
+    return subs
 
 
 def _chunks(items, n):

@@ -130,7 +130,8 @@ def status_cmd(ctx, db_path, roster, fmt, lang):
                 score = score.strip()
                 if len(r.get("files") or []) > 1:
                     file += f" and {len(r['files']) - 1} more" if en else f" 等 {len(r['files'])} 个文件"
-            click.echo(f"{r['status']}\t{r['unit_code']}\t{r['unit_name']}\t{score}\t{file}")
+            click.echo(f"{r['status']}\t{r['unit_code']}\t{r['unit_name']}\t{score}\t{file}"
+                       + (f"\t{r['note']}" if r.get("note") else ""))      # the bureau's send-back note
         from collections import Counter
         c = Counter(r["status"] for r in rows)
         click.echo("；".join(f"{k} {v}" for k, v in c.items()))
