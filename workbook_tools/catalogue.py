@@ -84,6 +84,9 @@ entry("spec-outdated", "file", ERROR, "表单版本过旧或不同", "outdated f
 entry("sheet-missing", "file", ERROR, "工作表缺失或被改名", "sheet missing or renamed", "{detail}", "{detail_en}",
       "模板中的工作表被删除或重命名。", "恢复原工作表名称，或使用原模板重新填报。")
 
+entry("internal-error", "file", ERROR, "处理时发生内部错误", "internal error", "{detail}", "{detail_en}",
+      "处理该文件时 wbtool 自身出错（缺陷），或读取它的进程意外退出；批量中其他文件照常处理，详细信息保存在消息给出的日志文件中。",
+      "将日志文件和该文件反馈给维护者；修复后重新运行 collect 会重新读取该文件。")
 entry("sheet-oversized", "file", ERROR, "工作表超出表单范围过多", "sheet padded far beyond the form",
       "{detail}", "{detail_en}", "要改写的工作表在表单范围之外有大量行或单元格（如空行一直填充到第 1,048,576 行），"
       "fill 拒绝改写（validate 只读表单范围，并以 outside-form 提示）。",
