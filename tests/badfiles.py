@@ -599,3 +599,15 @@ def make_shared_formulas(d: Path, name: str = "共享公式.xlsx", part: str = "
         buf.write(b"</row>")
     sheet = sheet[:end] + buf.getvalue() + sheet[end:]
     return _write(d, name, rewrite_zip(_sample(), {part: sheet}))
+
+
+def make_overlapping_merges(d: Path, name: str = "重叠合并.xlsx", part: str = "xl/worksheets/sheet5.xml") -> Path:
+    """Two merged ranges over one score cell (评分表!J8), as a unit's copy-paste leaves them."""
+    import re as _re
+    sheet = _sample_part(part)
+    extra = b'<mergeCell ref="J8:K9"/><mergeCell ref="J8:J10"/>'
+    if b"<mergeCells" in sheet:
+        sheet = _re.sub(rb"(<mergeCells[^>]*>)", lambda m: m.group(1) + extra, sheet, count=1)
+    else:
+        sheet = sheet.replace(b"</sheetData>", b"</sheetData><mergeCells>" + extra + b"</mergeCells>", 1)
+    return _write(d, name, rewrite_zip(_sample(), {part: sheet}))
