@@ -276,10 +276,7 @@ class FileBook:
                         formula = "=" + f.text
                 out[r] = CellData(value, formula)
         for r, si, value in pending:
-            formula = None
-            if si in shared:
-                formula = translate_formula("=" + shared[si][1], shared[si][0], r)
-            out[r] = CellData(value, formula)
+            out[r] = _SharedChild(value, shared[si], r) if si in shared else CellData(value, None)
         if outside.first is not None or outside.rows:
             self.outside[sheet] = outside
         self._cache[sheet] = out
@@ -337,6 +334,37 @@ class FileBook:
     def save(self, dest) -> None:
         """Write the workbook with the queued writes to ``dest`` (an open binary file)."""
         patch_package(self, self.pending, dest)
+
+
+class _SharedChild(CellData):
+    """A cell of a shared formula: its own formula text is worked out only when someone asks (most never do —
+    200,000 filled-down cells would take seconds to translate)."""
+
+    def __init__(self, value, master: tuple[str, str], coord: str):     # noqa: D107 — no dataclass __init__
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "_master", master)
+        object.__setattr__(self, "_coord", coord)
+
+    @property
+    def formula(self) -> str:
+        got = self.__dict__.get("_formula")
+        if got is None:
+            origin, text = self._master
+            got = translate_formula("=" + text, origin, self._coord)
+            object.__setattr__(self, "_formula", got)
+        return got
+
+    def __eq__(self, other):
+        return isinstance(other, CellData) and (self.value, self.formula) == (other.value, other.formula)
+
+    def __hash__(self):
+        return hash((self.value, self.formula))
+
+    def __repr__(self):
+        return f"CellData(value={self.value!r}, formula={self.formula!r})"
+
+    def __reduce__(self):         # crosses process boundaries (validate -j) as a plain CellData
+        return (CellData, (self.value, self.formula))
 
 
 def translate_formula(formula: str, origin: str, dest: str) -> str:
