@@ -303,3 +303,12 @@ def test_internal_error_exits_4_with_a_log_not_3(tmp_path, monkeypatch):
     assert "Traceback" in logs[0].read_text(encoding="utf-8") and "Traceback" not in r.output
     r = run("--lang", "en", "validate", SAMPLE)
     assert r.exit_code == 4 and "internal error" in r.output and "not a problem with the input" in r.output
+
+
+def test_a_note_below_a_form_sheet_is_reported_and_fill_still_works(tmp_path):
+    p = badfiles.make_padded_sheet(tmp_path, part="xl/worksheets/sheet5.xml", rows=400, text_every=300)   # 评分表
+    rep = validate_workbook(p)
+    assert [f.cell for f in rep.findings if f.code == "outside-form"] == ["评分表!A300"]
+    out = tmp_path / "o.xlsx"
+    fill_workbook(p, out)
+    assert "<t>x</t>" in _sheet_xml(out, "xl/worksheets/sheet5.xml")      # the unit's note is kept

@@ -50,6 +50,7 @@ def _number(text: str):
 
 
 DEFAULT_BOUNDS = (20_000, 256)   # sheets the form does not describe (the identity sheet): ample, still bounded
+MAX_PATCH_BYTES = 8 * 1024 * 1024   # a sheet rewritten by fill is parsed whole: beyond this it is padding
 BEYOND_SCAN = 2_000              # empty padding rows looked at past a sheet's bounds before reading stops
 _TAG_ROW = _Q + "row"
 
@@ -490,15 +491,16 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
     """Write a copy of ``book`` to the open binary file ``dest`` with ``writes`` applied."""
     by_part: dict[str, list[CellWrite]] = {}
     for w in writes:
-        by_part.setdefault(book.sheet_part(w.sheet), []).append(w)
-        out = book.outside.get(w.sheet)
-        if out is not None and out.more:      # a padded sheet is never loaded whole: refuse, say what to do
+        part = book.sheet_part(w.sheet)
+        if part not in by_part and part in book._names and book.zip.getinfo(part).file_size > MAX_PATCH_BYTES:
+            out = book.outside.get(w.sheet) or Outside()     # a padded sheet is never loaded whole: refuse
             raise UnreadableInput(
                 f"文件 {book.source} 的工作表“{w.sheet}”在表单范围之外还有大量行或单元格"
                 f"（{('从 ' + w.sheet + '!' + out.first + ' 起') if out.first else '空行填充到很远的行'}），"
                 f"无法安全地改写。请删除表单以外的行和列后保存，再运行。",
                 f"{book.source}: sheet '{w.sheet}' has masses of rows or cells outside the form; delete them and "
                 f"save, then run again", code="sheet-oversized")
+        by_part.setdefault(part, []).append(w)
     new_parts: dict[str, bytes] = {}
     for part, ws in by_part.items():
         root = _parse(book.part(part), part, book.source)
