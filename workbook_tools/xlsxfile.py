@@ -537,7 +537,8 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
             zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
-            out.writestr(zi, data)
+            # a big part we did not touch (a padded sheet) is recompressed fast, not small
+            out.writestr(zi, data, compresslevel=1 if len(data) > (1 << 20) else None)
 
 
 def _workbook_full_calc(book: FileBook) -> bytes:
