@@ -312,3 +312,29 @@ def test_a_note_below_a_form_sheet_is_reported_and_fill_still_works(tmp_path):
     out = tmp_path / "o.xlsx"
     fill_workbook(p, out)
     assert "<t>x</t>" in _sheet_xml(out, "xl/worksheets/sheet5.xml")      # the unit's note is kept
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the dying worker is simulated in a forked pool")
+def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
+    import multiprocessing
+
+    import workbook_tools.collect as collect
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for i in range(6):
+        code = f"44011710{i}"
+        (inbox / f"{code}.xlsx").write_bytes(consistent(GD, {**BASE, "cover.agencyCode": code,
+                                                             "cover.unitName": f"单位{i}"}))
+    real = collect._process_file
+
+    def dies_on_one(path, expected=None):
+        if path.endswith("440117103.xlsx"):
+            os._exit(9)                      # as if killed for memory while reading this one file
+        return real(path, expected)
+    monkeypatch.setattr(collect, "_process_file", dies_on_one)
+    monkeypatch.setattr(collect, "_context", lambda: multiprocessing.get_context("fork"))
+    monkeypatch.setenv("WBTOOL_LOG_DIR", str(tmp_path / "logs"))
+    result = run_collect([inbox], tmp_path / "汇总.xlsx", jobs=2)
+    status = {r["file_name"]: r["status"] for r in result["rows"]}
+    assert status.pop("440117103.xlsx") == UNREADABLE
+    assert set(status.values()) == {PASS} and len(status) == 5

@@ -710,6 +710,10 @@ def link_checks(store, kept: list[dict]) -> dict:
             found = _link_findings(s, pt, codes)
         except (UsageError, UnreadableInput, OSError) as e:
             link["problem"] = getattr(e, "zh", None) or str(e)
+        except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
+            from .errors import save_traceback
+            log = save_traceback(e, f"collect link check: {s.get('path')}")
+            link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
         _store_links(store, s, codes, found, link)
         stats["checked"] += 1
     stats["seconds"] = time.perf_counter() - start
@@ -780,6 +784,11 @@ def _crosscheck_rows(kept, ledger, tolerance) -> list[dict]:
         except (UnreadableInput, OSError) as e:     # changed or gone since it was checked
             found = [{"code": getattr(e, "code", "file-unreadable"), "cell": "", "message": getattr(e, "zh", str(e)),
                       "expected": None, "found": None, "project": ""}]
+        except Exception as e:       # noqa: BLE001 — a bug with one file: said on its row, the others go on
+            from .errors import save_traceback
+            log = save_traceback(e, f"collect ledger check: {s['path']}")
+            found = [{"code": "internal-error", "cell": "", "expected": None, "found": None, "project": "",
+                      "message": f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")}]
         rows += [{**where, **d} for d in found]
     return rows
 
