@@ -250,6 +250,12 @@ def test_stale_temp_files_of_killed_runs_are_cleaned_and_nothing_else(tmp_path):
     alive = tmp_path / f".汇总.xlsx.{os.getppid()}-ghi789.tmp"     # a live process's (our parent's)
     ancient = tmp_path / f".汇总.xlsx.{os.getppid()}-jkl000.tmp"   # live pid, but two days old
     theirs = tmp_path / ".mine.tmp"                                 # not our pattern
+    legacy = tmp_path / ".汇总.xlsx.k3j_9xq1.tmp"                     # an older version's, two days old
+    recent_legacy = tmp_path / ".表.xlsx.ab12cd34.tmp"                 # an older version's, an hour old: kept
+    for f in (legacy, recent_legacy):
+        f.write_bytes(b"x")
+    os.utime(legacy, (time.time() - 2 * 86400,) * 2)
+    os.utime(recent_legacy, (old, old))
     for f in (dead, fresh, alive, ancient, theirs):
         f.write_bytes(b"x")
     for f in (dead, alive, theirs):
@@ -258,8 +264,8 @@ def test_stale_temp_files_of_killed_runs_are_cleaned_and_nothing_else(tmp_path):
     with atomic_output(tmp_path / "other.txt", "w") as fh:
         fh.write("x")
     left = {f.name for f in tmp_path.iterdir()}
-    assert dead.name not in left and ancient.name not in left
-    assert {fresh.name, alive.name, theirs.name, "other.txt"} <= left
+    assert dead.name not in left and ancient.name not in left and legacy.name not in left
+    assert {fresh.name, alive.name, theirs.name, recent_legacy.name, "other.txt"} <= left
 
 
 # ------------------------------------------------------------------ every file its verdict; bugs are not bad input

@@ -30,6 +30,7 @@ def _fail(path: Path, e: OSError) -> OutputError:
 
 
 _TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[a-z0-9_]+\.tmp$")
+_OLD_TMP = re.compile(r"^\.(?P<name>.+\.(?:xlsx|xlsm|docx|html|md|csv|json|txt|db))\.[a-z0-9_]{8}\.tmp$")   # before pids
 STALE_SECONDS = 600          # a temp file this old whose process is gone is left over from a killed run
 ABANDONED_SECONDS = 86400    # older than a day: left over, whoever made it (another machine on a shared folder)
 
@@ -83,7 +84,8 @@ def _alive(pid: int) -> bool:
 
 def clean_stale_temps(folder: str | Path, now: float | None = None) -> list[Path]:
     """Remove temp files of ours (``.<name>.<pid>-<random>.tmp``) that a killed run left in ``folder``: those
-    whose process is gone and that are older than 10 minutes, or older than a day. Nothing else is touched."""
+    whose process is gone and that are older than 10 minutes, or older than a day (so are an older version's
+    ``.<name>.xlsx.<random>.tmp``). Nothing else is touched."""
     now = time.time() if now is None else now
     removed = []
     try:
@@ -92,14 +94,16 @@ def clean_stale_temps(folder: str | Path, now: float | None = None) -> list[Path
         return removed
     for e in entries:
         m = _TMP.match(e.name)
-        if not m:
+        old = None if m else _OLD_TMP.match(e.name)
+        if not m and not old:
             continue
         try:
             if not e.is_file(follow_symlinks=False):
                 continue
             age = now - e.stat(follow_symlinks=False).st_mtime
-            pid = int(m["pid"])
-            if age > ABANDONED_SECONDS or (age > STALE_SECONDS and pid != os.getpid() and not _alive(pid)):
+            pid = int(m["pid"]) if m else None      # an older version's name carries no pid: only by age
+            if age > ABANDONED_SECONDS or (pid is not None and age > STALE_SECONDS and pid != os.getpid()
+                                           and not _alive(pid)):
                 os.unlink(e.path)
                 removed.append(Path(e.path))
         except (OSError, ValueError):
