@@ -51,6 +51,7 @@ def _number(text: str):
 
 DEFAULT_BOUNDS = (20_000, 256)   # sheets the form does not describe (the identity sheet): ample, still bounded
 MAX_PATCH_BYTES = 8 * 1024 * 1024   # a sheet rewritten by fill is parsed whole: beyond this it is padding
+SMALL_PART = 2 * 1024 * 1024     # sheets up to this size (every real form) are parsed at once, larger ones streamed
 BEYOND_SCAN = 2_000              # empty padding rows looked at past a sheet's bounds before reading stops
 _TAG_ROW = _Q + "row"
 
@@ -287,6 +288,13 @@ class FileBook:
         """The sheet's <row> elements in order, streamed: a sheet padded to row 1,048,576 is never held whole."""
         if part not in self._names:
             self.part(part)                # raises: the part is missing
+        if self.zip.getinfo(part).file_size <= SMALL_PART:     # the usual sheet: one parse is faster than a stream
+            root = _parse(self.part(part), part, self.source)
+            self._worksheet_root(root, sheet, part)
+            data = root.find(_Q + "sheetData")
+            if data is not None:
+                yield from data.iterchildren(_TAG_ROW)
+            return
         try:
             stream = self.zip.open(part)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
