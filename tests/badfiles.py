@@ -489,3 +489,125 @@ def make_no_workbook_content_type(d: Path, name: str = "无工作簿类型.xlsx"
     p = d / name
     p.write_bytes(rewrite_zip(src, {"[Content_Types].xml": ct}))
     return p
+
+
+# --- odd-but-readable returns built from the sample (issue 15) -------------------------
+# Each patches the sample's XML the way the attack run did; validate reads all of them.
+
+def _sample() -> bytes:
+    from conftest import SAMPLE
+    return SAMPLE.read_bytes()
+
+
+def _sample_part(name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(_sample())) as zf:
+        return zf.read(name)
+
+
+def _write(d: Path, name: str, data: bytes) -> Path:
+    p = d / name
+    p.write_bytes(data)
+    return p
+
+
+def make_rel_to_part(d: Path, target: str = "styles.xml", name: str | None = None, sheet: int = 5) -> Path:
+    """A sheet's workbook relationship (评分表's by default) points at a non-worksheet part (styles, theme)."""
+    rels = _sample_part("xl/_rels/workbook.xml.rels").replace(f'Target="/xl/worksheets/sheet{sheet}.xml"'.encode(),
+                                                               f'Target="{target}"'.encode())
+    return _write(d, name or f"关系指向{target.replace('/', '_')}.xlsx",
+                  rewrite_zip(_sample(), {"xl/_rels/workbook.xml.rels": rels}))
+
+
+def make_duplicate_entry(d: Path, name: str = "重复条目.xlsx", part: str = "xl/worksheets/sheet5.xml") -> Path:
+    """The same zip member twice (the second an empty sheet)."""
+    import warnings
+    empty = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><sheetData/></worksheet>')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # zipfile warns about the duplicate name: that is the point
+        return _write(d, name, rewrite_zip(_sample(), add={part: empty}))
+
+
+def _set_values(sheet: bytes, values: dict[str, bytes]) -> bytes:
+    """Replace the stored <v> of existing cells (numbers)."""
+    import re as _re
+    for coord, v in values.items():
+        pat = _re.compile(rb'<c r="' + coord.encode() + rb'"((?:\s+[\w:]+="[^"]*")*)\s*(/>|>.*?</c>)', _re.S)
+        m = pat.search(sheet)
+        attrs = _re.sub(rb'\s*t="[^"]*"', b"", m.group(1)) if m else b""
+        new = b'<c r="' + coord.encode() + b'"' + attrs + b"><v>" + v + b"</v></c>"
+        assert m, coord
+        sheet = sheet[:m.start()] + new + sheet[m.end():]
+    return sheet
+
+
+def make_numbers(d: Path, values: dict[str, bytes], name: str) -> Path:
+    """收支情况 (sheet3) money cells with the given raw <v> texts (1e308, NaN, -INF …)."""
+    s = _set_values(_sample_part("xl/worksheets/sheet3.xml"), values)
+    return _write(d, name, rewrite_zip(_sample(), {"xl/worksheets/sheet3.xml": s}))
+
+
+def make_huge_money(d: Path, name: str = "巨大金额.xlsx") -> Path:
+    """Two money cells of 1e308: their sum overflows a float."""
+    return make_numbers(d, {"C4": b"1e308", "D4": b"1e308"}, name)
+
+
+def make_nan_money(d: Path, name: str = "非数金额.xlsx") -> Path:
+    return make_numbers(d, {"C4": b"NaN", "D4": b"-INF"}, name)
+
+
+def make_padded_sheet(d: Path, name: str = "填充到末行.xlsx", part: str = "xl/worksheets/sheet8.xml",
+                      rows: int = 1_048_576, text_every: int = 0) -> Path:
+    """A sheet padded with styled rows down to Excel's last row (text in every ``text_every``-th row)."""
+    sheet = _sample_part(part)
+    end = sheet.rindex(b"</sheetData>")
+    buf = io.BytesIO()
+    for r in range(200, rows + 1):
+        if text_every and r % text_every == 0:
+            buf.write(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>x</t></is></c></row>' % (r, r))
+        else:
+            buf.write(b'<row r="%d" ht="15" customHeight="1"><c r="A%d" s="1"/></row>' % (r, r))
+    sheet = sheet[:end] + buf.getvalue() + sheet[end:]
+    sheet = re_sub_dimension(sheet, f"A1:E{rows}")
+    return _write(d, name, rewrite_zip(_sample(), {part: sheet}))
+
+
+def re_sub_dimension(sheet: bytes, ref: str) -> bytes:
+    import re as _re
+    return _re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + ref.encode() + b'"/>', sheet, count=1)
+
+
+def make_shared_formulas(d: Path, name: str = "共享公式.xlsx", part: str = "xl/worksheets/sheet8.xml",
+                         cells: int = 200_000, cols: int = 20, first_row: int = 100) -> Path:
+    """``cells`` cells of one shared formula (as Excel writes a filled-down formula), below the form."""
+    sheet = _sample_part(part)
+    end = sheet.rindex(b"</sheetData>")
+    buf = io.BytesIO()
+    letters = [openpyxl.utils.get_column_letter(c) for c in range(1, cols + 1)]
+    rows = cells // cols
+    last = first_row + rows - 1
+    for i in range(rows):
+        r = first_row + i
+        buf.write(b'<row r="%d">' % r)
+        for j, col in enumerate(letters):
+            coord = f"{col}{r}".encode()
+            if i == 0 and j == 0:
+                buf.write(b'<c r="%s"><f t="shared" ref="A%d:%s%d" si="0">ROW()*2</f><v>%d</v></c>'
+                          % (coord, first_row, letters[-1].encode(), last, r * 2))
+            else:
+                buf.write(b'<c r="%s"><f t="shared" si="0"/><v>%d</v></c>' % (coord, r * 2))
+        buf.write(b"</row>")
+    sheet = sheet[:end] + buf.getvalue() + sheet[end:]
+    return _write(d, name, rewrite_zip(_sample(), {part: sheet}))
+
+
+def make_overlapping_merges(d: Path, name: str = "重叠合并.xlsx", part: str = "xl/worksheets/sheet5.xml") -> Path:
+    """Two merged ranges over one score cell (评分表!J8), as a unit's copy-paste leaves them."""
+    import re as _re
+    sheet = _sample_part(part)
+    extra = b'<mergeCell ref="J8:K9"/><mergeCell ref="J8:J10"/>'
+    if b"<mergeCells" in sheet:
+        sheet = _re.sub(rb"(<mergeCells[^>]*>)", lambda m: m.group(1) + extra, sheet, count=1)
+    else:
+        sheet = sheet.replace(b"</sheetData>", b"</sheetData><mergeCells>" + extra + b"</mergeCells>", 1)
+    return _write(d, name, rewrite_zip(_sample(), {part: sheet}))

@@ -143,3 +143,80 @@ def test_damaged_files_end_with_a_message_never_a_traceback(tmp_path):
     for name in ("broken-sheet-xml", "broken-workbook-xml", "missing-sheet-part", "empty-zip", "truncate0"):
         code, out = _run_cli(str(tmp_path / f"{name}.xlsx"))
         assert code == 3, (name, out)
+
+
+# ------------------------------------------------------------------ odd but readable (issue 15's attack run)
+
+def odd_corpus(d) -> list:
+    """The kinds that found issue 15: relationships, numeric extremes, merged ranges, padded sheets, shared
+    formulas — each a file validate reads (or refuses clearly), so every command must too."""
+    import badfiles as b
+    cases = [b.make_rel_to_part(d, "styles.xml"), b.make_rel_to_part(d, "theme/theme1.xml"),
+             b.make_rel_to_part(d, "sharedStrings.xml", "关系指向共享字符串.xlsx", sheet=3),
+             b.make_duplicate_entry(d), b.make_overlapping_merges(d),
+             b.make_padded_sheet(d, "填充情况说明.xlsx", rows=30_000),
+             b.make_padded_sheet(d, "填充评分表.xlsx", part="xl/worksheets/sheet5.xml", rows=30_000),
+             b.make_padded_sheet(d, "填充收支情况.xlsx", part="xl/worksheets/sheet3.xml", rows=3_000, text_every=500),
+             b.make_shared_formulas(d, "共享公式.xlsx", cells=5_000),
+             b.make_shared_formulas(d, "表内共享公式.xlsx", part="xl/worksheets/sheet5.xml", cells=200, cols=2,
+                                    first_row=45)]
+    extremes = [b"1e308", b"-1e308", b"NaN", b"INF", b"-INF", b"1e15", b"-0", b"4.9e-324", b"1.7976931348623157e308",
+                b"99999999999999999999", b"1e-400", b"0x10"]
+    for k, v in enumerate(extremes):
+        cases.append(b.make_numbers(d, {"C4": v, "D5": v, "G4": v}, f"极值{k}.xlsx"))
+    return cases
+
+
+def _run_all(path: str, out: str) -> list[str]:
+    from workbook_tools.cli import main
+    bad = []
+    for args in (["validate", path], ["fill", path, "-o", out], ["export", path]):
+        r = CliRunner().invoke(main, args)
+        if r.exit_code not in (0, 1, 3) or "内部错误" in r.output or "Traceback" in r.output:
+            bad.append(f"{args[0]} {path}: exit {r.exit_code}: {r.output[-300:]}")
+        elif args[0] == "export" and r.exit_code == 0:
+            try:
+                json.loads(r.output, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+            except ValueError as e:
+                bad.append(f"export {path}: not strict JSON ({e})")
+        elif args[0] == "fill" and r.exit_code == 0:
+            with zipfile.ZipFile(out) as z:
+                for n in z.namelist():
+                    if n.startswith("xl/worksheets/") and n.endswith(".xml"):
+                        xml = z.read(n)
+                        if b"</f><v>inf</v>" in xml.lower() or b"</f><v>nan</v>" in xml.lower():
+                            bad.append(f"fill {path}: wrote a non-number into {n}")
+    return bad
+
+
+def test_odd_but_readable_files_every_command_gives_a_verdict(tmp_path):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = odd_corpus(tmp_path)
+    with ProcessPoolExecutor(2) as pool:
+        futures = [pool.submit(_run_all, str(p), str(tmp_path / f"out{i}.xlsx")) for i, p in enumerate(cases)]
+        bad = [line for f in futures for line in f.result(timeout=300)]
+    assert not bad, "\n".join(bad)
+
+
+def test_odd_batch_collects_every_file_with_its_own_verdict(tmp_path):
+    import warnings
+
+    from workbook_tools.collect import run_collect
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cases = odd_corpus(inbox)
+    result = run_collect([inbox], tmp_path / "s.xlsx", jobs=2, feedback_dir=tmp_path / "fb")
+    assert (tmp_path / "s.xlsx").exists() and result["files"] == len(cases)
+    from workbook_tools.store import open_store
+    store = open_store(tmp_path / "s.db")
+    try:
+        subs = store.submissions({sid for _, sid in store.current_files()})
+    finally:
+        store.close()
+    assert len(subs) == len(cases)
+    assert all(s["status"] in ("通过", "需退回", "无法读取") for s in subs)
+    assert not [s for s in subs if s.get("error_code") == "internal-error"]

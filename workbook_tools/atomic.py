@@ -3,9 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import os
+import re
 import shutil
+import stat
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
@@ -24,12 +29,106 @@ def _fail(path: Path, e: OSError) -> OutputError:
     return OutputError(zh, en, code="output-unwritable")
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | Path, mode: str = "wb"):
-    """Yield an open temp file; on success it replaces ``path`` in one rename."""
-    path = Path(path)
+_TMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[a-z0-9_]+\.tmp$")
+_OLD_TMP = re.compile(r"^\.(?P<name>.+\.(?:xlsx|xlsm|docx|html|md|csv|json|txt|db))\.[a-z0-9_]{8}\.tmp$")   # before pids
+STALE_SECONDS = 600          # a temp file this old whose process is gone is left over from a killed run
+ABANDONED_SECONDS = 86400    # older than a day: left over, whoever made it (another machine on a shared folder)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a file was when it was read: a later save by someone else changes one of these."""
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+
+    @classmethod
+    def of(cls, path, sha256: str | None = None) -> "Stamp":
+        st = os.stat(path)
+        return cls(st.st_size, st.st_mtime_ns, sha256)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _changed(path: Path, stamp: Stamp) -> bool:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        now = Stamp.of(path)
+    except FileNotFoundError:
+        return True
+    if (now.size, now.mtime_ns) != (stamp.size, stamp.mtime_ns):
+        return True
+    return stamp.sha256 is not None and _sha256(path) != stamp.sha256
+
+
+def _umask() -> int:
+    old = os.umask(0o022)       # reading the umask means setting it: put it straight back
+    os.umask(old)
+    return old
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):     # someone else's process, or no signals here: treat as alive
+        return True
+    return True
+
+
+def clean_stale_temps(folder: str | Path, now: float | None = None) -> list[Path]:
+    """Remove temp files of ours (``.<name>.<pid>-<random>.tmp``) that a killed run left in ``folder``: those
+    whose process is gone and that are older than 10 minutes, or older than a day (so are an older version's
+    ``.<name>.xlsx.<random>.tmp``). Nothing else is touched."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for e in entries:
+        m = _TMP.match(e.name)
+        old = None if m else _OLD_TMP.match(e.name)
+        if not m and not old:
+            continue
+        try:
+            if not e.is_file(follow_symlinks=False):
+                continue
+            age = now - e.stat(follow_symlinks=False).st_mtime
+            pid = int(m["pid"]) if m else None      # an older version's name carries no pid: only by age
+            if age > ABANDONED_SECONDS or (pid is not None and age > STALE_SECONDS and pid != os.getpid()
+                                           and not _alive(pid)):
+                os.unlink(e.path)
+                removed.append(Path(e.path))
+        except (OSError, ValueError):
+            continue
+    return removed
+
+
+def _changed_error(path: Path) -> OutputError:
+    return OutputError(f"{path} 在处理期间被修改或替换（可能有人在 Excel/WPS 中保存了它）。为免覆盖这次修改，未写入；"
+                       f"请关闭该文件后重新运行。",
+                       f"{path} changed while it was being processed (saved in Excel/WPS?); not overwritten — "
+                       f"close it and run again", code="file-changed")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, mode: str = "wb", *, expect: Stamp | None = None):
+    """Yield an open temp file; on success it replaces ``path`` in one rename.
+
+    The new file gets the mode of the file it replaces, else the umask's (not mkstemp's 0600). With ``expect``
+    (the target as it was read), the target is checked just before the rename and a changed one is refused."""
+    path = Path(path)
+    folder = path.parent or Path(".")
+    clean_stale_temps(folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=folder)
     except OSError as e:
         raise _fail(path, e) from None
     ok = False
@@ -37,10 +136,19 @@ def atomic_output(path: str | Path, mode: str = "wb"):
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
             yield fh
             fh.flush()
+            try:
+                old = os.stat(path)
+                perm = stat.S_IMODE(old.st_mode)
+            except FileNotFoundError:
+                perm = 0o666 & ~_umask()
+            with contextlib.suppress(OSError, AttributeError):    # no modes here (FAT, some shares, Windows)
+                os.fchmod(fh.fileno(), perm)
             os.fsync(fh.fileno())
         try:
             if path.exists() and not os.access(path, os.W_OK):
                 raise PermissionError(13, "read-only", str(path))
+            if expect is not None and _changed(path, expect):
+                raise _changed_error(path)
             os.replace(tmp, path)
         except OSError as e:
             raise _fail(path, e) from None

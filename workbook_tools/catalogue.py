@@ -87,7 +87,21 @@ entry("spec-outdated", "file", ERROR, "表单版本过旧或不同", "outdated f
 entry("sheet-missing", "file", ERROR, "工作表缺失或被改名", "sheet missing or renamed", "{detail}", "{detail_en}",
       "模板中的工作表被删除或重命名。", "恢复原工作表名称，或使用原模板重新填报。")
 
+entry("internal-error", "file", ERROR, "处理时发生内部错误", "internal error", "{detail}", "{detail_en}",
+      "处理该文件时 wbtool 自身出错（缺陷），或读取它的进程意外退出；批量中其他文件照常处理，详细信息保存在消息给出的日志文件中。",
+      "将日志文件和该文件反馈给维护者；修复后重新运行 collect 会重新读取该文件。")
+entry("sheet-oversized", "file", ERROR, "工作表超出表单范围过多", "sheet padded far beyond the form",
+      "{detail}", "{detail_en}", "要改写的工作表在表单范围之外有大量行或单元格（如空行一直填充到第 1,048,576 行），"
+      "fill 拒绝改写（validate 只读表单范围，并以 outside-form 提示）。",
+      "删除表单以外的行和列（选中多余的行 → 删除）后保存，再运行。")
+
 # ---------------------------------------------------------------- identity
+entry("outside-form", "identity", WARNING, "表单范围之外有内容", "content outside the form",
+      "工作表“{sheet}”在表单范围（至第 {rows} 行、第 {cols} 列）之外{what}；这些内容不读取、不校验。",
+      "sheet '{sheet}' has {what_en} beyond the form (row {rows}, column {cols}); it is neither read nor checked.",
+      "表单以外的行列中有内容，或工作表被大量空行/单元格填充（如填充到第 1,048,576 行）。只读取表单范围，"
+      "所以任何文件的校验都在几秒内完成。",
+      "把说明写在表单内（如“情况说明”表）；删除表单以外的行和列后保存。")
 entry("macros-present", "identity", WARNING, "文件含宏", "workbook contains macros",
       "文件含 VBA 宏（.xlsm）；wbtool 不执行也不修改宏。", "the workbook contains VBA macros; they are neither run nor changed.",
       "存在 xl/vbaProject.bin。", "如非必要，请另存为 .xlsx 提交。")
@@ -166,6 +180,13 @@ entry("number-as-text", "types", ERROR, "数字以文本形式存储", "number s
 entry("not-a-number", "types", ERROR, "应填数字", "number expected",
       "{label}应为数字，实际为“{found}”。", "{label} should be a number, found '{found}'.",
       "应填数字的单元格中是文字。", "填写数字。")
+entry("number-out-of-range", "types", ERROR, "数值超出范围", "number out of range",
+      "{label}的数值 {found} 超出可计算的范围（非数、无穷大或绝对值达到 10 的 15 次方），未参与计算。",
+      "{label} holds {found}, outside the range that can be computed (NaN, infinity or 10^15 and above); "
+      "it was left out of every calculation.",
+      "单元格中存的是 NaN、无穷大，或应填数字的单元格中绝对值 ≥ 10^15 的数（Excel 只有 15 位有效数字）；"
+      "常见于其他程序导出或误粘贴的数据。",
+      "填写实际数值（注意单位：万元）。")
 entry("negative-money", "types", ERROR, "金额为负数", "negative amount",
       "{label}为负数 {found}。", "{label} is negative: {found}.", "金额小于 0。", "填写非负金额。")
 entry("percent-as-number", "types", ERROR, "百分比填成了数字", "percent typed as a number",

@@ -35,12 +35,14 @@ class WbtoolGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("已中断。", err=True)
             ctx.exit(130)
-        except Exception as e:  # a bug: say so briefly instead of a traceback
+        except Exception as e:  # a bug: say so briefly, keep the traceback in a log, exit 4 (not 3: the input is fine)
             if os.environ.get("WBTOOL_DEBUG"):
                 raise
-            click.echo(f"内部错误（{type(e).__name__}: {e}）。请将输入文件反馈给维护者；"
-                       f"设置 WBTOOL_DEBUG=1 可查看详细信息。", err=True)
-            ctx.exit(3)
+            from .errors import INTERNAL_EXIT, internal_message, save_traceback
+            lang = (ctx.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
+            log = save_traceback(e, " ".join(sys.argv))
+            click.echo(internal_message(e, log, lang), err=True)
+            ctx.exit(INTERNAL_EXIT)
 
 
 @click.group(cls=WbtoolGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,7 +50,12 @@ class WbtoolGroup(click.Group):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="消息语言 / message language")
 @click.pass_context
 def main(ctx, lang):
-    """wbtool：部门整体及项目支出绩效自评表的模板、填报计算、校验、汇总与报告工具。"""
+    """wbtool：部门整体及项目支出绩效自评表的模板、填报计算、校验、汇总与报告工具。
+
+    \b
+    退出码 / exit codes: 0 通过 ok · 1 有错误 findings with errors · 2 用法错误 usage ·
+    3 输入无法读取 input unreadable · 4 内部错误 internal error (日志路径见消息 / log path in the message)
+    """
     ctx.obj = {"lang": lang or os.environ.get("WBTOOL_LANG", "zh")}
 
 

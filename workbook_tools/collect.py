@@ -41,7 +41,37 @@ def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) 
 
 
 def process_file(path: str, expected_spec: str | None = None) -> dict:
-    """Read and check one file; a plain dict so it crosses process boundaries. Never raises on bad input.
+    """Read and check one file; a plain dict so it crosses process boundaries. Never raises: bad input is the
+    file's 无法读取, and so is a bug met inside this one file (its traceback saved to a log) — the batch goes on."""
+    try:
+        return _process_file(path, expected_spec)
+    except Exception as e:          # noqa: BLE001 — one file's bug must not stop the batch
+        return failed_record(path, e)
+
+
+def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> dict:
+    """The 无法读取 record of a file whose processing failed inside wbtool (a bug, or its worker died)."""
+    from .errors import save_traceback
+    p = Path(path)
+    log = save_traceback(exc, f"collect: {p}")
+    try:
+        st = p.stat()
+        size, mtime, mtime_ns = st.st_size, st.st_mtime, st.st_mtime_ns
+    except OSError:
+        size, mtime, mtime_ns = -1, 0, 0
+    msg = (f"{what}发生内部错误（{type(exc).__name__}: {exc}），这是 wbtool 的缺陷，不是该文件的问题"
+           + (f"；详细信息见 {log}" if log else "") + "。请将该文件反馈给维护者。")
+    # the path in the hash: a later run (a fixed wbtool) reads the same file again instead of reusing this verdict
+    import hashlib
+    return {"path": str(p), "file_name": p.name, "size": size, "mtime": mtime, "mtime_ns": -1,   # read next run
+            "sha256": "failed:" + hashlib.sha256(f"{p}|{mtime_ns}|{log}".encode()).hexdigest(),
+            "status": UNREADABLE, "readable": False, "error_code": "internal-error", "error_message": msg,
+            "errors": 1, "warnings": 0, "findings": [{"code": "internal-error", "severity": "error", "cell": "",
+                                                      "indicator": "", "message": msg, "explained": False}]}
+
+
+def _process_file(path: str, expected_spec: str | None = None) -> dict:
+    """``process_file`` without the safety net.
 
     A project workbook (项目清单 + one sheet per project) gives unit-level fields (the average score of its
     self-evaluated projects, summed money) plus one row per project in ``projects``; a one-project file of a
@@ -258,26 +288,54 @@ def _project_spec_ids(spec_ids) -> set[str]:
 
 
 def _map(paths: list[Path], jobs: int, expected_spec):
-    """Results in order, streamed: memory holds a bounded window of records, not the batch."""
+    """Results in order, streamed: memory holds a bounded window of records, not the batch. A worker that dies
+    (killed, out of memory) costs only the file it was reading: that file is tried once more alone, the pool
+    is started afresh for the rest."""
     if jobs == 1 or len(paths) < 4:
         for p in paths:
             yield process_file(str(p), expected_spec)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-        window = jobs * 8
-        futures = []
-        it = iter(paths)
-        for p in it:
-            futures.append(pool.submit(process_file, str(p), expected_spec))
-            if len(futures) >= window:
-                break
-        while futures:
-            f = futures.pop(0)
-            nxt = next(it, None)
-            if nxt is not None:
-                futures.append(pool.submit(process_file, str(nxt), expected_spec))
-            yield f.result()
+    from collections import deque
+    from concurrent.futures.process import BrokenProcessPool
+    todo = deque(paths)
+    while todo:
+        broken = None
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
+                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+            window = jobs * 8
+            futures = deque()
+            while todo and len(futures) < window:
+                p = todo.popleft()
+                futures.append((p, pool.submit(process_file, str(p), expected_spec)))
+            while futures:
+                p, f = futures.popleft()
+                try:
+                    rec = f.result()
+                except BrokenProcessPool as e:
+                    broken = (p, e)
+                    todo.extendleft(reversed([q for q, _ in futures]))    # the rest go again, in order
+                    break
+                except Exception as e:     # noqa: BLE001 — a result that cannot come back is the file's verdict
+                    rec = failed_record(str(p), e)
+                if todo:
+                    q = todo.popleft()
+                    futures.append((q, pool.submit(process_file, str(q), expected_spec)))
+                yield rec
+        if broken is not None:
+            yield _alone(broken[0], expected_spec, broken[1])
+
+
+def _alone(p: Path, expected_spec, first_error) -> dict:
+    """A file whose worker died, read once more in a worker of its own: its record, or 无法读取 if it dies again."""
+    from concurrent.futures.process import BrokenProcessPool
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context(),
+                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+            return pool.submit(process_file, str(p), expected_spec).result()
+    except BrokenProcessPool:
+        return failed_record(str(p), first_error, "读取该文件的进程意外退出（可能内存不足），")
+    except Exception as e:     # noqa: BLE001
+        return failed_record(str(p), e)
 
 
 def _context():
@@ -499,12 +557,14 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             findings = store.findings([s["id"] for s in subs])
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
                                                 projects=project_returns if mixed else None), output)
-            feedback = _feedback(kept, feedback_dir, mixed, ledger_found) if feedback_dir else []
+            feedback_failed: list[dict] = []
+            feedback = (_feedback(kept, feedback_dir, mixed, feedback_failed, ledger_found)
+                        if feedback_dir else [])
             result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
                       "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
                       "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
                       "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
-                      "feedback": feedback, "spec": spec.id if spec else None,
+                      "feedback": feedback, "feedback_failed": feedback_failed, "spec": spec.id if spec else None,
                       "projects": sum(len(s.get("projects") or []) for s in kept),
                       "ledger_returned": ledger_returned,
                       "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
@@ -678,6 +738,10 @@ def link_checks(store, kept: list[dict]) -> dict:
             found = _link_findings(s, pt, codes)
         except (UsageError, UnreadableInput, OSError) as e:
             link["problem"] = getattr(e, "zh", None) or str(e)
+        except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
+            from .errors import save_traceback
+            log = save_traceback(e, f"collect link check: {s.get('path')}")
+            link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
         _store_links(store, s, codes, found, link)
         stats["checked"] += 1
     stats["seconds"] = time.perf_counter() - start
@@ -860,6 +924,12 @@ def _crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, lis
             objs = found = [{"code": getattr(e, "code", "file-unreadable"), "severity": "error", "cell": "",
                              "indicator": "", "message": getattr(e, "zh", str(e)), "expected": None, "found": None,
                              "project": "", "explained": False}]
+        except Exception as e:       # noqa: BLE001 — a bug with one file: said on its row, the others go on
+            from .errors import save_traceback
+            log = save_traceback(e, f"collect ledger check: {s['path']}")
+            objs = found = [{"code": "internal-error", "severity": "error", "cell": "", "indicator": "",
+                             "expected": None, "found": None, "project": "", "explained": False,
+                             "message": f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")}]
         by_sub[s["id"]] = objs
         rows += [{**where, **d} for d in found]
     return rows, by_sub
@@ -895,12 +965,14 @@ def ledger_verdicts(store, kept: list[dict], by_sub: dict[int, list] | None, led
     return returned
 
 
-def _feedback(kept, folder, mixed=False, ledger_found=None) -> list[str]:
+def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, ledger_found=None) -> list[str]:
     """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``.
     An overall form checked against its projects carries the link findings too; beside overall forms a project
-    workbook's copy is named …_项目工作簿_问题标注."""
+    workbook's copy is named …_项目工作簿_问题标注. One copy that cannot be made is listed in ``failures``
+    (file, message); the others are still made."""
     from .annotate import annotate_workbook
-    from .safety import ensure_inside, safe_path_component
+    from .errors import WbtoolError
+    from .safety import ensure_inside, fit_file_name, safe_path_component
     from .validate import validate_workbook
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -914,12 +986,30 @@ def _feedback(kept, folder, mixed=False, ledger_found=None) -> list[str]:
             name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
-        dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
-        report = validate_workbook(s["path"], projects=_feedback_tally(s, kept))
-        report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]
-        annotate_workbook(s["path"], report, dest)
+        try:
+            dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s['path']).suffix.lower()}"))
+            report = validate_workbook(s["path"], projects=_feedback_tally(s, kept))
+            report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]
+            annotate_workbook(s["path"], report, dest)
+        except WbtoolError as e:
+            _feedback_failed(failures, s, e.zh)
+            continue
+        except OSError as e:
+            _feedback_failed(failures, s, f"无法写入：{e.strerror or e}")
+            continue
+        except Exception as e:       # noqa: BLE001 — one copy's bug must not stop the others
+            from .errors import save_traceback
+            log = save_traceback(e, f"collect --feedback: {s['path']}")
+            _feedback_failed(failures, s, f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else ""))
+            continue
         written.append(str(dest))
     return written
+
+
+def _feedback_failed(failures, s: dict, message: str) -> None:
+    if failures is not None:
+        failures.append({"file": s["file_name"], "path": s["path"], "unit_code": s.get("unit_code") or "",
+                         "unit_name": s.get("unit_name") or "", "message": message})
 
 
 def _feedback_tally(s: dict, kept: list[dict]):

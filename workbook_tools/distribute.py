@@ -17,7 +17,7 @@ from .layout import layout_for
 from .numbers import to_float
 from .render import csv_safe
 from .roster import RosterUnit, read_roster
-from .safety import ensure_inside, safe_path_component
+from .safety import ensure_inside, fit_file_name, safe_path_component
 from .spec import Spec, load_spec
 from .tables import code_text
 
@@ -112,10 +112,10 @@ def _outbox(outbox) -> Path:
 def _target(outbox: Path, u: RosterUnit, used: set[str], suffix: str = "") -> Path:
     """OUTBOX/<code>_<name><suffix>.xlsx made safe; a clash after cleaning (e.g. “../x” and “x”) gets -2, -3…"""
     stem = f"{safe_path_component(u.code, max_len=40)}_{safe_path_component(u.name, max_len=60)}{suffix}"
-    name, n = f"{stem}.xlsx", 1
+    name, n = fit_file_name(stem, ".xlsx"), 1          # file systems count bytes, not characters
     while name.casefold() in used:      # Windows file names ignore case
         n += 1
-        name = f"{stem}-{n}.xlsx"
+        name = fit_file_name(stem, f"-{n}.xlsx")
     used.add(name.casefold())
     return ensure_inside(outbox, outbox / name)
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import atomic_output, make_backup
+from .atomic import Stamp, atomic_output, make_backup
 from .cells import CellWrite
 from .engine import Result, Tally, compute, tally_projects
 from .reader import Forms, Returned, read_forms, read_workbook_forms
@@ -34,9 +34,10 @@ def normalize_formula(f: str | None) -> str:
 def cell_value(v):
     """Engine value → what a cell stores (Decimal → float, None → "")."""
     from decimal import Decimal
-    if isinstance(v, Decimal):
-        f = float(v)
-        return int(f) if f.is_integer() else f
+
+    from .numbers import to_float
+    if isinstance(v, (Decimal, float)):
+        return to_float(v)          # beyond a float (inf, NaN): None, never <v>inf</v>
     return v
 
 
@@ -152,6 +153,10 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
     project forms) adds the overall form's project counts and average to them (``fill --projects``).
     """
     path = Path(path)
+    try:
+        before = Stamp.of(path)           # a save made while we work must not be overwritten (in place)
+    except OSError:
+        before = None                     # the reader says what is wrong with the path
     forms = read_workbook_forms(path, spec)
     if projects is not None:
         from .projectlink import overall_inputs
@@ -168,10 +173,12 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
         writes = [CellWrite(L[k].sheet, L[k].coord, v) for k, v in inputs.items()] + writes
     target = Path(output) if output else path
     bak = None
-    if target.resolve() == path.resolve() and backup:
+    in_place = target.resolve() == path.resolve()
+    if in_place and backup:
         bak = make_backup(path)
     forms.book.write_cells(writes)
-    with atomic_output(target) as fh:
+    expect = Stamp(before.size, before.mtime_ns, forms.sha256) if in_place and before else None
+    with atomic_output(target, expect=expect) as fh:
         forms.book.save(fh)
     return FillReport(str(path), str(target), str(bak) if bak else None, results[0], restored, len(writes),
                       results, tally, forms, dict(inputs or {}))

@@ -72,11 +72,32 @@ def round_up(x: Decimal, places: int = 0) -> Decimal:
 
 
 def to_float(x):
-    """Decimal → float for writing cells and JSON; other values unchanged."""
+    """Decimal → float for writing cells and JSON; other values unchanged. A value a float cannot hold
+    (overflow to infinity, NaN) becomes None: never ``inf`` in a cell or ``Infinity`` in JSON."""
     if isinstance(x, Decimal):
+        if not x.is_finite():
+            return None
         f = float(x)
+        if f != f or f in (float("inf"), float("-inf")):
+            return None
         return int(f) if f.is_integer() and abs(f) < 2**53 else f
+    if isinstance(x, float) and (x != x or x in (float("inf"), float("-inf"))):
+        return None
     return x
+
+
+NUMBER_LIMIT = 1e15     # beyond Excel's 15 significant digits no money, count or score is real
+
+
+def out_of_range(v, numeric: bool = True) -> bool:
+    """A stored number that must not enter arithmetic: NaN or infinity anywhere; |v| ≥ 10^15 in a numeric cell."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        return False
+    if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+        return True
+    if isinstance(v, Decimal) and not v.is_finite():
+        return True
+    return numeric and abs(v) >= NUMBER_LIMIT
 
 
 def plain(x: Decimal | None) -> str:

@@ -37,6 +37,7 @@ class Returned:
     extra_sheets: list[str] = field(default_factory=list)
     has_macros: bool = False
     sha256: str | None = None
+    out_of_range: dict[str, object] = field(default_factory=dict)   # key → the number kept out of arithmetic
 
     def field(self, key: str) -> Field:
         c = self.layout[key]
@@ -139,6 +140,41 @@ def _check_sheets(book: Book, wanted: list[str]):
     return [s for s in names if s not in wanted]
 
 
+ROW_MARGIN, COL_MARGIN = 20, 4     # a note just below or beside the form is still read
+
+
+def form_extent(layouts) -> dict[str, tuple[int, int]]:
+    """Per sheet, the last row and column any of ``layouts`` puts a cell, label or note in, plus a margin:
+    the part of each sheet that is read (the rest of a padded sheet is not)."""
+    ext: dict[str, list[int]] = {}
+    for L in layouts:
+        cached = L.__dict__.get("_extent")
+        if cached is None:
+            cached = {}
+            for c in list(L.cells.values()) + list(L.free):
+                e = cached.setdefault(c.sheet, [0, 0])
+                e[0], e[1] = max(e[0], c.row), max(e[1], c.col)
+            L.__dict__["_extent"] = cached
+        for sheet, (r, col) in cached.items():
+            e = ext.setdefault(sheet, [0, 0])
+            e[0], e[1] = max(e[0], r), max(e[1], col)
+    return {sheet: (r + ROW_MARGIN, col + COL_MARGIN) for sheet, (r, col) in ext.items()}
+
+
+def _limit(book: Book, layouts, same_as: tuple[str, list[str]] | None = None) -> None:
+    """Tell a file book which part of each form sheet to read (a live Excel book reads what it is asked);
+    ``same_as`` (sheet, others): the other sheets have that sheet's shape (a project workbook's form sheets)."""
+    limit = getattr(book, "limit", None)
+    if limit is None:
+        return
+    ext = form_extent(layouts)
+    if same_as and same_as[0] in ext:
+        ext.update({s: ext[same_as[0]] for s in same_as[1]})
+    for sheet, (rows, cols) in ext.items():
+        if sheet != SHEET_META:        # the identity sheet lists one row per project: its own default bound
+            limit(sheet, rows, cols)
+
+
 def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list[str], **kw) -> Returned:
     stored, inputs = {}, {}
     empty = CellData()
@@ -151,8 +187,28 @@ def _read_layout(book: Book, layout: Layout, spec: Spec, meta: dict, extra: list
         stored[key] = data
         if c.role == "input":
             inputs[key] = data.value
-    return Returned(source=book.source, spec=spec, layout=layout, book=book, meta=meta, inputs=inputs,
-                    stored=stored, extra_sheets=extra, **kw)
+    ret = Returned(source=book.source, spec=spec, layout=layout, book=book, meta=meta, inputs=inputs,
+                   stored=stored, extra_sheets=extra, **kw)
+    _fence_numbers(ret, layout.cells)
+    return ret
+
+
+_NUMERIC_KINDS = {"money", "count", "number", "score", "year", "ratio", "date"}
+
+
+def _fence_numbers(ret: Returned, cells) -> None:
+    """Numbers no arithmetic may see (NaN, infinity, |x| ≥ 10^15 where a number belongs) are set aside: the
+    cell reads as empty, the value is kept in ``out_of_range`` and reported there (number-out-of-range)."""
+    from .numbers import out_of_range
+    for key, data in ret.stored.items():
+        v = data.value
+        if isinstance(v, (float, int)) and not isinstance(v, bool):
+            c = cells.get(key)
+            if c is not None and out_of_range(v, numeric=c.kind in _NUMERIC_KINDS):
+                ret.out_of_range[key] = v
+                ret.stored[key] = CellData(None, data.formula)
+                if key in ret.inputs:
+                    ret.inputs[key] = None
 
 
 def _read_form(book: Book, F: Layout, P: ProjectsLayout, spec: Spec, meta: dict, extra: list[str], shared,
@@ -169,8 +225,10 @@ def _read_form(book: Book, F: Layout, P: ProjectsLayout, spec: Spec, meta: dict,
     lst = book.read_sheet(SHEET_LIST)
     for key in P.list_keys:
         stored[key] = lst.get(F[key].coord, empty)
-    return Returned(source=book.source, spec=spec, layout=F, book=book, meta=meta, inputs=inputs,
-                    stored=stored, extra_sheets=extra, **kw)
+    ret = Returned(source=book.source, spec=spec, layout=F, book=book, meta=meta, inputs=inputs,
+                   stored=stored, extra_sheets=extra, **kw)
+    _fence_numbers(ret, F.cells)
+    return ret
 
 
 def project_sheets(book: Book) -> list[str]:
@@ -206,6 +264,7 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
                               code="form-unknown")
     P = projects_layout(spec, sheets)
     extra = _check_sheets(book, P.sheets)
+    _limit(book, [P.shared, P.forms[0], *P.forms[-1:]], (P.forms[0].form, P.project_sheets))   # one shape
     first = _read_layout(book, P.forms[0], spec, meta, extra, has_macros=has_macros, sha256=sha256)
     common = [k for k, c in P.forms[0].cells.items() if c.sheet != P.forms[0].form and not k.startswith("list.")]
     shared = ({k: first.stored[k] for k in common}, {k: first.inputs[k] for k in common if k in first.inputs})
@@ -234,6 +293,7 @@ def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None
                          f"one form — use validate, fill, export, crosscheck or collect", code="project-workbook")
     layout = layout_for(spec)
     extra = _check_sheets(book, layout.sheets)
+    _limit(book, [layout])
     return _read_layout(book, layout, spec, meta, extra, has_macros=has_macros, sha256=sha256)
 
 

@@ -226,9 +226,12 @@ def _widths(t: Table, total: float = TEXT_WIDTH_CM) -> list[float]:
     return widths
 
 
-def _cell_text(cell, text: str, *, bold=False, center=False, right=False):
+def _cell_text(cell, text: str, *, bold=False, center=False, right=False, style_id: str | None = None):
     p = cell.paragraphs[0]
-    p.style = p.part.document.styles[CUSTOM["table"]]
+    if style_id:                # the id looked up once per table: python-docx's name lookup walks every style
+        p._p.style = style_id
+    else:
+        p.style = p.part.document.styles[CUSTOM["table"]]
     if center or right:
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if right else WD_ALIGN_PARAGRAPH.CENTER
     run = p.add_run(xml_safe(text))
@@ -249,16 +252,19 @@ def _table(doc, t: Table):
     table = doc.add_table(rows=1 + len(body), cols=len(t.header))
     table.style, table.alignment = doc.styles["Table Grid"], WD_TABLE_ALIGNMENT.CENTER
     _set_widths(table, _widths(t))
+    # One pass over the rows for every cell (table.cell(r, c) rebuilds the whole grid per call: quadratic).
+    grid = [row.cells for row in table.rows]
+    sid = doc.styles[CUSTOM["table"]].style_id
     for i, head in enumerate(t.header):
-        _cell_text(table.cell(0, i), head, bold=True, center=True)
+        _cell_text(grid[0][i], head, bold=True, center=True, style_id=sid)
     _repeat_header(table.rows[0])
     for r, cells in enumerate(body, 1):
         for i, text in enumerate(cells):
-            _cell_text(table.cell(r, i), text, right=i in t.numeric, bold=t.foot is not None and r == len(body))
-    for row in table.rows:
-        for cell in row.cells:
+            _cell_text(grid[r][i], text, right=i in t.numeric, bold=t.foot is not None and r == len(body), style_id=sid)
+    for row in grid:
+        for cell in row:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-    _merge_groups(table, t)
+    _merge_groups(table, t, grid)
     if t.foot:
         _merge_foot(table, t.foot)
 
@@ -300,8 +306,11 @@ def _merge_foot(table, foot: list[str]):
         _drop_empty_paragraphs(table.cell(row, 0))
 
 
-def _merge_groups(table, t: Table):
-    """Merge a repeated indicator name down its rows (一级 over its 二级 rows …), text kept once."""
+def _merge_groups(table, t: Table, grid=None):
+    """Merge a repeated indicator name down its rows (一级 over its 二级 rows …), text kept once (``grid``: the
+    table's cells by row, taken before any merge; vertical merges keep every row's cell element)."""
+    if grid is not None:
+        table = _Grid(grid)
     for col in range(t.group):
         start = 0
         for r in range(1, len(t.rows) + 1):
@@ -317,6 +326,16 @@ def _merge_groups(table, t: Table):
                 top.merge(table.cell(r, col))
                 _drop_empty_paragraphs(top)
             start = r
+
+
+class _Grid:
+    """``table.cell(r, c)`` from cells gathered once."""
+
+    def __init__(self, grid):
+        self.grid = grid
+
+    def cell(self, r: int, c: int):
+        return self.grid[r][c]
 
 
 def _drop_empty_paragraphs(cell):

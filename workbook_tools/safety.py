@@ -26,6 +26,7 @@ __all__ = [
     "check_workbook_file",
     "ensure_inside",
     "safe_path_component",
+    "fit_file_name",
 ]
 
 MIB = 1024 * 1024
@@ -612,6 +613,25 @@ def safe_path_component(name: str, *, max_len: int = 80) -> str:
             if _is_reserved(s) or not s:  # only when max_len is tiny
                 s = ("_" + s)[:max_len]
     return s or "_"
+
+
+MAX_NAME_BYTES = 200     # file systems count bytes (255 on ext4/APFS): a CJK character is 3 of them in UTF-8
+
+
+def fit_file_name(stem: str, suffix: str = "", max_bytes: int = MAX_NAME_BYTES) -> str:
+    """``stem + suffix`` cut to at most ``max_bytes`` bytes of UTF-8; a cut stem ends in ``~`` and 8 hex digits of
+    its full text's hash, so two long names that share a beginning still differ, and the same name gives the
+    same file every run."""
+    import hashlib
+    name = stem + suffix
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    tag = "~" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
+    room = max_bytes - len(suffix.encode("utf-8")) - len(tag)
+    if room < 1:
+        raise ValueError("suffix too long for max_bytes")
+    cut = stem.encode("utf-8")[:room].decode("utf-8", "ignore")      # never half a character
+    return _EDGE_JUNK.sub("", cut) + tag + suffix
 
 
 def ensure_inside(base_dir: str | os.PathLike, candidate: str | os.PathLike) -> Path:

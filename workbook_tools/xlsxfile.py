@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
@@ -48,6 +49,68 @@ def _number(text: str):
     return f
 
 
+DEFAULT_BOUNDS = (20_000, 256)   # sheets the form does not describe (the identity sheet): ample, still bounded
+MAX_PATCH_BYTES = 8 * 1024 * 1024   # a sheet rewritten by fill is parsed whole: beyond this it is padding
+SMALL_PART = 2 * 1024 * 1024     # sheets up to this size (every real form) are parsed at once, larger ones streamed
+BEYOND_SCAN = 2_000              # empty padding rows looked at past a sheet's bounds before reading stops
+_TAG_ROW = _Q + "row"
+
+
+@dataclass
+class Outside:
+    """What a sheet holds beyond the rows and columns that were read."""
+    first: str | None = None      # the first cell with content out there, if one was seen
+    rows: int = 0                 # rows seen past the last row read
+    cells: int = 0                # cells seen right of the last column read
+    more: bool = False            # reading stopped early: there may be more
+
+
+def _has_content(c) -> bool:
+    return any(ch.tag in (_TAG_V, _TAG_F, _TAG_IS) and (ch.text or len(ch)) for ch in c)
+
+
+def _first_content(row) -> str | None:
+    for c in row:
+        if c.tag == _TAG_C and len(c) and _has_content(c):
+            return c.get("r") or f"?{row.get('r')}"
+    return None
+
+
+def _cell_value(c, a, strings):
+    """(value, <f> element or None) of one <c>."""
+    t = a.get("t", "n")
+    f = vt = is_ = None
+    for child in c:
+        tag = child.tag
+        if tag == _TAG_V:
+            vt = child.text
+        elif tag == _TAG_F:
+            f = child
+        elif tag == _TAG_IS:
+            is_ = child
+    if t == "n":
+        value = _number(vt) if vt else None
+    elif t == "s":
+        try:
+            value = strings[int(vt)] if vt is not None else None
+        except (ValueError, IndexError):
+            value = None
+    elif t == "inlineStr":
+        if is_ is None:
+            value = ""
+        elif len(is_) == 1 and is_[0].tag == _TAG_T:      # <is><t>…</t></is>: the usual shape
+            value = is_[0].text or ""
+        else:
+            value = "".join(x.text or "" for x in is_.iter(_TAG_T))
+    elif t in ("str", "e"):
+        value = vt if vt is not None else ""
+    elif t == "b":
+        value = vt == "1"
+    else:
+        value = _number(vt) if vt not in (None, "") else None
+    return value, f
+
+
 class FileBook:
     """A Book backed by an .xlsx/.xlsm file; parses only what is asked for."""
 
@@ -60,12 +123,35 @@ class FileBook:
         except zipfile.BadZipFile:
             raise UnreadableInput(f"文件 {self.source} 不是有效的 Excel 工作簿（zip 结构损坏）。",
                                   f"{self.source} is not a valid workbook (bad zip)", code="corrupt-zip") from None
-        self._names = set(self.zip.namelist())
+        names = self.zip.namelist()
+        self._names = set(names)
+        if len(names) != len(self._names):
+            self._check_duplicates(names)
         self._sheets: dict[str, tuple[str, str]] | None = None   # name → (part path, state)
         self._defined: dict[str, str] = {}
         self._strings: list[str] | None = None
         self._cache: dict[str, dict[str, CellData]] = {}
         self.pending: list[CellWrite] = []
+        self.bounds: dict[str, tuple[int, int]] = {}       # sheet → (last row, last column) read; see ``limit``
+        self.outside: dict[str, Outside] = {}               # sheet → what lies beyond its bounds
+
+    def _check_duplicates(self, names: list[str]) -> None:
+        """A member stored twice: harmless when both copies agree, else which one Excel would use is unknown."""
+        seen: dict[str, zipfile.ZipInfo] = {}
+        for info in self.zip.infolist():
+            first = seen.setdefault(info.filename, info)
+            if first is not info and (first.CRC, first.file_size) != (info.CRC, info.file_size):
+                raise UnreadableInput(
+                    f"文件 {self.source} 已损坏：部件 {info.filename} 在 zip 中出现两次且内容不同，无法确定哪一份有效。"
+                    f"请在 Excel/WPS 中重新保存后再试。",
+                    f"{self.source} is damaged: part {info.filename} is stored twice with different contents",
+                    code="corrupt-zip")
+
+    def limit(self, sheet: str, rows: int, cols: int) -> None:
+        """Read only rows 1…``rows`` and columns 1…``cols`` of ``sheet`` (the form's extent); what lies beyond is
+        noted in ``outside``, not read. Sheets without a limit are read to DEFAULT_BOUNDS."""
+        if sheet not in self._cache:
+            self.bounds[sheet] = (rows, cols)
 
     # ------------------------------------------------------------ package
     def part(self, name: str) -> bytes:
@@ -143,69 +229,109 @@ class FileBook:
         if sheet not in self._sheets:
             raise KeyError(sheet)
         part = self._sheets[sheet][0]
-        root = _parse(self.part(part), part, self.source)
+        max_row, max_col = self.bounds.get(sheet, DEFAULT_BOUNDS)
         strings = self._shared_strings()
         shared: dict[str, tuple[str, str]] = {}
         out: dict[str, CellData] = {}
         pending = []
-        for c in root.iter(_TAG_C):
-            n = len(c)
-            if n == 0:               # styled but empty: most cells of a template
+        outside = Outside()
+        row_no = 0
+        for row in self._rows(sheet, part):
+            ra = row.get("r")
+            row_no = int(ra) if ra and ra.isdigit() else row_no + 1
+            if outside.cells > BEYOND_SCAN * 10:      # a row of 16,384 cells after another: stop reading
+                outside.more = True
+                break
+            if row_no > max_row:
+                outside.rows += 1
+                if outside.first is None:
+                    outside.first = _first_content(row)
+                if outside.first is not None or outside.rows >= BEYOND_SCAN:
+                    outside.more = True        # stop here: the rest is neither read nor parsed
+                    break
                 continue
-            a = c.attrib
-            r = a.get("r")
-            if not r:
-                continue
-            t = a.get("t", "n")
-            f = vt = is_ = None
-            for child in c:
-                tag = child.tag
-                if tag == _TAG_V:
-                    vt = child.text
-                elif tag == _TAG_F:
-                    f = child
-                elif tag == _TAG_IS:
-                    is_ = child
-            if t == "n":
-                value = _number(vt) if vt else None
-            elif t == "s":
-                try:
-                    value = strings[int(vt)] if vt is not None else None
-                except (ValueError, IndexError):
-                    value = None
-            elif t == "inlineStr":
-                if is_ is None:
-                    value = ""
-                elif len(is_) == 1 and is_[0].tag == _TAG_T:      # <is><t>…</t></is>: the usual shape
-                    value = is_[0].text or ""
-                else:
-                    value = "".join(x.text or "" for x in is_.iter(_TAG_T))
-            elif t in ("str", "e"):
-                value = vt if vt is not None else ""
-            elif t == "b":
-                value = vt == "1"
-            else:
-                value = _number(vt) if vt not in (None, "") else None
-            formula = None
-            if f is not None:
-                if f.get("t") == "shared":
-                    si = f.get("si")
-                    if f.text:
-                        shared[si] = (r, f.text)
+            for c in row:
+                if c.tag != _TAG_C or len(c) == 0:    # styled but empty: most cells of a template
+                    continue
+                a = c.attrib
+                r = a.get("r")
+                if not r:
+                    continue
+                m = _COORD.match(r)
+                if m is None or _col_num(m.group(1)) > max_col:
+                    if m is not None and outside.first is None and _has_content(c):
+                        outside.first = r
+                    outside.cells += 1
+                    continue
+                value, f = _cell_value(c, a, strings)
+                formula = None
+                if f is not None:
+                    if f.get("t") == "shared":
+                        si = f.get("si")
+                        if f.text:
+                            shared[si] = (r, f.text)
+                            formula = "=" + f.text
+                        else:
+                            pending.append((r, si, value))
+                            continue
+                    elif f.text:
                         formula = "=" + f.text
-                    else:
-                        pending.append((r, si, value))
-                        continue
-                elif f.text:
-                    formula = "=" + f.text
-            out[r] = CellData(value, formula)
+                out[r] = CellData(value, formula)
         for r, si, value in pending:
-            formula = None
-            if si in shared:
-                formula = translate_formula("=" + shared[si][1], shared[si][0], r)
-            out[r] = CellData(value, formula)
+            out[r] = _SharedChild(value, shared[si], r) if si in shared else CellData(value, None)
+        if outside.first is not None or outside.rows:
+            self.outside[sheet] = outside
         self._cache[sheet] = out
         return out
+
+    def _rows(self, sheet: str, part: str):
+        """The sheet's <row> elements in order, streamed: a sheet padded to row 1,048,576 is never held whole."""
+        if part not in self._names:
+            self.part(part)                # raises: the part is missing
+        if self.zip.getinfo(part).file_size <= SMALL_PART:     # the usual sheet: one parse is faster than a stream
+            root = _parse(self.part(part), part, self.source)
+            self._worksheet_root(root, sheet, part)
+            data = root.find(_Q + "sheetData")
+            if data is not None:
+                yield from data.iterchildren(_TAG_ROW)
+            return
+        try:
+            stream = self.zip.open(part)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as e:
+            raise UnreadableInput(f"文件 {self.source} 的部件 {part} 无法读取（{e}），文件已损坏。",
+                                  f"{self.source}: part {part} unreadable ({e})", code="corrupt-zip") from None
+        checked = False
+        try:
+            with stream:
+                it = etree.iterparse(stream, events=("end",), tag=_TAG_ROW, resolve_entities=False,
+                                     no_network=True, huge_tree=False, load_dtd=False)
+                for _, el in it:
+                    if not checked:
+                        self._worksheet_root(el.getroottree().getroot(), sheet, part)
+                        checked = True
+                    yield el
+                    el.clear()
+                    parent = el.getparent()
+                    while el.getprevious() is not None:        # rows already read: let them go
+                        del parent[0]
+                if not checked:
+                    self._worksheet_root(it.root, sheet, part)
+        except etree.XMLSyntaxError as e:
+            raise UnreadableInput(f"文件 {self.source} 已损坏：{part} 不是有效的 XML（{e}）。请在 Excel/WPS 中重新保存后再试。",
+                                  f"{self.source} is damaged: {part} is not valid XML ({e})", code="corrupt-xml") from None
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise UnreadableInput(f"文件 {self.source} 的部件 {part} 无法读取（{e}），文件已损坏。",
+                                  f"{self.source}: part {part} unreadable ({e})", code="corrupt-zip") from None
+
+    def _worksheet_root(self, root, sheet: str, part: str) -> None:
+        """A sheet whose relationship points at the styles, the theme or any other part is damage, said so."""
+        if root is None or root.tag != _Q + "worksheet":
+            what = etree.QName(root).localname if root is not None else "空"
+            raise UnreadableInput(
+                f"文件 {self.source} 已损坏：工作表“{sheet}”指向的部件 {part} 不是工作表（{what}）。"
+                f"请在 Excel/WPS 中重新保存，或使用原模板重新填报。",
+                f"{self.source} is damaged: sheet '{sheet}' points at {part}, which is not a worksheet ({what})",
+                code="corrupt-xml")
 
     def write_cells(self, writes: Iterable[CellWrite]) -> None:
         """Queue writes; reads see them at once, ``save`` puts them into a new file."""
@@ -217,6 +343,37 @@ class FileBook:
     def save(self, dest) -> None:
         """Write the workbook with the queued writes to ``dest`` (an open binary file)."""
         patch_package(self, self.pending, dest)
+
+
+class _SharedChild(CellData):
+    """A cell of a shared formula: its own formula text is worked out only when someone asks (most never do —
+    200,000 filled-down cells would take seconds to translate)."""
+
+    def __init__(self, value, master: tuple[str, str], coord: str):     # noqa: D107 — no dataclass __init__
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "_master", master)
+        object.__setattr__(self, "_coord", coord)
+
+    @property
+    def formula(self) -> str:
+        got = self.__dict__.get("_formula")
+        if got is None:
+            origin, text = self._master
+            got = translate_formula("=" + text, origin, self._coord)
+            object.__setattr__(self, "_formula", got)
+        return got
+
+    def __eq__(self, other):
+        return isinstance(other, CellData) and (self.value, self.formula) == (other.value, other.formula)
+
+    def __hash__(self):
+        return hash((self.value, self.formula))
+
+    def __repr__(self):
+        return f"CellData(value={self.value!r}, formula={self.formula!r})"
+
+    def __reduce__(self):         # crosses process boundaries (validate -j) as a plain CellData
+        return (CellData, (self.value, self.formula))
 
 
 def translate_formula(formula: str, origin: str, dest: str) -> str:
@@ -250,7 +407,10 @@ def _xml_value(value) -> tuple[str | None, str]:
     if isinstance(value, bool):
         return "b", "1" if value else "0"
     if isinstance(value, (int, float, Decimal)):
-        return None, repr(float(value)) if not float(value).is_integer() else str(int(float(value)))
+        f = float(value)
+        if f != f or f in (float("inf"), float("-inf")):      # Excel has no such number: its error instead
+            return "e", "#NUM!"
+        return None, repr(f) if not f.is_integer() else str(int(f))
     return "str", str(value)
 
 
@@ -311,20 +471,24 @@ def _row(sheet_data, r: int):
     return etree.SubElement(sheet_data, _Q + "row", r=str(r))
 
 
-def _expand_shared(root, source: str):
-    """Turn shared formulas into plain ones so no rewritten master leaves children dangling."""
+def _expand_shared(root, source: str, coords: set[str] | None = None):
+    """Turn shared formulas into plain ones so no rewritten master leaves children dangling — only the groups
+    that have a cell in ``coords`` (the cells being written; None: every group): 200,000 shared cells elsewhere
+    stay shared and cost nothing."""
     if not root.xpath("//m:f[@t='shared']", namespaces={"m": NS}):
         return                   # our own files never share formulas: skip the two passes
+    shared = [(c, f) for c in root.iter(_Q + "c") for f in c.iterchildren(_Q + "f") if f.get("t") == "shared"]
+    groups = {f.get("si") for c, f in shared if coords is None or c.get("r") in coords}
+    if not groups:
+        return
     masters = {}
-    for c in root.iter(_Q + "c"):
-        f = c.find(_Q + "f")
-        if f is not None and f.get("t") == "shared" and f.text:
+    for c, f in shared:
+        if f.text and f.get("si") in groups:
             masters[f.get("si")] = (c.get("r"), "=" + f.text)
-    for c in root.iter(_Q + "c"):
-        f = c.find(_Q + "f")
-        if f is None or f.get("t") != "shared":
-            continue
+    for c, f in shared:
         si = f.get("si")
+        if si not in groups:
+            continue
         if not f.text and si in masters:
             f.text = translate_formula(masters[si][1], masters[si][0], c.get("r"))[1:]
         for a in ("t", "si", "ref"):
@@ -335,12 +499,25 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
     """Write a copy of ``book`` to the open binary file ``dest`` with ``writes`` applied."""
     by_part: dict[str, list[CellWrite]] = {}
     for w in writes:
-        by_part.setdefault(book.sheet_part(w.sheet), []).append(w)
+        part = book.sheet_part(w.sheet)
+        if part not in by_part and part in book._names and book.zip.getinfo(part).file_size > MAX_PATCH_BYTES:
+            out = book.outside.get(w.sheet) or Outside()     # a padded sheet is never loaded whole: refuse
+            raise UnreadableInput(
+                f"文件 {book.source} 的工作表“{w.sheet}”在表单范围之外还有大量行或单元格"
+                f"（{('从 ' + w.sheet + '!' + out.first + ' 起') if out.first else '空行填充到很远的行'}），"
+                f"无法安全地改写。请删除表单以外的行和列后保存，再运行。",
+                f"{book.source}: sheet '{w.sheet}' has masses of rows or cells outside the form; delete them and "
+                f"save, then run again", code="sheet-oversized")
+        by_part.setdefault(part, []).append(w)
     new_parts: dict[str, bytes] = {}
     for part, ws in by_part.items():
         root = _parse(book.part(part), part, book.source)
-        _expand_shared(root, book.source)
+        if root.tag != _Q + "worksheet":
+            book._worksheet_root(root, ws[0].sheet, part)
+        _expand_shared(root, book.source, {w.coord for w in ws})
         sheet_data = root.find(_Q + "sheetData")
+        if sheet_data is None:
+            sheet_data = etree.SubElement(root, _Q + "sheetData")
         rows = {row.get("r"): row for row in sheet_data.iterchildren(_Q + "row")}
         for w in ws:
             r = _COORD.match(w.coord).group(2)
@@ -356,17 +533,20 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
         rel = "xl/_rels/workbook.xml.rels"
         if rel in book._names:
             new_parts[rel] = _drop_rel(book, rel, "calcChain.xml")
+    written: set[str] = set()
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
         for info in book.zip.infolist():
-            if info.filename in drop:
+            if info.filename in drop or info.filename in written:     # a member stored twice is written once
                 continue
+            written.add(info.filename)
             data = new_parts.get(info.filename)
             if data is None:
                 data = book.part(info.filename)
             zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
-            out.writestr(zi, data)
+            # a big part we did not touch (a padded sheet) is recompressed fast, not small
+            out.writestr(zi, data, compresslevel=1 if len(data) > (1 << 20) else None)
 
 
 def _workbook_full_calc(book: FileBook) -> bytes:

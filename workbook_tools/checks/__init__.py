@@ -77,10 +77,10 @@ def make_ctx(ret: Returned) -> Ctx:
 def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | None = None,
                ctx: Ctx | None = None) -> list[Finding]:
     """All findings for a read workbook, explanations applied, in sheet/row order."""
-    from . import consistency, entries, funds, identity, narrative, scores, targets
+    from . import consistency, entries, funds, identity, narrative, ranges, scores, targets
     ctx = ctx or make_ctx(ret)
     found: list[Finding] = []
-    for module in (identity, entries, funds, targets, scores, narrative, consistency):
+    for module in (identity, entries, funds, targets, scores, narrative, consistency, ranges):
         found.extend(module.check(ctx))
     if ctx.projects is not None:
         from . import links

@@ -79,7 +79,11 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     if result["feedback"]:
         say(ctx, f"已生成 {len(result['feedback'])} 份问题标注副本于 {feedback_dir}",
             f"{len(result['feedback'])} annotated copies in {feedback_dir}", lang)
-    ctx.exit(0 if result["ok"] else 1)   # 1: some returns must be sent back or could not be read
+    failed = result.get("feedback_failed") or []
+    for f in failed:       # the other copies were made; these say why one was not
+        say(ctx, f"未能生成 {f['file']} 的问题标注副本：{f['message']}",
+            f"no annotated copy of {f['file']}: {f['message']}", lang, err=True)
+    ctx.exit(0 if result["ok"] and not failed else 1)   # 1: some returns must be sent back or could not be read
 
 
 
