@@ -372,7 +372,7 @@ class Portal:
         ledger_rows = []
         if self.ledger is not None:
             ledger = self.ledger
-            ledger_rows = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
+            ledger_rows, _ = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
                                             or ledger.has_projects], ledger, None)
         roster = []
         if self.cfg.roster:
