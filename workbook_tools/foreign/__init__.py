@@ -1,0 +1,141 @@
+"""Foreign forms: self-evaluation forms wbtool did not make (.xls or .xlsx from any program), found by their
+labels, read through python-calamine, re-scored with the engine (抽查复核). See docs/foreign.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UnreadableInput
+from ..findings import Finding, Report
+from ..numbers import to_float
+from .anchors import AnchoredLayout, FoundForm, find_forms, list_layouts, load_layout
+from .grid import ForeignBook, open_foreign
+from .rescore import FormCheck, rescore
+
+FOREIGN_SCHEMA = "wbtool.foreign/1"
+
+
+@dataclass
+class ForeignRead:
+    book: ForeignBook
+    layout: AnchoredLayout | None
+    forms: list[FoundForm] = field(default_factory=list)        # understood forms
+    failed: list[FoundForm] = field(default_factory=list)       # forms (titles) whose blocks were not all found
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.forms)
+
+
+def _attempt(book: ForeignBook, layout: AnchoredLayout):
+    found = [f for g in book.sheets for f in find_forms(g, layout)]
+    return [f for f in found if f.understood], [f for f in found if not f.understood]
+
+
+def read_foreign(path, layout: str | None = None) -> ForeignRead:
+    """Open ``path`` and find every form of the given (or the best fitting shipped) anchored layout."""
+    book = open_foreign(path)
+    refs = [layout] if layout else list_layouts()
+    best = None
+    for ref in refs:
+        lay = load_layout(ref)
+        ok, bad = _attempt(book, lay)
+        titled = sum(1 for f in ok + bad if f.title is not None)
+        score = (len(ok), titled, -min((len(f.missing) for f in bad), default=99))
+        if best is None or score > best[0]:
+            best = (score, ForeignRead(book, lay, ok, bad))
+    return best[1] if best else ForeignRead(book, None)
+
+
+def not_understood(fr: ForeignRead) -> UnreadableInput:
+    """The clear message for a form the tool does not understand: which block (label) it could not find."""
+    name = Path(fr.book.source).name
+    lay = fr.layout
+    if fr.failed:
+        f = min(fr.failed, key=lambda f: len(f.missing))
+        what = "；".join(f"{_block_zh(b)}（找不到标签：{labels}）" for b, labels in f.missing)
+        where = f"工作表“{f.sheet}”{f.region}" + (f"（标题 {f.title.cell}）" if f.title else "")
+        zh = (f"{name} 不是由 wbtool 模板生成的自评表，按“{lay.title}”表式读取时，{where}中未找到：{what}。"
+              f"可用 wbtool inspect {name} 查看识别情况。")
+        en = (f"{name} is not a wbtool template; read as '{lay.id}', {f.sheet} {f.region} lacks: "
+              + "; ".join(f"{b} ({labels})" for b, labels in f.missing))
+    else:
+        titles = "、".join(t for ref in list_layouts() for t in load_layout(ref).form_title)
+        zh = (f"{name} 不是由 wbtool 模板生成的自评表，也没有找到已知表式（{titles}）的标题或绩效指标表"
+              f"（一级指标、三级指标、分值、得分）。请使用财政局下发的模板填报，或用 wbtool inspect {name} 查看。")
+        en = f"{name} is not a wbtool template and holds no known form (no title or indicator table found)"
+    return UnreadableInput(zh, en, code="form-unknown")
+
+
+_BLOCKS = {"indicators": "绩效指标表", "funds": "项目资金（预算执行）表", "total": "总分", "goal": "年度总体目标",
+           "title": "标题"}
+
+
+def _block_zh(b: str) -> str:
+    if b.startswith("field:"):
+        return f"字段 {b[6:]}"
+    return _BLOCKS.get(b, b)
+
+
+def rescore_file(path, layout: str | None = None) -> tuple[ForeignRead, list[FormCheck]]:
+    fr = read_foreign(path, layout)
+    if not fr.understood:
+        raise not_understood(fr)
+    return fr, [rescore(f, fr.layout, str(path)) for f in fr.forms]
+
+
+def is_foreign_candidate(path, err: UnreadableInput) -> bool:
+    """An UnreadableInput from our reader that a foreign read may still answer: not our template, or .xls."""
+    suffix = Path(path).suffix.lower()
+    return err.code == "form-unknown" or (suffix == ".xls" and err.code in ("wrong-extension", "legacy-xls"))
+
+
+def form_row(fc: FormCheck) -> dict:
+    """One form's 复核 line: self total, recomputed total, difference, the rows scored above their rule."""
+    f = fc.form.fields
+    val = lambda k: None if k not in f else f[k].value  # noqa: E731
+    self_total = fc.self_total if fc.self_total is not None else fc.rows_total
+    return {"sheet": fc.form.sheet, "region": fc.form.region, "layout": fc.layout.id,
+            "project_name": _text(val("projectName")), "project_code": _text(val("projectCode")),
+            "unit_name": _text(val("unitName")), "supervisor": _text(val("supervisor")),
+            "agency_code": _text(val("agencyCode")), "fund_type": _text(val("fundType")),
+            "self": to_float(self_total), "recomputed": to_float(fc.recomputed_total), "diff": to_float(fc.diff),
+            "budget": to_float(fc.budget), "actual": to_float(fc.actual), "exec_rate": to_float(fc.exec_rate),
+            "flagged": [f"{r.row.name}（{fc.form.sheet}!{r.row.cell('score').split('!')[-1]}：自评 {to_float(r.self)}，"
+                        f"复核 {to_float(r.recomputed)}）" for r in fc.flagged],
+            "flagged_count": len(fc.flagged) + (1 if fc.funds_self is not None and fc.funds_recomputed is not None
+                                                and fc.funds_self - fc.funds_recomputed > 0.005 else 0),
+            "unscorable": sum(1 for r in fc.rows if r.unscorable),
+            "grade_self": fc.spec.grade_for(self_total) if self_total is not None else None,
+            "grade_recomputed": fc.spec.grade_for(fc.recomputed_total) if fc.recomputed_total is not None else None}
+
+
+def _text(v):
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip() or None
+
+
+def validate_foreign(path, *, only=None, skip=None, layout: str | None = None) -> Report:
+    """A foreign file's report: every form re-scored, findings at its cells; not understood → exit 3 report."""
+    from ..validate import check_codes, unreadable_report
+    only, skip = check_codes(only), check_codes(skip)
+    try:
+        fr, checks = rescore_file(path, layout)
+    except UnreadableInput as e:
+        return unreadable_report(path, e)
+    findings: list[Finding] = []
+    for fc in checks:
+        findings += [x for x in fc.findings if (not only or x.code in only) and x.code not in skip]
+    spec = checks[0].spec
+    rep = Report(file=str(path), spec_id=spec.id, spec_version=spec.version, findings=findings)
+    rep.result = checks
+    rows = [form_row(fc) for fc in checks]
+    first = rows[0]
+    rep.summary = {"kind": "foreign", "layout": fr.layout.id, "format": fr.book.format,
+                   "unitName": first["unit_name"], "agencyCode": first["agency_code"], "fiscalYear": None,
+                   "total": first["self"], "display": first["self"], "grade": first["grade_self"],
+                   "recomputed": first["recomputed"], "exec_rate": first["exec_rate"], "forms": rows}
+    return rep
