@@ -17,8 +17,8 @@ from .numbers import to_float
 from .tables import code_text
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
-EXTENSIONS = (".xlsx", ".xlsm")
-SUMMARY_FORMAT = 3      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
+EXTENSIONS = (".xlsx", ".xlsm", ".xls")     # .xls: read as a foreign form (foreign/review.py)
+SUMMARY_FORMAT = 4      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -63,6 +63,10 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         forms = read_workbook_forms(p)
         rec["sha256"] = forms.sha256
     except UnreadableInput as e:
+        from .foreign import is_foreign_candidate
+        if expected_spec is None and is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
+            from .foreign.review import foreign_record
+            return foreign_record(p, rec)
         rec.setdefault("sha256", _hash(p))
         rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
                    warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
@@ -423,7 +427,8 @@ def default_db_path(output: Path) -> Path:
 
 
 def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, spec_ref=None, feedback_dir=None,
-                ledger=None, tolerance=None, progress_factory=None, on_wait=None) -> dict:
+                ledger=None, tolerance=None, progress_factory=None, on_wait=None, sample=None, seed=0,
+                sample_csv=None) -> dict:
     """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
     from .spec import load_spec
     from .store import open_store
@@ -442,7 +447,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 progress=bar.update if bar else None)
             if bar:
                 bar.close()
-            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir)
+            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + f"|{sample}|{seed}|{sample_csv}"
             cached = store.get_meta(f"summary:{output.resolve()}")
             if cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed:
                 # nothing changed since the last run wrote this summary: it would come out the same
@@ -471,8 +476,10 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 ledger_rows = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
                                                 or ledger.has_projects], ledger, tolerance)
             findings = store.findings([s["id"] for s in subs])
+            review, drawn = _review(kept, sample, seed, sample_csv)
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
-                                                projects=project_returns if mixed else None), output)
+                                                projects=project_returns if mixed else None,
+                                                review=review, sample=drawn, sample_label=(sample, seed)), output)
             feedback = _feedback(kept, feedback_dir, mixed) if feedback_dir else []
             result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
                       "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
@@ -485,6 +492,8 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 "kind": form_kind(s), "projects": s.get("projects") or [],
                                 **({"link": _link_view(s)} if (s.get("data") or {}).get("links") else {})}
                                for s in kept]}
+            result["review"] = {"forms": len(review), "flagged": sum(1 for r in review if (r["diff"] or 0) > 0.005),
+                                "sample": drawn, "seed": seed if sample else None}
             if mixed:       # the overall forms are the main rows; the project returns are counted beside them
                 result["project_statuses"] = dict(Counter(s["status"] for s in project_returns))
                 result["project_returns"] = len(project_returns)
@@ -497,6 +506,16 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
     finally:
         store.close()
     return result
+
+
+def _review(kept, sample, seed, sample_csv):
+    """The 复核 lines of every current form and, with ``sample``, the reproducible 抽查 draw (also as CSV)."""
+    from .foreign.review import draw_sample, review_rows, write_sample_csv
+    rows = review_rows(kept)
+    drawn = draw_sample(rows, sample, seed) if sample else None
+    if drawn is not None and sample_csv:
+        write_sample_csv(drawn, sample_csv)
+    return rows, drawn
 
 
 def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> str:

@@ -95,16 +95,19 @@ def form_row(fc: FormCheck) -> dict:
     f = fc.form.fields
     val = lambda k: None if k not in f else f[k].value  # noqa: E731
     self_total = fc.self_total if fc.self_total is not None else fc.rows_total
+    flagged = [f"{r.row.name}（{r.row.cell('score')}：自评 {to_float(r.self)}，复核 {to_float(r.recomputed)}）"
+               for r in fc.flagged]
+    if fc.funds_above:
+        cell = fc.form.funds.get("total", {}).get("score")
+        flagged.append(f"预算执行率（{cell.cell if cell else ''}：自评 {to_float(fc.funds_self)}，"
+                       f"复核 {to_float(fc.funds_recomputed)}）")
     return {"sheet": fc.form.sheet, "region": fc.form.region, "layout": fc.layout.id,
             "project_name": _text(val("projectName")), "project_code": _text(val("projectCode")),
             "unit_name": _text(val("unitName")), "supervisor": _text(val("supervisor")),
             "agency_code": _text(val("agencyCode")), "fund_type": _text(val("fundType")),
             "self": to_float(self_total), "recomputed": to_float(fc.recomputed_total), "diff": to_float(fc.diff),
             "budget": to_float(fc.budget), "actual": to_float(fc.actual), "exec_rate": to_float(fc.exec_rate),
-            "flagged": [f"{r.row.name}（{fc.form.sheet}!{r.row.cell('score').split('!')[-1]}：自评 {to_float(r.self)}，"
-                        f"复核 {to_float(r.recomputed)}）" for r in fc.flagged],
-            "flagged_count": len(fc.flagged) + (1 if fc.funds_self is not None and fc.funds_recomputed is not None
-                                                and fc.funds_self - fc.funds_recomputed > 0.005 else 0),
+            "flagged": flagged, "flagged_count": len(flagged),
             "unscorable": sum(1 for r in fc.rows if r.unscorable),
             "grade_self": fc.spec.grade_for(self_total) if self_total is not None else None,
             "grade_recomputed": fc.spec.grade_for(fc.recomputed_total) if fc.recomputed_total is not None else None}
@@ -139,3 +142,13 @@ def validate_foreign(path, *, only=None, skip=None, layout: str | None = None) -
                    "total": first["self"], "display": first["self"], "grade": first["grade_self"],
                    "recomputed": first["recomputed"], "exec_rate": first["exec_rate"], "forms": rows}
     return rep
+
+
+def refuse_write(path):
+    """Foreign forms and .xls files are read, never written: annotate/mark/fill say so (exit 2)."""
+    from ..errors import UsageError
+    name = Path(path).name
+    raise UsageError(f"{name} 不是由 wbtool 模板生成的工作簿（外来表式或 .xls），只能读取和复核，不能写入标注或公式；"
+                     f"问题清单请用 wbtool validate {name} --format csv -o 问题.csv 导出。",
+                     f"{name} is a foreign form (or .xls): it is read and re-scored, never written; "
+                     f"export the findings with --format csv instead", code="foreign-read-only")

@@ -332,7 +332,7 @@ def read_region(reg: Region, title, layout: AnchoredLayout) -> FoundForm:
     g = reg.grid
     f = FoundForm(sheet=g.name, region=reg.ref(), title=Value(g.get(*title), g.addr(*title)) if title else None)
     if title:
-        f.blocks.append(Block("title", str(g.get(*title)), g.addr(*title)))
+        f.blocks.append(Block("title", str(g.get(*title)), a1(*title)))
     labels = layout.all_labels()
     ind = layout.indicators
     head = _find_header(reg, ind["columns"], ind.get("required_columns", ["level1", "name", "weight", "score"]))

@@ -148,6 +148,11 @@ class FormCheck:
     def flagged(self) -> list[RowCheck]:
         return [r for r in self.rows if r.diff is not None and r.diff > TOLERANCE]
 
+    @property
+    def funds_above(self) -> bool:
+        return self.funds_self is not None and self.funds_recomputed is not None and \
+            self.funds_self - self.funds_recomputed > TOLERANCE
+
     def label(self) -> str:
         f = self.form.fields
         name = f.get("projectName") or f.get("unitName")
@@ -229,13 +234,13 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
     fc.self_total_cell = st.cell if st else ""
     typed = [rc.self for rc in checks if rc.self is not None] + ([fc.funds_self] if fc.funds_self is not None else [])
     fc.rows_total = round_half_up(sum(typed, ZERO), 4) if typed else None
-    # rows the rule cannot score keep their self score (bounded by the weight): only computable rows are re-scored
-    accepted = sum((max(ZERO, min(rc.self, rc.weight or rc.self)) for rc in checks
-                    if rc.unscorable and rc.self is not None and not rc.na), ZERO)
-    raw = res.values.get("summary.raw") or ZERO
+    # rows the rule cannot score keep their self score (bounded by the weight); 不适用 rows leave the total
+    parts = [rc.recomputed if rc.recomputed is not None else max(ZERO, min(rc.self, rc.weight or rc.self))
+             for rc in checks if not rc.na and (rc.recomputed is not None or rc.self is not None)]
+    raw = sum(parts, ZERO) + (fc.funds_recomputed or ZERO)
     aw = res.values.get("summary.applicable_weight") or spec.total_weight
     if aw and aw > 0:
-        fc.recomputed_total = min(spec.total_weight, round_half_up((raw + accepted) * spec.total_weight / aw, 4))
+        fc.recomputed_total = min(spec.total_weight, round_half_up(raw * spec.total_weight / aw, 4))
     from .checks import form_findings
     fc.findings = form_findings(fc, file)
     return fc
