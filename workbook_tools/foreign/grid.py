@@ -116,11 +116,11 @@ def open_foreign(path: str | Path) -> ForeignBook:
     else:
         raise _fail("wrong-extension", f"文件「{p.name}」的格式（{suffix or '无扩展名'}）不受支持，只读取 .xls、.xlsx 和 .xlsm。",
                     f"'{p.name}': unsupported type {suffix}")
-    sheets = _calamine_sheets(p, data)
+    sheets = _calamine_sheets(p, data, fmt)
     return ForeignBook(str(p), sheets, hashlib.sha256(data).hexdigest(), fmt)
 
 
-def _calamine_sheets(p: Path, data: bytes) -> list[Grid]:
+def _calamine_sheets(p: Path, data: bytes, fmt: str) -> list[Grid]:
     import python_calamine as pc
     try:
         wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -150,5 +150,9 @@ def _calamine_sheets(p: Path, data: bytes) -> list[Grid]:
     except UnreadableInput:
         raise
     except Exception as e:                 # calamine's own errors: damaged BIFF/zip/XML
+        if fmt == "xls":
+            raise _fail("legacy-xls", f"文件「{p.name}」是 Excel 97-2003 格式（.xls），但内容已损坏，无法读取"
+                        f"（{type(e).__name__}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再试。",
+                        f"'{p.name}' is an Excel 97-2003 file but damaged ({e})") from None
         raise _fail("corrupt-zip", f"文件「{p.name}」已损坏或不是 Excel 工作簿，无法读取（{type(e).__name__}）。"
                     f"请用 Excel 或 WPS 打开后另存为 .xlsx 再试。", f"'{p.name}' is damaged ({e})") from None
