@@ -39,8 +39,13 @@ class Form:
 HEAD = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
 
 
+DEPT = dict(title="部门整体支出绩效自评表", name_label="部门（单位）名称", funds_label="年度预算执行情况\n（万元）",
+            sources=("基本支出", "项目支出"))
+
+
 def layout_form(put, merge, form: Form, top=0, left=0, *, extra_col=False, swap=False, blank_rows=0,
-                merged_header=True, title="项目支出绩效自评表"):
+                merged_header=True, title="项目支出绩效自评表", name_label="项目名称", funds_label="项目资金\n（万元）",
+                sources=("其中：本年财政拨款", "上年结转资金", "其他资金")):
     """Write one form through ``put(r, c, v)`` / ``merge(r0, c0, r1, c1, v)`` (0-based); returns the last row."""
     cols = list(range(8))
     if extra_col:                       # an inserted 备注-like column between 三级指标 and 年度指标值
@@ -55,7 +60,7 @@ def layout_form(put, merge, form: Form, top=0, left=0, *, extra_col=False, swap=
     r += 1
     put(r, left, "（2022年度）")
     r += 1 + blank_rows
-    put(r, left, "项目名称")
+    put(r, left, name_label)
     merge(r, left + 1, r, left + width - 1, form.project)
     r += 1
     put(r, left, "主管部门")
@@ -63,21 +68,20 @@ def layout_form(put, merge, form: Form, top=0, left=0, *, extra_col=False, swap=
     put(r, left + 4, "实施单位")
     merge(r, left + 5, r, left + width - 1, form.unit)
     r += 1 + blank_rows
-    merge(r, left, r + 4, left, "项目资金\n（万元）")
+    merge(r, left, r + len(sources) + 1, left, funds_label)
     heads = ["年初预算数", "全年预算数（A）", "全年执行数（B）", "分值", "执行率（B/A）", "得分"]
     for j, h in enumerate(heads):
         put(r, left + 2 + j, h)
-    sources = [("年度资金总额：", form.initial, form.adjusted, form.actual, 10,
-                round(form.actual / form.adjusted, 4), form.funds_score),
-               ("其中：本年财政拨款", form.initial, form.adjusted, form.actual, "-", None, "-"),
-               ("上年结转资金", None, None, None, "-", None, "-"),
-               ("其他资金", None, None, None, "-", None, "-")]
-    for i, row in enumerate(sources, 1):
+    money = [("年度资金总额：", form.initial, form.adjusted, form.actual, 10,
+              round(form.actual / form.adjusted, 4), form.funds_score),
+             (sources[0], form.initial, form.adjusted, form.actual, "-", None, "-")]
+    money += [(name, None, None, None, "-", None, "-") for name in sources[1:]]
+    for i, row in enumerate(money, 1):
         put(r + i, left + 1, row[0])
         for j, v in enumerate(row[1:]):
             if v is not None:
                 put(r + i, left + 2 + j, v)
-    r += 5 + blank_rows
+    r += len(money) + 1 + blank_rows
     merge(r, left, r + 1, left, "年度总体目标")
     merge(r, left + 1, r, left + 4, "预期目标")
     merge(r, left + 5, r, left + width - 1, "实际完成情况")
@@ -149,10 +153,12 @@ def write_openpyxl(path: Path, forms: list[Form], **kw):
     top, left = kw.pop("top", 0), kw.pop("left", 0)
 
     def put(r, c, v):
-        ws.cell(r + 1, c + 1, v)
+        cell = ws.cell(r + 1, c + 1, v)
+        if isinstance(v, str) and v.startswith("="):
+            cell.data_type = "s"                # "=100%" is a target, not a formula
 
     def merge(r0, c0, r1, c1, v):
-        ws.cell(r0 + 1, c0 + 1, v)
+        put(r0, c0, v)
         if (r0, c0) != (r1, c1):
             ws.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
     for f in forms:

@@ -129,7 +129,7 @@ def parse_layout(data, source="layout") -> AnchoredLayout:
 _SUFFIX = re.compile(r"^(\(.{0,12}\)|:|（.{0,12}）|[A-Za-z]?|\d+分?)*:?$")
 
 
-def match(text: str, labels) -> int:
+def match(text: str, labels, loose: bool = False) -> int:
     """How well a cell's text is one of the labels: 2 equal, 1 the label plus a short suffix like （A）or （万元）, 0 no."""
     t = norm(text)
     if not t:
@@ -139,8 +139,8 @@ def match(text: str, labels) -> int:
         lab = norm(lab)
         if t == lab or t == lab + ":":
             return 2
-        if t.startswith(lab) and _SUFFIX.match(t[len(lab):]):
-            best = 1
+        if t.startswith(lab) and (_SUFFIX.match(t[len(lab):]) or loose and len(t) <= len(lab) + 10):
+            best = 1                        # 全年预算数（A）, 偏差原因分析及改进措施
         elif t.startswith("其中:") and t[3:].startswith(lab):
             best = max(best, 1)
     return best
@@ -277,7 +277,7 @@ def _find_header(reg: Region, columns: dict[str, list[str]], required, after: in
         quality: dict[str, int] = {}
         for key, labels in columns.items():
             for c, v in sorted(cand):
-                q = match(v, labels)
+                q = match(v, labels, loose=True)
                 if q and c not in cols.values() and q > quality.get(key, 0):
                     cols[key], quality[key] = c, q
                     if q == 2:
@@ -391,7 +391,9 @@ def _read_funds(reg: Region, layout, f: FoundForm, limit: int):
         return
     anchor = next(((rr, c) for rr, c, v in reg.text_cells() if rr <= r_last and match(v, fd.get("anchor", [])) > 0), None)
     top = min(r, anchor[0]) if anchor else r
-    f.blocks.append(Block("funds", str(g.get(*anchor)) if anchor else "", reg.ref(top, None, r_last, None)))
+    left = min([anchor[1]] if anchor else [] + [first_money])
+    f.blocks.append(Block("funds", str(g.get(*anchor)) if anchor else "",
+                          reg.ref(top, min(left, first_money - 1), r_last, max(cols.values()))))
 
 
 def _read_goal(reg: Region, layout, f: FoundForm, limit: int):
@@ -466,5 +468,5 @@ def _read_rows(reg: Region, layout, f: FoundForm, r: int, cols: dict[str, int]):
     if not f.total:
         f.absent.append(("total", "、".join(layout.total)))
     f.blocks.append(Block("indicators", "、".join(str(g.get(r, c)) for c in sorted(cols.values())[:3]),
-                          reg.ref(r, None, last, None)))
+                          reg.ref(r, min(cols.values()), last, max(cols.values()))))
 
