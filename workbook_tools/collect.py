@@ -64,7 +64,7 @@ def process_file(path: str, expected_spec: str | None = None) -> dict:
         rec["sha256"] = forms.sha256
     except UnreadableInput as e:
         from .foreign import is_foreign_candidate
-        if expected_spec is None and is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
+        if is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
             from .foreign.review import foreign_record
             return foreign_record(p, rec)
         rec.setdefault("sha256", _hash(p))

@@ -15,6 +15,7 @@ from ..layout import col_letter
 MIB = 1024 * 1024
 MAX_BYTES = 50 * MIB
 FOREIGN_SUFFIXES = (".xls", ".xlsx", ".xlsm")
+MAX_CELLS = 4_000_000              # rows × columns of one sheet's used range
 _OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 
 
@@ -128,6 +129,9 @@ def _calamine_sheets(p: Path, data: bytes, fmt: str) -> list[Grid]:
         for name in wb.sheet_names:
             sh = wb.get_sheet_by_name(name)
             g = Grid(name)
+            if sh.height * sh.width > MAX_CELLS:      # a formatted-to-the-end sheet is no form: skip, don't blow up
+                out.append(g)
+                continue
             for r, row in enumerate(sh.to_python(skip_empty_area=False)):
                 for c, v in enumerate(row):
                     if v is None or (isinstance(v, str) and not v.strip()):
