@@ -307,3 +307,17 @@ def test_collect_mixed_inbox_with_review_and_sample(tmp_path, sample):
 def test_sample_size_is_checked(tmp_path):
     r = run("collect", tmp_path, "-o", tmp_path / "s.xlsx", "--sample", "abc")
     assert r.exit_code == 2 and "--sample" in r.output
+
+
+def test_collect_feedback_for_foreign_forms_is_a_csv(tmp_path, sample):
+    inbox = tmp_path / "回收"
+    inbox.mkdir()
+    shutil.copy(sample, inbox / "太平镇.xlsx")
+    p = write_xlsxwriter(inbox / "项目甲.xlsx", [Form(project="甲项目")])
+    before = p.read_bytes()
+    r = run("collect", inbox, "-o", tmp_path / "汇总.xlsx", "-j", "1", "--feedback", tmp_path / "退回")
+    assert r.exit_code == 1 and "复核：2 份自评表，其中 1 份" in r.output
+    [fb] = list((tmp_path / "退回").iterdir())
+    rows = list(csv.DictReader(fb.open(encoding="utf-8")))
+    assert fb.name.endswith("_问题清单.csv") and {x["cell"] for x in rows} >= {"项目支出绩效自评表!G14"}
+    assert p.read_bytes() == before

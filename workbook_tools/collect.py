@@ -763,6 +763,10 @@ def _feedback(kept, folder, mixed=False) -> list[str]:
             name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
+        if (s.get("data") or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
+            from .foreign.review import feedback_csv
+            written.append(feedback_csv(s["path"], ensure_inside(folder, folder / f"{name}_问题清单.csv")))
+            continue
         dest = ensure_inside(folder, folder / f"{name}_问题标注{Path(s['path']).suffix.lower()}")
         annotate_workbook(s["path"], validate_workbook(s["path"], projects=_feedback_tally(s, kept)), dest)
         written.append(str(dest))

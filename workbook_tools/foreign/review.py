@@ -164,3 +164,14 @@ def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None
         _sheet(book, "抽查", scols, ([r.get(k) for k, _ in SAMPLE_HEADERS] for r in sample),
                note=f"随机抽查 {len(sample)} 份（--sample {size} --seed {seed}；同样的文件、份数和种子抽出同样的清单）。",
                status_col=len(SAMPLE_HEADERS) - 1)
+
+
+def feedback_csv(path, dest) -> str:
+    """collect --feedback for a foreign form: its findings (cells, messages) as CSV instead of a marked copy."""
+    from ..atomic import atomic_output
+    from ..render import render_csv
+    from . import validate_foreign
+    text = render_csv([validate_foreign(path)], "zh")
+    with atomic_output(dest, "w") as fh:
+        fh.write(text if text.endswith("\n") else text + "\n")
+    return str(dest)
