@@ -53,7 +53,7 @@ def not_understood(fr: ForeignRead) -> UnreadableInput:
     lay = fr.layout
     if fr.failed:
         f = min(fr.failed, key=lambda f: len(f.missing))
-        what = "；".join(f"{_block_zh(b)}（找不到标签：{labels}）" for b, labels in f.missing)
+        what = "；".join(f"{_block_zh(b)}（{detail}）" for b, detail in f.missing)
         where = f"工作表“{f.sheet}”{f.region}" + (f"（标题 {f.title.cell}）" if f.title else "")
         zh = (f"{name} 不是由 wbtool 模板生成的自评表，按“{lay.title}”表式读取时，{where}中未找到：{what}。"
               f"可用 wbtool inspect {name} 查看识别情况。")

@@ -288,6 +288,25 @@ def _find_header(reg: Region, columns: dict[str, list[str]], required, after: in
     return None
 
 
+def _partial(reg: Region, columns: dict[str, list[str]], required, before: int | None = None) -> str:
+    """Why a header was not found: the row that comes closest and the required labels it lacks."""
+    best = None
+    rows: dict[int, list[str]] = {}
+    for r, c, v in reg.text_cells():
+        if before is None or r < before:
+            rows.setdefault(r, []).append(v)
+    for r, texts in sorted(rows.items()):
+        have = [k for k in required if any(match(t, columns[k], loose=True) for t in texts)]
+        if have and (best is None or len(have) > len(best[1])):
+            best = (r, have)
+    if best is None:
+        return "找不到表头，应含 " + "、".join(columns[k][0] for k in required)
+    r, have = best
+    lack = [k for k in required if k not in have]
+    return (f"第 {r + 1} 行的表头有 " + "、".join(columns[k][0] for k in have) + "，缺少 "
+            + "、".join("/".join(columns[k]) for k in lack))
+
+
 def _header_end(reg: Region, r: int, cols: dict[str, int]) -> int:
     """Last row of a header whose cells may be merged over several rows (or continue on a second label row)."""
     end = r
@@ -337,7 +356,8 @@ def read_region(reg: Region, title, layout: AnchoredLayout) -> FoundForm:
     ind = layout.indicators
     head = _find_header(reg, ind["columns"], ind.get("required_columns", ["level1", "name", "weight", "score"]))
     if head is None:
-        f.missing.append(("indicators", "、".join(lab[0] for lab in ind["columns"].values())))
+        f.missing.append(("indicators", _partial(reg, ind["columns"], ind.get("required_columns",
+                                                                              ["level1", "name", "weight", "score"]))))
     # fields (above the indicator table)
     limit = head[0] if head else reg.r1 + 1
     for key, labs in layout.fields.items():
@@ -349,7 +369,7 @@ def read_region(reg: Region, title, layout: AnchoredLayout) -> FoundForm:
                 break
     for key in layout.required_fields:
         if key not in f.fields:
-            f.missing.append((f"field:{key}", "、".join(layout.fields.get(key, [key]))))
+            f.missing.append((f"field:{key}", "找不到标签 " + "、".join(layout.fields.get(key, [key]))))
     _read_funds(reg, layout, f, limit)
     _read_goal(reg, layout, f, limit)
     if head:
@@ -363,7 +383,8 @@ def _read_funds(reg: Region, layout, f: FoundForm, limit: int):
         return
     head = _find_header(reg, fd["columns"], fd.get("required_columns", ["adjusted", "actual"]), before=limit)
     if head is None:
-        f.missing.append(("funds", "、".join(x[0] for x in fd["columns"].values())))
+        f.missing.append(("funds", _partial(reg, fd["columns"], fd.get("required_columns", ["adjusted", "actual"]),
+                                            before=limit)))
         return
     r, cols = head
     end = _header_end(reg, r, cols)
@@ -387,7 +408,8 @@ def _read_funds(reg: Region, layout, f: FoundForm, limit: int):
         f.funds[hit] = {k: Value(g.get(rr, c), g.addr(rr, c)) for k, c in cols.items()}
         r_last = rr
     if "total" not in f.funds and not any(k != "total" for k in f.funds):
-        f.missing.append(("funds", "、".join(fd["total"])))
+        f.missing.append(("funds", "表头下找不到行标签 " + "、".join(fd["total"] + [x for v in fd["sources"].values()
+                                                                                 for x in v])))
         return
     anchor = next(((rr, c) for rr, c, v in reg.text_cells() if rr <= r_last and match(v, fd.get("anchor", [])) > 0), None)
     top = min(r, anchor[0]) if anchor else r
@@ -466,7 +488,7 @@ def _read_rows(reg: Region, layout, f: FoundForm, r: int, cols: dict[str, int]):
         f.rows.append(row)
         last = rr
     if not f.total:
-        f.absent.append(("total", "、".join(layout.total)))
+        f.absent.append(("total", "找不到标签 " + "、".join(layout.total)))
     f.blocks.append(Block("indicators", "、".join(str(g.get(r, c)) for c in sorted(cols.values())[:3]),
                           reg.ref(r, min(cols.values()), last, max(cols.values()))))
 

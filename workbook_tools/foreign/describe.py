@@ -60,6 +60,13 @@ def describe(path, layout: str | None = None) -> dict:
     return out
 
 
+def _n(v):
+    """880.0 → 880, 9.974 stays: how a reviewer reads a figure."""
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return "" if v is None else v
+
+
 def render_text(d: dict, lang: str = "zh") -> str:
     en = lang == "en"
     lines = [f"{d['file']}："]
@@ -79,9 +86,9 @@ def render_text(d: dict, lang: str = "zh") -> str:
         for a in f["absent"]:
             lines.append(f"      {a['block']:<20} {'not found (optional)' if en else '未找到（可选）'}：{a['labels']}")
         for k, v in f["fields"].items():
-            lines.append(f"      {k:<20} {v['cell']:<24} {v['value']}")
+            lines.append(f"      {k:<20} {v['cell']:<24} {_n(v['value'])}")
         for name, cols in f["funds"].items():
-            vals = "  ".join(f"{k}={v['value']}" for k, v in cols.items() if v["value"] is not None)
+            vals = "  ".join(f"{k}={_n(v['value'])}" for k, v in cols.items() if v["value"] is not None)
             lines.append(f"      funds:{name:<14} {vals}")
         lines.append("      " + ("rows (self → recomputed):" if en else "指标行（自评 → 复核）："))
         for r in f["rows"]:
@@ -89,16 +96,20 @@ def render_text(d: dict, lang: str = "zh") -> str:
             mark = " ▲" if r["diff"] is not None and r["diff"] > 0.005 else ""
             why = f"  [{r['unscorable']}]" if r["unscorable"] else ""
             lines.append(f"        {r['cells'].get('score', ''):<24} {r['kind'] or '?':<12} {r['name'][:28]:<28} "
-                         f"{r['weight']} | {r['self']} → {rec}{mark}{why}")
+                         f"{_n(r['weight'])} | {_n(r['self'])} → {_n(rec)}{mark}{why}")
         fs, sc = f["funds_score"], f["score"]
-        lines.append(f"      {'budget execution' if en else '预算执行率'} {fs['exec_rate']}：{fs['self']} → {fs['recomputed']}")
-        lines.append(f"      {'total' if en else '总分'}：{sc['self']} → {sc['recomputed']}（{'difference' if en else '差'} {sc['diff']}）")
+        lines.append(f"      {'budget execution' if en else '预算执行率'} {_n(fs['exec_rate'])}：{_n(fs['self'])} → "
+                     f"{_n(fs['recomputed'])}")
+        lines.append(f"      {'total' if en else '总分'}：{_n(sc['self'])} → {_n(sc['recomputed'])}"
+                     f"（{'difference' if en else '差'} {_n(sc['diff'])}）")
         for x in f["findings"]:
             lines.append(f"      ! {x['cell']} {x['code']}: {x['message']}")
     for f in d.get("not_understood", []):
         lines.append(f"  {'not understood' if en else '无法识别'}：{'sheet' if en else '工作表'}“{f['sheet']}” {f['region']}")
         for m in f["missing"]:
             lines.append(f"      {'missing' if en else '未找到'} {m['name']}：{m['labels']}")
+        for a in f["absent"]:
+            lines.append(f"      {'not found (optional)' if en else '未找到（可选）'} {a['name']}：{a['labels']}")
     if not d["understood"]:
         lines.append("  " + d.get("message", ""))
     return "\n".join(lines)
