@@ -87,7 +87,19 @@ def rescore_file(path, layout: str | None = None) -> tuple[ForeignRead, list[For
 def is_foreign_candidate(path, err: UnreadableInput) -> bool:
     """An UnreadableInput from our reader that a foreign read may still answer: not our template, or .xls."""
     suffix = Path(path).suffix.lower()
-    return err.code == "form-unknown" or (suffix == ".xls" and err.code in ("wrong-extension", "legacy-xls"))
+    if suffix == ".xls":
+        return err.code in ("wrong-extension", "legacy-xls", "form-unknown")
+    return err.code == "form-unknown" and not _has_identity(path)
+
+
+def _has_identity(path) -> bool:
+    """A workbook with our hidden identity sheet is ours, however damaged (a broken project list): never foreign."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return b'"_wbtool"' in zf.read("xl/workbook.xml")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return False
 
 
 def form_row(fc: FormCheck) -> dict:
