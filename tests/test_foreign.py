@@ -321,3 +321,30 @@ def test_collect_feedback_for_foreign_forms_is_a_csv(tmp_path, sample):
     rows = list(csv.DictReader(fb.open(encoding="utf-8")))
     assert fb.name.endswith("_问题清单.csv") and {x["cell"] for x in rows} >= {"项目支出绩效自评表!G14"}
     assert p.read_bytes() == before
+
+
+@pytest.mark.parametrize("value,direction,unit,actual,want", [
+    ("≥90%", None, None, "95%", ("≥", Decimal("0.9"), Decimal("0.95"))),
+    ("≥90%", None, None, 95, ("≥", Decimal("0.9"), Decimal("0.95"))),        # 95 typed against a percent target
+    ("≤880万元", None, None, "870万元", ("≤", Decimal(880), Decimal(870))),
+    ("=100%", None, None, 1, ("=", Decimal(1), Decimal(1))),
+    (100, "=", "%", 98, ("=", Decimal(1), Decimal("0.98"))),                 # Sichuan: 指标性质 and 度量单位 columns
+    (90, "≥", "%", 0.95, ("≥", Decimal("0.9"), Decimal("0.95"))),
+    ("不低于10次", None, None, "12次", ("≥", Decimal(10), Decimal(12))),
+    (5, None, None, 5, ("≥", Decimal(5), Decimal(5))),                      # no sign: 正向
+])
+def test_target_values_as_typed(value, direction, unit, actual, want):
+    from workbook_tools.foreign.rescore import parse_actual, parse_target
+    t = parse_target(value, direction, unit)
+    assert (t.direction, t.value, parse_actual(actual, t)) == want
+
+
+def test_a_note_naming_the_form_does_not_split_it(tmp_path):
+    import openpyxl
+    p = write_openpyxl(tmp_path / "注.xlsx", [Form()])
+    wb = openpyxl.load_workbook(p)
+    ws = wb["自评表"]
+    ws.insert_rows(14)
+    ws["A14"] = "注：项目支出绩效自评表中定性指标按达成情况评分"
+    wb.save(p)
+    assert len(read_foreign(p).forms) == 1 and len(reading(p)[0]["rows"]) == len(ROWS)

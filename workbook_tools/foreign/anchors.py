@@ -232,9 +232,16 @@ class FoundForm:
 # ------------------------------------------------------------------ finding forms in a sheet
 
 def _title_cells(grid: Grid, titles) -> list[tuple[int, int]]:
+    """Cells that are a form's title (2022年度XX局项目支出绩效自评表, 项目支出绩效自评表（2022年度）) — not a note
+    that mentions it (注：…), which would split a form in two."""
     out = []
     for (r, c), v in grid.cells.items():
-        if isinstance(v, str) and any(norm(t) in norm(v) for t in titles) and len(norm(v)) <= len(norm(titles[0])) + 24:
+        if not isinstance(v, str):
+            continue
+        t = norm(v)
+        if t.startswith(("注", "说明", "备注", "填表说明")) or len(t) > len(norm(titles[0])) + 24:
+            continue
+        if any(0 <= t.find(norm(x)) <= 16 for x in titles):
             out.append((r, c))
     return sorted(out)
 

@@ -37,8 +37,16 @@ class Target:
     text: str
 
 
-def parse_target(v, direction_cell=None) -> Target:
-    """年度指标值 as typed: "≥90%", "=100", "5次", 1, "优秀" → direction, number (percent as a fraction), text."""
+def parse_target(v, direction_cell=None, unit=None) -> Target:
+    """年度指标值 as typed: "≥90%", "=100", "5次", 1, "优秀" → direction, number (percent as a fraction), text.
+    A separate 度量单位 of "%" makes a plain 90 mean 90%."""
+    t = _parse_target(v, direction_cell)
+    if norm(unit) == "%" and t.value is not None and not t.pct:
+        t = Target(t.direction, t.value / 100 if t.value > Decimal("1.5") else t.value, True, t.text)
+    return t
+
+
+def _parse_target(v, direction_cell=None) -> Target:
     text = "" if v is None else str(v).strip()
     d = ""
     if direction_cell not in (None, ""):
@@ -56,8 +64,7 @@ def parse_target(v, direction_cell=None) -> Target:
     m = _NUM.match(s.replace(",", ""))
     if m and s:
         val = Decimal(m[1])
-        pct = bool(m[2]) or norm(direction_cell) == "%"
-        return Target(d if d and d != "定性" else "≥", val / 100 if m[2] else val, pct, text)
+        return Target(d if d and d != "定性" else "≥", val / 100 if m[2] else val, bool(m[2]), text)
     return Target("定性" if text else d, None, False, text)
 
 
@@ -187,7 +194,7 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
             inputs[f"{key}.actual"] = NA
             rc.na, rc.how = True, NA
             continue
-        t = parse_target(row.get("value"), row.get("direction"))
+        t = parse_target(row.get("value"), row.get("direction"), row.get("unit"))
         grade = grade_of(actual_raw, t, layout.actual_words) if t.direction == "定性" or \
             parse_actual(actual_raw, t) is None else None
         if grade:
@@ -217,7 +224,7 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
         if rc.kind and not rc.unscorable and not rc.na:
             rc.recomputed = res.values.get(f"target.{rc.kind}.{rc.n}.score")
             if rc.recomputed is None and not rc.unscorable:
-                rc.unscorable = "实际完成值无法按方向计分"
+                rc.unscorable = "分值未填写" if rc.weight is None else "实际完成值无法按方向计分"
             elif rc.grade and rc.self is not None and rc.weight is not None and rc.self > rc.recomputed:
                 # 定性: the national form scores within the grade's band; above the engine's ratio is fine up to it
                 lo, hi = DEFAULT_QUAL_BANDS[rc.grade]
