@@ -151,10 +151,10 @@ def write_sample_csv(rows: list[dict], path) -> None:
 def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
     """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
     from ..summary import Column, _sheet
-    cols = [Column("文件", 28), Column("来源", 24), Column("工作表", 16), Column("单位", 22), Column("项目名称", 26),
-            Column("项目编码", 14), Column("自评总分", 10, "0.00##"), Column("复核总分", 10, "0.00##"),
-            Column("差额", 9, "0.00##"), Column("高于规则的行数", 9), Column("高于规则的指标（单元格：自评，复核）", 60),
-            Column("无法复核的行数", 9), Column("校验状态", 10)]
+    cols = [Column("文件", 18), Column("来源", 20), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
+            Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
+            Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
+            Column("无法复核的行数", 7), Column("校验状态", 8)]
     _sheet(book, "复核", cols, ([r[k] for k in REVIEW_KEYS] for r in review),
            note="每份自评表一行：自评总分、按表中数据用同一计分引擎复核的总分及差额（差额 > 0 为自评高于复核）；"
                 "wbtool 模板的得分即公式结果。", status_col=12)
