@@ -91,7 +91,7 @@ def review_rows(kept: list[dict]) -> list[dict]:
         base = {"file_name": s.get("file_name"), "status": s.get("status"), "unit_name": s.get("unit_name")}
         if data.get("review"):
             for r in data["review"]:
-                out.append({**base, "source": f"外来表式 {data.get('foreign', '')}（{data.get('format', '')}）",
+                out.append({**base, "source": f"外来表式 .{data.get('format', '')}",
                             "sheet": r["sheet"], "unit_name": r["unit_name"] or s.get("unit_name"),
                             "project_name": r["project_name"], "project_code": r["project_code"],
                             "self": r["self"], "recomputed": r["recomputed"], "diff": r["diff"],
@@ -151,7 +151,7 @@ def write_sample_csv(rows: list[dict], path) -> None:
 def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
     """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
     from ..summary import Column, _sheet
-    cols = [Column("文件", 18), Column("来源", 20), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
+    cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
             Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
             Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
             Column("无法复核的行数", 7), Column("校验状态", 8)]
