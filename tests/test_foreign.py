@@ -6,7 +6,6 @@ import csv
 import json
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
