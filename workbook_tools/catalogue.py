@@ -410,6 +410,25 @@ entry("narrative-missing", "narrative", WARNING, "报告文字未填写", "repor
       "规格中标为必填的文字说明项为空、过短（不足 2 字）或仍为模板提示文字。",
       "在“文字说明”表填写；文字报告另行报送的，在“情况说明”表说明。")
 
+# ---------------------------------------------------------------- re-scoring foreign forms (抽查复核, docs/foreign.md)
+CATEGORY_ZH["rescore"] = "抽查复核（外来表式）"
+entry("self-score-above-rule", "rescore", ERROR, "自评得分高于按填报数据复核的得分", "self score above the recomputed score",
+      "{indicator_name}自评得分 {found}，按本表填报的数据（{how}）复核应为 {expected}，高出 {diff} 分。",
+      "{indicator_name}: self score {found}, the form's own figures ({how}) give {expected} ({diff} higher).",
+      "读取其他系统或模板的自评表（wbtool inspect 能识别的表式）时，用表中的年度指标值、实际完成值、预算数和执行数按规格的"
+      "计分规则重新计算，自评得分比计算结果高出 0.005 分以上（定量指标 B/A 或 A/B、定性指标按达成/部分达成/未达成、"
+      "预算执行率 × 分值）。", "按实际完成情况如实评分；确有依据的，在偏差原因中说明并附佐证材料。")
+entry("self-total-above-rule", "rescore", ERROR, "总分高于复核总分", "self total above the recomputed total",
+      "{label}的自评总分 {found}，按本表填报的数据复核为 {expected}，高出 {diff} 分。",
+      "{label}: self total {found}; the form's own figures give {expected} ({diff} higher).",
+      "外来表式的自评总分（未填总分时为各行得分之和）高于复核总分 0.005 分以上；无法计算的指标行按自评得分计入复核总分。",
+      "逐行核对被标出的指标得分。")
+entry("foreign-row-unscorable", "rescore", WARNING, "指标无法复核", "row cannot be re-scored",
+      "{indicator_name}无法按规则复核（{why}），只核对了得分范围。",
+      "{indicator_name} cannot be re-scored ({why}); only its range was checked.",
+      "外来表式中某指标行没有年度指标值或实际完成值，或两者无法比较（如指标值为文字、实际完成值为不认识的文字）。",
+      "填写可比较的年度指标值和实际完成值（如 ≥90% 与 95%，或 达成/部分达成/未达成）。")
+
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _E}
 assert len(CATALOGUE) == len(_E), "duplicate catalogue code"
 

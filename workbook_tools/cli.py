@@ -285,6 +285,9 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     _report_out(ctx, reports, fmt, lang, strict, output)
     if annotate:
         from .annotate import annotate_workbook
+        if reports[0].summary.get("kind") == "foreign":
+            from .foreign import refuse_write
+            refuse_write(files[0])
         if reports[0].readable:
             annotate_workbook(files[0], reports[0], annotate, _lang(ctx, lang))
             say(ctx, f"已另存标注副本：{annotate}", f"annotated copy written: {annotate}", lang, err=True)
@@ -304,6 +307,9 @@ def mark_cmd(ctx, file, lang):
     rep = validate_workbook(file)
     if not rep.readable:
         raise_unreadable(rep)
+    if rep.summary.get("kind") == "foreign":
+        from .foreign import refuse_write
+        refuse_write(file)
     bak = mark_workbook(file, rep, _lang(ctx, lang))
     c = rep.counts()
     say(ctx, f"已在 {file} 中标注 {c['errors']} 个错误、{c['warnings']} 个警告（原文件备份：{bak}）。清除标注：wbtool clear {file}",

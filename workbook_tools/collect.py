@@ -17,8 +17,8 @@ from .numbers import to_float
 from .tables import code_text
 
 PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
-EXTENSIONS = (".xlsx", ".xlsm", ".xls")   # .xls: listed as 无法读取 with safety.py's 另存为 .xlsx message, never 未报送
-SUMMARY_FORMAT = 3      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
+EXTENSIONS = (".xlsx", ".xlsm", ".xls")     # .xls: read as a foreign form (foreign/review.py)
+SUMMARY_FORMAT = 5      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
 
 def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -93,6 +93,10 @@ def _process_file(path: str, expected_spec: str | None = None) -> dict:
         forms = read_workbook_forms(p)
         rec["sha256"] = forms.sha256
     except UnreadableInput as e:
+        from .foreign import is_foreign_candidate
+        if is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
+            from .foreign.review import foreign_record
+            return foreign_record(p, rec)
         rec.setdefault("sha256", _hash(p))
         rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
                    warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
@@ -502,7 +506,8 @@ def default_db_path(output: Path) -> Path:
 
 
 def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, spec_ref=None, feedback_dir=None,
-                ledger=None, tolerance=None, progress_factory=None, on_wait=None) -> dict:
+                ledger=None, tolerance=None, progress_factory=None, on_wait=None, sample=None, seed=0,
+                sample_csv=None) -> dict:
     """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
     from .spec import load_spec
     from .store import apply_send_backs, open_store
@@ -521,7 +526,8 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 progress=bar.update if bar else None)
             if bar:
                 bar.close()
-            key = _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + store.send_back_stamp()
+            key = (_batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + f"|{sample}|{seed}|{sample_csv}"
+                   + store.send_back_stamp())
             cached = store.get_meta(f"summary:{output.resolve()}")
             if cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed:
                 # nothing changed since the last run wrote this summary: it would come out the same
@@ -555,8 +561,10 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             if spec is not None:     # beside overall forms, project returns are not "another form"
                 _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
             findings = store.findings([s["id"] for s in subs])
+            review, drawn = _review(kept, sample, seed, sample_csv)
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
-                                                projects=project_returns if mixed else None), output)
+                                                projects=project_returns if mixed else None,
+                                                review=review, sample=drawn, sample_label=(sample, seed)), output)
             feedback_failed: list[dict] = []
             feedback = (_feedback(kept, feedback_dir, mixed, feedback_failed, ledger_found)
                         if feedback_dir else [])
@@ -572,6 +580,8 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                                 "kind": form_kind(s), "projects": s.get("projects") or [],
                                 **({"link": _link_view(s)} if (s.get("data") or {}).get("links") else {})}
                                for s in kept]}
+            result["review"] = {"forms": len(review), "flagged": sum(1 for r in review if (r["diff"] or 0) > 0.005),
+                                "sample": drawn, "seed": seed if sample else None}
             if mixed:       # the overall forms are the main rows; the project returns are counted beside them
                 result["project_statuses"] = dict(Counter(s["status"] for s in project_returns))
                 result["project_returns"] = len(project_returns)
@@ -584,6 +594,16 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
     finally:
         store.close()
     return result
+
+
+def _review(kept, sample, seed, sample_csv):
+    """The 复核 lines of every current form and, with ``sample``, the reproducible 抽查 draw (also as CSV)."""
+    from .foreign.review import draw_sample, review_rows, write_sample_csv
+    rows = review_rows(kept)
+    drawn = draw_sample(rows, sample, seed) if sample else None
+    if drawn is not None and sample_csv:
+        write_sample_csv(drawn, sample_csv)
+    return rows, drawn
 
 
 def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> str:
@@ -987,6 +1007,10 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
         try:
+            if (s.get("data") or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
+                from .foreign.review import feedback_csv
+                written.append(feedback_csv(s["path"], ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
+                continue
             dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s['path']).suffix.lower()}"))
             report = validate_workbook(s["path"], projects=_feedback_tally(s, kept))
             report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]

@@ -124,4 +124,13 @@ def export_forms(forms: Forms) -> dict:
 
 
 def export_workbook(path: str | Path) -> dict:
-    return export_forms(read_workbook_forms(path))
+    from .errors import UnreadableInput
+    try:
+        forms = read_workbook_forms(path)
+    except UnreadableInput as e:
+        from .foreign import is_foreign_candidate
+        if not is_foreign_candidate(path, e):
+            raise
+        from .foreign.describe import export_foreign        # a foreign form: schema wbtool.foreign/1
+        return export_foreign(path)
+    return export_forms(forms)

@@ -65,6 +65,9 @@ class SummaryInput:
     ledger_rows: list[dict] = field(default_factory=list)   # 台账核对 rows when a ledger was given
     projects: list[dict] | None = None        # current project returns (项目汇总, 单位项目统计), whatever ``kept`` is;
                                               # None: those among ``kept``
+    review: list[dict] = field(default_factory=list)         # 复核: one line per form (foreign/review.py)
+    sample: list[dict] | None = None                         # 抽查: the --sample draw
+    sample_label: tuple = (None, None)                       # (size, seed) as given
 
 
 class _Book:
@@ -565,6 +568,9 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     missing = _missing_sheet(wb, data, returned) if data.roster else []
     _duplicates_sheet(wb, data)
     _ledger_sheet(wb, data)
+    if data.review or data.sample is not None:
+        from .foreign.review import review_sheets
+        review_sheets(wb, data.review, data.sample, seed=data.sample_label[1], size=data.sample_label[0])
     if data.spec:
         _charts_sheet(wb, data)
     data_bytes = wb.close()

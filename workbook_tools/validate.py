@@ -182,6 +182,9 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
                 return rep
         forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
     except UnreadableInput as e:
+        from .foreign import is_foreign_candidate, validate_foreign
+        if is_foreign_candidate(path, e):      # not ours, or .xls: read it by its labels
+            return validate_foreign(path, only=only, skip=skip)
         return unreadable_report(path, e)
     return validate_forms(forms, only=only, skip=skip, projects=projects)
 

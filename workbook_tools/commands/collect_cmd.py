@@ -24,10 +24,13 @@ from .common import LANG_OPTION
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认 CPU 核数）")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("-q", "--quiet", is_flag=True, help="不显示进度")
+@click.option("--sample", default=None, metavar="N|P%", help="随机抽取 N 份或 P% 的自评表做抽查复核（写入“抽查”表）")
+@click.option("--seed", type=int, default=0, show_default=True, help="抽查的随机种子（同样的种子抽出同样的清单）")
+@click.option("--sample-csv", type=click.Path(dir_okay=False), default=None, help="抽查清单另存为 CSV")
 @LANG_OPTION
 @click.pass_context
 def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_unit, columns, spec_ref, feedback_dir,
-                jobs, fmt, quiet, lang):
+                jobs, fmt, quiet, sample, seed, sample_csv, lang):
     """汇总收到的全部自评表：逐个校验，写入汇总工作簿与数据库（重跑时只读新增或改动的文件）。
 
     退出码：0 全部通过，1 有需退回或无法读取的文件，2 用法错误，3 名单/台账无法读取。"""
@@ -35,6 +38,11 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     from ..collect import run_collect
     if not inboxes:
         raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
+    if sample:
+        from ..foreign.review import parse_sample
+        parse_sample(sample)
+    elif sample_csv:
+        raise click.UsageError("--sample-csv 需要 --sample / --sample-csv needs --sample")
     show = not quiet and sys.stderr.isatty() and fmt == "text"
     factory = (lambda n: _Bar(n)) if show else None
     led = None
@@ -47,6 +55,7 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         raise click.UsageError("--unit / --columns / --tolerance 只能与 --ledger 一起使用 / need --ledger")
     result = run_collect(inboxes, output, roster_path=roster, db_path=db_path, jobs=jobs, spec_ref=spec_ref,
                          feedback_dir=feedback_dir, ledger=led, tolerance=tolerance, progress_factory=factory,
+                         sample=sample, seed=seed, sample_csv=sample_csv,
                          on_wait=lambda: say(ctx, "数据库正被另一个 collect 使用，等待其结束…",
                                              "database is in use by another collect run; waiting…", lang, err=True))
     if fmt == "json":
@@ -74,6 +83,14 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     elif result.get("projects"):
         say(ctx, f"其中项目自评 {result['projects']} 个（见汇总表“项目汇总”“单位项目统计”）。",
             f"{result['projects']} project forms (sheets 项目汇总 and 单位项目统计 of the summary).", lang)
+    rv = result.get("review") or {}
+    if rv.get("forms"):
+        say(ctx, f"复核：{rv['forms']} 份自评表，其中 {rv['flagged']} 份自评总分高于复核总分（见汇总表“复核”表）"
+                 + (f"；随机抽查 {len(rv['sample'])} 份（种子 {rv['seed']}，见“抽查”表）" if rv.get("sample") is not None else "")
+                 + "。",
+            f"review: {rv['forms']} forms, {rv['flagged']} with a self total above the recomputed one (sheet 复核)"
+            + (f"; {len(rv['sample'])} drawn for 抽查 (seed {rv['seed']})" if rv.get("sample") is not None else "") + ".",
+            lang)
     say(ctx, f"汇总表：{result['summary']}；数据库：{result['db']}", f"summary: {result['summary']}; db: {result['db']}",
         lang)
     if result["feedback"]:
