@@ -268,7 +268,9 @@ def test_with_a_ledger_the_verdict_shows_the_differences_and_the_summary_has_the
     r = upload(c, login(c), unit_file(A)).json()
     page = c.get(r["url"]).text
     assert "与财政局台账核对（" in page and "ledger-" not in page.split('id="ledger"')[0][-50:]
-    assert "校验通过" in page                 # the form itself is right; the ledger difference is shown apart
+    # the form itself is right, but a ledger difference sends it back, as `collect --ledger` does
+    assert "校验通过" not in page and "需修改后重新上传" in page
+    assert {x["unit_code"]: x for x in unit_status(p.cfg.db)}[A]["status"] == "需退回"
     ad = client(p)
     admin(ad)
     wb = openpyxl.load_workbook(io.BytesIO(ad.get("/admin/download/汇总表.xlsx").content))

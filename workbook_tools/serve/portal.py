@@ -203,6 +203,7 @@ class Portal:
                            f"与登录单位 {unit} 不符，未作为本单位的报送记录。请上传本单位的自评表。")
         else:
             sid = self._submission(rec)
+            rec = self._ledger_verdict(sid) or rec
             st = stored.stat()
             link = (str(stored.resolve()), st.st_size, st.st_mtime_ns)
             up.update(outcome="accepted", submission_id=sid, slot=current_key(rec)[1],
@@ -215,6 +216,17 @@ class Portal:
                 raise
             return done
         return self.store.uploads("id=?", (uid,))[0]
+
+    def _ledger_verdict(self, sid: int) -> dict | None:
+        """With --ledger, the ledger's findings count in the return's status as in `collect --ledger` (issue 16);
+        returns the submission as it now stands."""
+        if self.ledger is None:
+            return None
+        from ..collect import _crosscheck_rows, ledger_verdicts
+        sub = self.store.submissions([sid])[0]
+        _, by_sub = _crosscheck_rows([sub], self.ledger, None)
+        ledger_verdicts(self.store, [sub], by_sub, str(self.cfg.ledger.name if self.cfg.ledger else ""))
+        return sub
 
     def _submission(self, rec: dict) -> int:
         """collect's record of the file; the same bytes arriving twice at once are one submission."""
@@ -253,6 +265,10 @@ class Portal:
         s = upload.get("submission")
         findings = self.store.findings([s["id"]]) if s else []
         groups: dict[tuple, list] = {}
+        counted = findings
+        if self.ledger is not None:      # the ledger's own findings are listed in their section below
+            findings = [f for f in findings if CATALOGUE.get(f["code"]) is None
+                        or CATALOGUE[f["code"]].category != "ledger"]
         for f in findings:
             e = CATALOGUE.get(f["code"])
             sheet, _, coord = (f.get("cell") or "").partition("!")
@@ -261,8 +277,8 @@ class Portal:
                      coord=coord or "")
             key = (0 if f["severity"] == "error" else 1, f["sheet"] or "文件")
             groups.setdefault(key, []).append(f)
-        return {"errors": sum(1 for f in findings if f["severity"] == "error"),
-                "warnings": sum(1 for f in findings if f["severity"] == "warning"),
+        return {"errors": sum(1 for f in counted if f["severity"] == "error"),
+                "warnings": sum(1 for f in counted if f["severity"] == "warning"),
                 "groups": [{"severity": "error" if k[0] == 0 else "warning", "sheet": k[1], "findings": v}
                            for k, v in sorted(groups.items())],
                 "ledger": self._ledger_findings(upload) if s and s.get("readable") else []}
