@@ -210,11 +210,16 @@ def create_app(portal: Portal) -> Starlette:
         s = await signed(request, "unit")
         if s is None:
             return to_login(request)
-        up = await run_in_threadpool(portal.upload_of, s.unit_code, request.path_params["uid"])
+        return await verdict_page(request, s.unit_code)
+
+    async def verdict_page(request: Request, unit: str | None):
+        """One upload's verdict: a unit sees only its own (``unit``); the bureau (None) every unit's."""
+        up = await run_in_threadpool(portal.upload_of, unit, request.path_params["uid"])
         if up is None:
             raise HTTPException(404)
         verdict = await run_in_threadpool(portal.verdict, up)
-        return page(request, "verdict.html", up=up, verdict=verdict, base=f"/unit/uploads/{up['id']}", admin=False)
+        base = f"/admin/uploads/{up['id']}" if unit is None else f"/unit/uploads/{up['id']}"
+        return page(request, "verdict.html", up=up, verdict=verdict, base=base, admin=unit is None)
 
     async def unit_annotated(request: Request):
         s = await signed(request, "unit")
@@ -305,11 +310,7 @@ def create_app(portal: Portal) -> Starlette:
         s = await signed(request, "admin")
         if s is None:
             return to_login(request, "admin")
-        up = await run_in_threadpool(portal.upload_of, None, request.path_params["uid"])
-        if up is None:
-            raise HTTPException(404)
-        verdict = await run_in_threadpool(portal.verdict, up)
-        return page(request, "verdict.html", up=up, verdict=verdict, base=f"/admin/uploads/{up['id']}", admin=True)
+        return await verdict_page(request, None)
 
     async def admin_annotated(request: Request):
         s = await signed(request, "admin")
