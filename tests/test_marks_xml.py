@@ -168,8 +168,8 @@ def test_charts_images_and_notes_survive_mark_and_clear(unit_book):
         assert parts[name] == body, f"{name} changed"
     wb = openpyxl.load_workbook(io.BytesIO(marked))            # another reader sees the marks
     ws = wb["评分表"]
-    assert ws["B3"].comment.text.startswith("单位自己的批注") and "score-missing" in ws["B3"].comment.text
-    assert "score-missing" in ws["B6"].comment.text and "score-missing" in ws["Z40"].comment.text
+    assert ws["B3"].comment.text.startswith("单位自己的批注") and "未评分" in ws["B3"].comment.text
+    assert "未评分" in ws["B6"].comment.text and "未评分" in ws["Z40"].comment.text
     assert ws["C4"].fill.fgColor.rgb.endswith("FFC7CE") and ws["C4"].font.b     # its own font kept
     assert ws["Z40"].fill.fgColor.rgb.endswith("FFC7CE")                       # a cell the sheet lacked
     assert wb.sheetnames[0] == RESULT_SHEET and wb[MARK_SHEET].sheet_state == "veryHidden"
@@ -198,7 +198,7 @@ def test_libreoffice_opens_a_marked_unit_book(unit_book, tmp_path):
                    check=True, capture_output=True, timeout=180)
     content = zipfile.ZipFile(tmp_path / "m.ods").read("content.xml").decode("utf-8")
     notes = re.findall(r"<office:annotation\b.*?</office:annotation>", content, re.S)
-    assert len(notes) == 2 and all("score-missing" in n for n in notes)            # our notes, as notes
+    assert len(notes) == 2 and all("未评分：" in n and "score-missing" not in n for n in notes)            # our notes, as notes
     assert any("单位自己的批注" in n for n in notes)                                 # the unit's own kept
 
 
@@ -299,7 +299,7 @@ def test_a_prefixed_sheet_is_marked_with_its_prefix():
     body = zipfile.ZipFile(io.BytesIO(marked)).read(_sheet_part(marked, "评分表"))
     assert b"<c " not in body and b'<x:c r="Q90"' in body and b"<x:legacyDrawing" in body
     wb = openpyxl.load_workbook(io.BytesIO(marked))
-    assert wb["评分表"]["J13"].fill.fgColor.rgb.endswith("FFC7CE") and "score-missing" in wb["评分表"]["J13"].comment.text
+    assert wb["评分表"]["J13"].fill.fgColor.rgb.endswith("FFC7CE") and "未评分" in wb["评分表"]["J13"].comment.text
     assert wb["评分表"]["Q90"].fill.fgColor.rgb.endswith("FFC7CE")
     cleared, _ = clear_bytes(marked)
     before, after = _styles_of(data, "评分表", "x:"), _styles_of(cleared, "评分表", "x:")

@@ -78,7 +78,7 @@ def test_ledger_findings_count_in_the_verdict(batch):
     df = pd.read_excel(batch / "汇总.xlsx", sheet_name="汇总", dtype={"单位编码": str}, engine="openpyxl")
     assert df.set_index("单位编码").loc["440117102", "状态"] == "需退回"
     copy = next((batch / "退回").glob("440117102_*"))
-    assert any(c.comment and "ledger-actual-mismatch" in c.comment.text
+    assert any(c.comment and "实际支出数与台账不符" in c.comment.text
                for row in openpyxl.load_workbook(copy)["收支情况"].iter_rows() for c in row)
     st = CliRunner().invoke(main, ["status", "--db", str(batch / "汇总.db"), "--format", "json"])
     assert {r["unit_code"]: r["status"] for r in json.loads(st.output)}["440117102"] == "需退回"

@@ -291,7 +291,7 @@ def test_mark_and_clear_a_project_workbook(three, tmp_path):
     P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
     cell = P.forms[3]["cover.supervisor"]
     wb = openpyxl.load_workbook(path)
-    assert "cover-missing" in wb[cell.sheet][cell.coord].comment.text
+    assert "封面必填项为空" in wb[cell.sheet][cell.coord].comment.text
     r = CliRunner().invoke(main, ["clear", str(path)])
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(path)

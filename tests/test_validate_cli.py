@@ -127,7 +127,7 @@ def test_annotate_marks_cells_and_keeps_the_original(tmp_path):
     link = next(c for c in ws["D"] if c.value == "评分表!J13")
     assert link.hyperlink.location == "'评分表'!J13" or link.hyperlink.target.endswith("J13")
     marked = wb["评分表"]["J13"]
-    assert marked.fill.fgColor.rgb.endswith("FFC7CE") and "score-missing" in marked.comment.text
+    assert marked.fill.fgColor.rgb.endswith("FFC7CE") and "未评分" in marked.comment.text and "score-missing" not in marked.comment.text
     assert wb["收支情况"]["C8"].fill.fgColor.rgb.endswith("FFEB9C")
     expl = wb["情况说明"]
     assert expl["B4"].value == "budget-adjusted-without-reason" and expl["C4"].value == "收支情况!C8"

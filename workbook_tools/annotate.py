@@ -16,9 +16,12 @@ from .layout import EXPLAIN_ROWS, SHEET_EXPLAIN
 from .marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, RESULT_SHEET  # noqa: F401  (re-exported: one name each)
 from . import xmlmarks as xm
 
-SEV_ZH = {"error": "错误（强制性）", "warning": "警告（提示性）"}
-HEADS = ("序号", "严重性", "检查代码", "单元格", "指标", "问题", "应为", "实际", "情况说明")
-WIDTHS = (6, 14, 26, 16, 10, 70, 18, 18, 30)
+SEV_ZH = {"error": "错误", "warning": "提示"}
+# what the unit reads: the check's title, never its code; the code trails off the print area, for the
+# 情况说明 sheet (explanations are keyed by code and cell) and for scripts
+HEADS = ("序号", "严重性", "检查项", "单元格", "指标", "问题及怎么改", "应为", "实际", "情况说明", "代码")
+HEADS_EN = ("No.", "Severity", "Check", "Cell", "Indicator", "Problem", "Expected", "Found", "Explanation", "Code")
+WIDTHS = (6, 8, 22, 12, 8, 50, 14, 14, 30, 8)
 
 
 def annotate_workbook(path: str | Path, report: Report, output: str | Path, lang: str = "zh") -> Path:
@@ -34,8 +37,16 @@ def annotate_workbook(path: str | Path, report: Report, output: str | Path, lang
 
 def finding_marks(report: Report, lang: str = "zh") -> list[Mark]:
     """One mark per finding that names a cell (explained warnings are shown as warnings) — file and live alike."""
-    return [Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, f"[{f.code}] {f.message(lang)}")
+    return [Mark(f.sheet, f.coord, "warning" if f.explained else f.severity, note_text(f, lang))
             for f in report.findings if f.sheet and f.coord]
+
+
+def note_text(f, lang: str = "zh") -> str:
+    """A cell note as the clerk reads it: the check's title, the message and how to fix it (no code)."""
+    if lang == "en":
+        return f"{f.entry.title('en')}: {f.message('en')}"
+    fix = f"\n怎么改：{f.entry.fix}" if f.entry.fix else ""
+    return f"{f.entry.title_zh}：{f.message(lang)}{fix}"
 
 
 def merge_marks(marks: list[Mark]) -> list[Mark]:
@@ -63,7 +74,7 @@ def marked_bytes(data: bytes, report: Report, lang: str = "zh", *, xlsm: bool = 
     cells = [xm.Cell(m.sheet, m.coord, fill=MARK_COLORS.get(m.severity, MARK_COLORS["warning"]),
                      append=f"{NOTE_TAG} {m.text}"[:30000]) for m in marks]
     entries = xm.apply_cells(pkg, cells, remember=True)
-    xm.add_sheet(pkg, _result_sheet(pkg, report, lang, names))
+    xm.add_sheet(pkg, _result_sheet(pkg, report, lang, names, source))
     xm.add_sheet(pkg, xm.log_sheet(entries))
     return pkg.write()
 
@@ -111,28 +122,54 @@ def clear_workbook(path: str | Path) -> tuple[int, Path | None]:
 
 def result_rows(report: Report, lang: str = "zh") -> list[list]:
     """The 校验结果 table (header first) — the same rows in a file and in a live workbook."""
-    rows = [list(HEADS)]
+    rows = [list(HEADS_EN if lang == "en" else HEADS)]
     for i, f in enumerate(report.findings, 1):
         d = f.to_dict(lang)
-        rows.append([i, SEV_ZH[f.severity] if lang != "en" else f.severity, f.code, f.cell, f.indicator,
-                     f.message(lang), _text(d["expected"]), _text(d["found"]), f.explanation if f.explained else ""])
+        problem = f.message(lang)
+        if lang != "en" and f.entry.fix:
+            problem += "\n怎么改：" + f.entry.fix
+        rows.append([i, SEV_ZH[f.severity] if lang != "en" else f.severity, f.entry.title(lang), f.cell,
+                     f.indicator, problem, _text(d["expected"]), _text(d["found"]),
+                     f.explanation if f.explained else "", f.code])
     if not report.findings:
-        rows.append(["", "", "", "", "", "未发现问题。" if lang != "en" else "No findings.", "", "", ""])
+        rows.append(["", "", "", "", "", "未发现问题。" if lang != "en" else "No findings.", "", "", "", ""])
     return rows
+
+
+def _lines(value, width: float) -> int:
+    """How many lines ``value`` wraps to in a column ``width`` characters wide (CJK characters count two)."""
+    if value is None or value == "":
+        return 1
+    import math
+    import unicodedata
+    n = 0
+    for part in str(value).split("\n"):
+        w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in part)
+        n += max(1, math.ceil(w / max(width - 1, 1)))
+    return n
 
 
 def _text(v):
     return "" if v is None else str(v)
 
 
-def _result_sheet(pkg: xm.Package, report: Report, lang: str, names: set) -> xm.Sheet:
+def _result_sheet(pkg: xm.Package, report: Report, lang: str, names: set, source: str = "") -> xm.Sheet:
     rows = result_rows(report, lang)
-    sh = xm.Sheet(RESULT_SHEET, rows, position=0, widths=list(WIDTHS), freeze_header=True, active=True)
-    bold = pkg.xf_with(0, font={"bold": True})
-    link = pkg.xf_with(0, font={"underline": True, "color": "#0563C1"})
-    sev = {k: pkg.xf_with(0, fill=v) for k, v in MARK_COLORS.items()}
-    for c in range(1, len(HEADS) + 1):
-        sh.styles[(1, c)] = bold
+    fname = Path(source).name.replace("&", "&&") if source else ""
+    title = (f"Validation results — {fname}" if lang == "en" else f"校验结果 — {fname}").rstrip(" —")
+    page = xm.Page(landscape=True, title_rows=1, print_cols=len(HEADS) - 1, header=f'&C&"-,Bold"&12{title}',
+                   footer="&CPage &P of &N" if lang == "en" else "&C第 &P 页，共 &N 页")
+    sh = xm.Sheet(RESULT_SHEET, rows, position=0, widths=list(WIDTHS), freeze_header=True, active=True, page=page)
+    cell = pkg.xf_with(0, border=True, wrap=True)
+    head = pkg.xf_with(0, font={"bold": True}, fill="#D9E1F2", border=True, wrap=True)
+    link = pkg.xf_with(0, font={"underline": True, "color": "#0563C1"}, border=True, wrap=True)
+    sev = {k: pkg.xf_with(0, fill=v, border=True, wrap=True) for k, v in MARK_COLORS.items()}
+    for r, row in enumerate(rows, 1):
+        for c in range(1, len(HEADS) + 1):
+            sh.styles[(r, c)] = head if r == 1 else cell
+        lines = max(_lines(v, w) for v, w in zip(row, WIDTHS))
+        if lines > 1:                 # wrapped text gets its height in print, not one clipped line
+            sh.heights[r] = round(15 * lines, 1)
     for r, f in enumerate(report.findings, 2):
         sh.styles[(r, 2)] = sev["warning" if f.explained else f.severity]
         if f.sheet in names and f.coord:

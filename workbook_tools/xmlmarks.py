@@ -62,6 +62,20 @@ class Sheet:
     widths: list = field(default_factory=list)
     freeze_header: bool = False
     active: bool = False
+    page: "Page | None" = None                       # print setup (None: the application's defaults)
+    heights: dict = field(default_factory=dict)      # row (1-based) → height in points (not custom: Excel may grow it)
+
+
+@dataclass
+class Page:
+    """How a sheet we add prints: A4, orientation, fit to width, repeated title rows, header and footer."""
+    landscape: bool = False
+    fit_width: bool = True             # one page wide, as many pages tall as it takes
+    title_rows: int = 0                # rows 1..n repeated on every page (a sheet-scoped _xlnm.Print_Titles)
+    print_cols: int = 0                # only the first n columns print (a _xlnm.Print_Area); 0: all
+    header: str = ""                   # header/footer codes (&P, &N); '&' in plain text must be doubled
+    footer: str = ""
+    margin: float = 0.4                # inches, left/right/top/bottom
 
 
 class Package:
@@ -213,11 +227,13 @@ class Package:
         lst.set("count", str(len(lst)))
         return len(lst) - 1
 
-    def xf_with(self, base: int, *, fill: str | None = None, font: dict | None = None) -> int | None:
-        """A cell style like ``base`` but with ``fill`` ("#RRGGBB", "" none, "fill:<n>") or a font."""
+    def xf_with(self, base: int, *, fill: str | None = None, font: dict | None = None, border: bool = False,
+                wrap: bool = False) -> int | None:
+        """A cell style like ``base`` but with ``fill`` ("#RRGGBB", "" none, "fill:<n>"), a font, thin borders
+        or wrapped text (aligned to the top)."""
         if self.styles() is None:
             return None
-        key = (base, fill, tuple(sorted((font or {}).items())))
+        key = (base, fill, tuple(sorted((font or {}).items())), border, wrap)
         if key in self._xf_cache:
             return self._xf_cache[key]
         xfs = self._list("cellXfs")
@@ -238,6 +254,18 @@ class Package:
             etree.SubElement(f, _Q + "sz", val="11")
             xf.set("fontId", str(self._add_unique("fonts", f)))
             xf.set("applyFont", "1")
+        if border:
+            b = etree.Element(_Q + "border")
+            for side in ("left", "right", "top", "bottom"):
+                etree.SubElement(etree.SubElement(b, _Q + side, style="thin"), _Q + "color", indexed="64")
+            etree.SubElement(b, _Q + "diagonal")
+            xf.set("borderId", str(self._add_unique("borders", b)))
+            xf.set("applyBorder", "1")
+        if wrap:
+            for old in xf.findall(_Q + "alignment"):
+                xf.remove(old)
+            xf.insert(0, etree.Element(_Q + "alignment", vertical="top", wrapText="1"))
+            xf.set("applyAlignment", "1")
         idx = self._add_unique("cellXfs", xf)
         self._xf_cache[key] = idx
         return idx
@@ -329,7 +357,39 @@ def add_sheet(pkg: Package, sh: Sheet) -> None:
                 v = view.get(attr)
                 if v is not None and v.isdigit() and int(v) >= pos:
                     view.set(attr, str(int(v) + 1))
+    if sh.page:
+        _print_names(wb, sh, pos)
     pkg.put("xl/workbook.xml", _ser(wb))
+
+
+_BEFORE_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                 "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def _print_names(wb, sh: Sheet, pos: int) -> None:
+    """The sheet-scoped print titles / print area of a sheet we add (remove_sheet drops them with the sheet)."""
+    from .layout import col_letter
+    q = "'" + sh.name.replace("'", "''") + "'"
+    names = []
+    if sh.page.print_cols:
+        names.append(("_xlnm.Print_Area", f"{q}!$A$1:${col_letter(sh.page.print_cols)}${max(len(sh.rows), 1)}"))
+    if sh.page.title_rows:
+        names.append(("_xlnm.Print_Titles", f"{q}!$1:${sh.page.title_rows}"))
+    if not names:
+        return
+    dn = wb.find(_Q + "definedNames")
+    if dn is None:
+        dn = etree.Element(_Q + "definedNames")
+        after = next((wb.find(_Q + t) for t in _BEFORE_NAMES if wb.find(_Q + t) is not None), None)
+        if after is not None:
+            after.addprevious(dn)
+        else:
+            wb.append(dn)
+    for name, ref in names:
+        for d in dn.findall(_Q + "definedName"):
+            if d.get("name") == name and d.get("localSheetId") == str(pos):
+                dn.remove(d)
+        etree.SubElement(dn, _Q + "definedName", name=name, localSheetId=str(pos)).text = ref
 
 
 def _untab(pkg: Package, items, index: int) -> None:
@@ -427,6 +487,8 @@ def _cell_xml(ref: str, value, style: int | None) -> str:
 def _sheet_xml(sh: Sheet) -> bytes:
     from .layout import col_letter
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{RNS}">']
+    if sh.page and sh.page.fit_width:
+        out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
     sel = ' tabSelected="1"' if sh.active else ""
     if sh.freeze_header:
         out.append(f'<sheetViews><sheetView workbookViewId="0"{sel}><pane ySplit="1" topLeftCell="A2" '
@@ -440,14 +502,30 @@ def _sheet_xml(sh: Sheet) -> bytes:
     out.append("<sheetData>")
     for r, row in enumerate(sh.rows, 1):
         cells = "".join(_cell_xml(f"{col_letter(c)}{r}", v, sh.styles.get((r, c))) for c, v in enumerate(row, 1))
+        ht = f' ht="{sh.heights[r]}"' if r in sh.heights else ""
         if cells:
-            out.append(f'<row r="{r}">{cells}</row>')
+            out.append(f'<row r="{r}"{ht}>{cells}</row>')
     out.append("</sheetData>")
     if sh.links:
         out.append("<hyperlinks>" + "".join(f'<hyperlink ref="{ref}" location={quoteattr(loc)} display={quoteattr(ref)}/>'
                                             for ref, loc in sh.links.items()) + "</hyperlinks>")
+    if sh.page:
+        out.append(_page_xml(sh.page))
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
+
+
+def _page_xml(pg: Page) -> str:
+    """printOptions, pageMargins, pageSetup and headerFooter, in the schema's order."""
+    m = pg.margin
+    fit = ' fitToWidth="1" fitToHeight="0"' if pg.fit_width else ""
+    out = ['<printOptions horizontalCentered="1"/>',
+           f'<pageMargins left="{m}" right="{m}" top="{m + 0.3}" bottom="{m + 0.3}" header="{m / 2}" footer="{m / 2}"/>',
+           f'<pageSetup paperSize="9" orientation="{"landscape" if pg.landscape else "portrait"}"{fit}/>']
+    if pg.header or pg.footer:
+        hf = "".join(f"<{t}>{escape(v)}</{t}>" for t, v in (("oddHeader", pg.header), ("oddFooter", pg.footer)) if v)
+        out.append(f"<headerFooter>{hf}</headerFooter>")
+    return "".join(out)
 
 
 # ================================================================= cell styles, patched as bytes

@@ -37,6 +37,8 @@ def apply_explanations(ctx, findings) -> None:
     for f in findings:
         if f.severity != WARNING:
             continue
-        text = given.get((f.code, _norm_cell(f.cell)), given.get((f.code, _norm_cell(f.coord))))
+        # the check named by its code (as pre-listed) or by the title the unit reads in 校验结果 and the notes
+        keys = [(k, _norm_cell(c)) for k in (f.code, f.entry.title_zh, f.entry.title_en) for c in (f.cell, f.coord)]
+        text = next((given[k] for k in keys if k in given), None)
         if text is not None and is_real_text(text, ctx.spec.placeholders):
             f.explained, f.explanation = True, str(text).strip()
