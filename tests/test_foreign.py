@@ -317,8 +317,10 @@ def test_collect_feedback_for_foreign_forms_is_a_csv(tmp_path, sample):
     r = run("collect", inbox, "-o", tmp_path / "汇总.xlsx", "-j", "1", "--feedback", tmp_path / "退回")
     assert r.exit_code == 1 and "复核：2 份自评表，其中 1 份" in r.output
     [fb] = list((tmp_path / "退回").iterdir())
-    rows = list(csv.DictReader(fb.open(encoding="utf-8")))
-    assert fb.name.endswith("_问题清单.csv") and {x["cell"] for x in rows} >= {"项目支出绩效自评表!G14"}
+    raw = fb.read_bytes()
+    assert raw.startswith("\ufeff".encode())            # Excel/WPS read it as UTF-8 (issue 16)
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert fb.name.endswith("_问题清单.csv") and {x["单元格"] for x in rows} >= {"项目支出绩效自评表!G14"}
     assert p.read_bytes() == before
 
 

@@ -1,5 +1,7 @@
 """The bureau's verdicts (issue 16): whose return an unreadable file is, the roster checks, .xls in the inbox."""
 import json
+import os
+import shutil
 import subprocess
 
 import pandas as pd
@@ -67,7 +69,8 @@ def test_xls_in_the_inbox_is_unreadable_with_its_unit_never_missing(batch):
     assert [m["unit_code"] for m in result["missing"]] == ["440117105"]
     df = pd.read_excel(d / "汇总.xlsx", sheet_name="汇总", dtype={"单位编码": str}, engine="openpyxl")
     row = df.set_index("单位编码").loc["440117102"]
-    assert row["状态"] == "无法读取" and "另存为" in row["备注"] and ".xlsx" in row["备注"]
+    # not a form at all (a list saved as .xls): read as a foreign form and said so, with what was looked for
+    assert row["状态"] == "无法读取" and "已知表式" in row["备注"] and "wbtool inspect" in row["备注"]
     missing = pd.read_excel(d / "汇总.xlsx", sheet_name="未报送", header=1, dtype=str, engine="openpyxl")
     assert list(missing["单位编码"]) == ["440117105"]
 
@@ -281,3 +284,14 @@ def test_distribute_reports_progress(tmp_path):
     finally:
         sys.stderr = err
     assert "生成中" in shown and (pos, length) == (3, 3)       # on a terminal: 生成中 [####] 3/3
+
+
+def test_the_template_saved_as_xls_is_told_to_save_as_xlsx(tmp_path, sample):
+    """The bureau's own template saved as .xls by the unit (here by LibreOffice): 另存为 .xlsx, not 'unknown form'."""
+    if shutil.which("soffice") is None and not os.environ.get("CI"):
+        pytest.skip("LibreOffice not installed (CI installs it)")
+    subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(sample)],
+                   check=True, capture_output=True, timeout=180)
+    xls = tmp_path / "taiping_2023.xls"
+    r = CliRunner().invoke(main, ["validate", str(xls)])
+    assert r.exit_code == 3 and "财政局下发的模板" in r.output and "另存为" in r.output and "xlsx" in r.output

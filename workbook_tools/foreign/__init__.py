@@ -51,6 +51,13 @@ def not_understood(fr: ForeignRead) -> UnreadableInput:
     """The clear message for a form the tool does not understand: which block (label) it could not find."""
     name = Path(fr.book.source).name
     lay = fr.layout
+    if fr.book.format == "xls" and any(g.name == "_wbtool" for g in fr.book.sheets):
+        # the bureau's own template saved as .xls: the advice is to save it back as .xlsx (issue 16)
+        from ..safety import _SAVE_AS_EN, _SAVE_AS_ZH
+        return UnreadableInput(f"文件「{name}」是财政局下发的模板，但被保存成了旧版 Excel 97-2003 格式（.xls），"
+                               f"无法按模板校验。" + _SAVE_AS_ZH,
+                               f"File '{name}' is the bureau's template saved in the old .xls format. " + _SAVE_AS_EN,
+                               code="legacy-xls")
     if fr.failed:
         f = min(fr.failed, key=lambda f: len(f.missing))
         what = "；".join(f"{_block_zh(b)}（{detail}）" for b, detail in f.missing)
