@@ -89,3 +89,20 @@ def test_libreoffice_prints_one_project_form_on_one_page(tmp_path):
     assert "提示" not in text and "完成比例" not in text      # the working columns stay off the page
     if shutil.which("pdftoppm"):                # a picture to look at (kept in tmp_path)
         subprocess.run(["pdftoppm", "-r", "70", "-png", str(pdf), str(tmp_path / "form")], check=True)
+
+
+def test_every_form_sheet_keeps_its_print_area_when_cells_are_locked():
+    """distribute locks ledger figures on some projects: the sheets are copies of two seeds, each its own area."""
+    import io
+
+    from workbook_tools.template import build_projects_template
+    covers = [{"cover.projectName": f"项目{i}", "cover.projectCode": f"P00{i}", "cover.fundType": "一般公共预算"}
+              for i in range(4)]
+    data = build_projects_template(SPEC, covers, locked=[{"funds.0.initial"}, set(), {"funds.0.initial"}, set()])
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    last = form_base(SPEC).print_area["__form__"].rsplit(FORM_PRINT_LAST, 1)[1]
+    for name in ("项目001", "项目002", "项目003", "项目004"):
+        assert wb[name].print_area == f"'{name}'!$A$1:${FORM_PRINT_LAST}${last}"
+        assert wb[name].page_setup.fitToHeight == 1
+    assert wb["项目001"]["C8"].protection.locked and not wb["项目002"]["C8"].protection.locked
+    assert form_base(SPEC)["funds.0.initial"].coord == "C8"
