@@ -186,17 +186,17 @@ def test_mismatches_name_the_project_sheet_cells(tmp_path):
     led = read_ledger(write_csv(tmp_path / "l.csv", ledger_lines(unit="元"), encoding="gbk"))
     rep = crosscheck_workbook(path, led)
     assert pairs(rep.findings) == {
-        ("ledger-actual-mismatch", "项目002!D23"),          # 其他资金 全年执行数 4 vs 5
-        ("ledger-rate-mismatch", "项目002!B26"),            # 68.32 / 85 = 80.38% vs the ledger's 81.55%
-        ("ledger-rate-mismatch", "项目002!H74"),            # its score 8.038 vs 8.155
-        ("ledger-initial-mismatch", "项目003!B21"),         # 年初预算数 310 vs 300 (no effect on the rate)
+        ("ledger-actual-mismatch", "项目002!F10"),          # 其他资金 全年执行数 4 vs 5
+        ("ledger-rate-mismatch", "项目002!I7"),            # 68.32 / 85 = 80.38% vs the ledger's 81.55%
+        ("ledger-rate-mismatch", "项目002!I35"),            # its score 8.038 vs 8.155
+        ("ledger-initial-mismatch", "项目003!C8"),         # 年初预算数 310 vs 300 (no effect on the rate)
     }
     by = {(f.code, f.cell): f for f in rep.findings}
-    f = by[("ledger-actual-mismatch", "项目002!D23")]
+    f = by[("ledger-actual-mismatch", "项目002!F10")]
     assert f.project == "项目002 垃圾分类处理（P2023002）"
     assert f.message() == "其他资金全年执行数（B）为 4 万元，台账为 5 万元（表中减台账 -1 万元）。"
-    assert by[("ledger-rate-mismatch", "项目002!B26")].message() == "按台账金额计算，预算执行率应为 81.55%，表中为 80.38%。"
-    assert by[("ledger-initial-mismatch", "项目003!B21")].project == "项目003 农田水利建设（P2023003）"
+    assert by[("ledger-rate-mismatch", "项目002!I7")].message() == "按台账金额计算，预算执行率应为 81.55%，表中为 80.38%。"
+    assert by[("ledger-initial-mismatch", "项目003!C8")].project == "项目003 农田水利建设（P2023003）"
     assert [f.sheet for f in rep.findings] == ["项目002"] * 3 + ["项目003"]      # in sheet order
     assert rep.exit_code() == 1
 
@@ -204,8 +204,8 @@ def test_mismatches_name_the_project_sheet_cells(tmp_path):
 def test_total_only_ledger_compares_the_total_row(tmp_path):
     path = retype(project_book(tmp_path / "p.xlsx"), {("项目001", "funds.1.adjusted"): 12})
     rep = crosscheck_workbook(path, read_ledger(write_csv(tmp_path / "t.csv", totals_lines())))
-    assert pairs(rep.findings) == {("ledger-total-mismatch", "项目001!C20"),    # 142.25 vs 140.25
-                                   ("ledger-rate-mismatch", "项目001!B26"), ("ledger-rate-mismatch", "项目001!H74")}
+    assert pairs(rep.findings) == {("ledger-total-mismatch", "项目001!D7"),    # 142.25 vs 140.25
+                                   ("ledger-rate-mismatch", "项目001!I7"), ("ledger-rate-mismatch", "项目001!I35")}
     total = next(f for f in rep.findings if f.code == "ledger-total-mismatch")
     assert (total.expected, total.found) == (Decimal("140.25"), Decimal("142.25"))
 
@@ -215,7 +215,7 @@ def test_project_not_in_ledger_and_ledger_project_not_in_workbook(book, tmp_path
     extra = [("P2023009", ("公厕改造", {0: ("40", "40", "36")})), ("P2023010", ("零星项目", {0: ("0", "0", "0")}))]
     led = read_ledger(write_csv(tmp_path / "l.csv", ledger_lines(projects, extra=extra)))
     rep = crosscheck_workbook(book, led)
-    assert pairs(rep.findings) == {(PROJECT_MISSING, "项目003!B5"), (PROJECT_NOT_IN_WORKBOOK, "")}
+    assert pairs(rep.findings) == {(PROJECT_MISSING, "项目003!J3"), (PROJECT_NOT_IN_WORKBOOK, "")}
     missing = next(f for f in rep.findings if f.code == PROJECT_MISSING)
     assert missing.project == "项目003 农田水利建设（P2023003）" and missing.found == "P2023003"
     assert "P2023003" in missing.message() and "l.csv" in missing.message()
@@ -253,7 +253,7 @@ def test_crosscheck_forms_is_pure_and_matches_the_report(book, tmp_path):
     led = read_ledger(write_csv(tmp_path / "l.csv", ledger_lines({"P2023001": PROJECTS["P2023001"]})))
     forms = read_workbook_forms(book)
     found = crosscheck_forms(forms, led)
-    assert pairs(found) == {(PROJECT_MISSING, "项目002!B5"), (PROJECT_MISSING, "项目003!B5")}
+    assert pairs(found) == {(PROJECT_MISSING, "项目002!J3"), (PROJECT_MISSING, "项目003!J3")}
     assert pairs(crosscheck_workbook(book, led).findings) == pairs(found)
 
 
@@ -287,13 +287,13 @@ def test_cli_project_workbook(book, tmp_path):
     r = run("crosscheck", book, "--ledger", bad)
     assert r.exit_code == 1
     assert "[项目001 乡村道路维护（P2023001）]" in r.stdout
-    assert "项目001!D22  上年结转资金全年执行数（B）为 9.5 万元，台账为 9 万元（表中减台账 0.5 万元）。" in r.stdout
+    assert "项目001!F9  上年结转资金全年执行数（B）为 9.5 万元，台账为 9 万元（表中减台账 0.5 万元）。" in r.stdout
     r = run("crosscheck", book, "--ledger", bad, "--format", "json")
     doc = json.loads(r.stdout)
     rows = {(f["code"], f["cell"], f["project"]) for f in doc["findings"]}
-    assert rows == {("ledger-actual-mismatch", "项目001!D22", "项目001 乡村道路维护（P2023001）"),
-                    ("ledger-rate-mismatch", "项目001!B26", "项目001 乡村道路维护（P2023001）"),
-                    ("ledger-rate-mismatch", "项目001!H74", "项目001 乡村道路维护（P2023001）")}
+    assert rows == {("ledger-actual-mismatch", "项目001!F9", "项目001 乡村道路维护（P2023001）"),
+                    ("ledger-rate-mismatch", "项目001!I7", "项目001 乡村道路维护（P2023001）"),
+                    ("ledger-rate-mismatch", "项目001!I35", "项目001 乡村道路维护（P2023001）")}
     assert doc["summary"]["ledger"]["file"] == "台账.csv"
     r = run("crosscheck", book, "--ledger", bad, "--tolerance", "0.5", "--format", "json")
     assert r.exit_code == 1          # the amount is within the tolerance; the rate and score it gives are not

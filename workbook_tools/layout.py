@@ -114,6 +114,9 @@ class Layout:
     form: str | None = None        # project workbooks: the one sheet that holds this project's whole form
     score_at: tuple[str, int, int] | None = None      # where a project form shows its execution-rate score
     named: bool = True             # defined names (classic forms only: 225 form sheets would repeat them)
+    print_area: dict[str, str] = field(default_factory=dict)   # sheet → range printed (the rest stays on screen)
+    one_page: set = field(default_factory=set)                 # sheets printed on one page (fit to 1 × 1)
+    score_cols: dict[str, int] | None = None                   # a compact form's own score-table columns
 
     # -- building
     def put(self, key, sheet, col, row, role, **kw) -> Cell:
@@ -307,9 +310,7 @@ def _cover(L: Layout, sh: str = SHEET_COVER, top: int = 1) -> int:
     r = top + 2
     for f in L.spec.cover:
         L.text(sh, 1, r, f.label + ("（必填）" if f.required else ""))
-        kind = {"date": "date", "year": "year", "choice": "choice"}.get(f.type, f.type)
-        L.put(f"cover.{f.key}", sh, 2, r, "input", kind=kind, choices=f.choices, label=f.label,
-              prompt=f.hint or f"请填写{f.label}", fmt="yyyy-mm-dd" if f.type == "date" else None)
+        cover_cell(L, f, sh, 2, r)
         L.text(sh, note, r, f.hint, style="note")
         if form:
             L.merges += [(sh, f"B{r}:{FORM_SPLIT}{r}"), (sh, f"{col_letter(note)}{r}:{FORM_LAST}{r}")]
@@ -318,6 +319,13 @@ def _cover(L: Layout, sh: str = SHEET_COVER, top: int = 1) -> int:
         L.widths[sh] = {"A": 26, "B": 46, "C": 44}
         _seal(L, sh, r + 1)
     return r
+
+
+def cover_cell(L: Layout, f, sh: str, col: int, row: int, **kw) -> Cell:
+    """The input cell of a cover field."""
+    kind = {"date": "date", "year": "year", "choice": "choice"}.get(f.type, f.type)
+    return L.put(f"cover.{f.key}", sh, col, row, "input", kind=kind, choices=f.choices, label=f.label,
+                 prompt=f.hint or f"请填写{f.label}", fmt="yyyy-mm-dd" if f.type == "date" else None, **kw)
 
 
 def _seal(L: Layout, sh: str, r: int):
@@ -351,6 +359,8 @@ def fund_columns(spec: Spec) -> list[tuple[str, str]]:
 
 def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
+    if form and not (spec.funds.midyear or spec.funds.project_counts or spec.funds.project_average):
+        return _form_funds(L, sh, top)
     cols = fund_columns(spec)
     L.text(sh, 1, top, "部门整体收支情况" if spec.kind != "project" else "项目资金情况",
            style="section" if form else "title")
@@ -448,6 +458,90 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
     return r + 1
 
 
+# the compact project form (one printed page, as the national 项目支出绩效自评表): printed columns A:K,
+# the tool's working columns (完成比例, 编号, 评分方法, 提示 …) to the right of the print area
+FORM_PRINT_LAST = "K"
+FORM_COLS = {"funds": {"initial": (3, 3), "adjusted": (4, 5), "actual": (6, 7), "weight": (8, 8), "rate": (9, 9),
+                       "score": (10, 11), "exec_rate": (12, 12)},
+             "targets": {"category": 2, "name": 3, "direction": 4, "value": 5, "unit": 6, "actual": 7, "weight": 8,
+                         "score": 9, "reason": 10, "ratio": 12, "dev": 13},
+             "scores": {"level1": 1, "standard": 3, "applicable": 6, "basis": 7, "weight": 8, "score": 9,
+                        "reason": 10, "id": 12, "method": 13, "hint": 14}}
+FORM_MERGED = {1: 2, 3: 5, 10: 11}      # score table: name A:B, standard C:E, reason J:K
+FORM_WIDTHS = {"A": 9, "B": 11, "C": 22, "D": 5.5, "E": 10, "F": 7, "G": 10, "H": 7, "I": 8, "J": 12, "K": 22,
+               "L": 10, "M": 10, "N": 14, "O": 9, "P": 9}
+
+
+def _span(L: Layout, sh: str, row: int, c1: int, c2: int):
+    if c2 > c1:
+        L.merges.append((sh, f"{col_letter(c1)}{row}:{col_letter(c2)}{row}"))
+
+
+def _form_funds(L: Layout, sh: str, top: int) -> int:
+    """项目资金（万元）: 年初预算数 · 全年预算数 · 全年执行数 · 分值 · 执行率 · 得分, 年度资金总额 then 其中： the
+    sources; the two explanations on one row below."""
+    spec = L.spec
+    lab = spec.funds.labels
+    at = FORM_COLS["funds"]
+    heads = {"initial": lab.get("initial", "年初预算数"), "adjusted": lab.get("adjusted", "全年预算数"),
+             "actual": lab.get("actual", "全年执行数"), "weight": "分值", "rate": lab.get("rate", "执行率"),
+             "score": "得分", "exec_rate": "执行率（未舍入）"}
+    L.text(sh, 1, top, f"项目资金（{spec.money_unit}）", style="header")
+    _span(L, sh, top, 1, 2)
+    leaf = exec_leaf(spec)
+    for key, (c1, c2) in at.items():
+        if key in ("weight", "score") and leaf is None:
+            continue
+        L.text(sh, c1, top, heads[key], style="header")
+        _span(L, sh, top, c1, c2)
+    total_row, first_src, n = top + 1, top + 2, len(spec.funds.sources)
+    C = {k: col_letter(at[k][0]) for k in at}
+    for i, src in enumerate(spec.funds.sources):
+        r = first_src + i
+        L.text(sh, 1, r, ("其中：" if i == 0 else "") + src)
+        _span(L, sh, r, 1, 2)
+        for key in ("initial", "adjusted", "actual"):
+            L.put(f"funds.{i}.{key}", sh, at[key][0], r, "input", kind="money", fmt=FMT_MONEY,
+                  label=f"{src}{heads[key]}", prompt=f"金额（{spec.money_unit}），不小于 0")
+            _span(L, sh, r, *at[key])
+        a, b = f"{C['actual']}{r}", f"{C['adjusted']}{r}"
+        L.put(f"funds.{i}.rate", sh, at["rate"][0], r, "formula", fmt=FMT_RATIO, label=f"{src}{heads['rate']}",
+              formula=f'=IF(AND(ISNUMBER({a}),ISNUMBER({b})),IF({b}>0,{a}/{b},""),"")')
+        for key in ("weight", "score"):          # ruled, empty: only the total row is scored
+            L.text(sh, at[key][0], r, "")
+            _span(L, sh, r, *at[key])
+    L.text(sh, 1, total_row, lab.get("total", "年度资金总额"), style="header")
+    _span(L, sh, total_row, 1, 2)
+    for key in ("initial", "adjusted", "actual"):
+        letter = C[key]
+        L.put(f"funds.total.{key}", sh, at[key][0], total_row, "formula", fmt=FMT_MONEY, label=f"合计{heads[key]}",
+              formula=f"=SUM({letter}{first_src}:{letter}{first_src + n - 1})")
+        _span(L, sh, total_row, *at[key])
+    adj, act = f"{C['adjusted']}{total_row}", f"{C['actual']}{total_row}"
+    # the rate printed beside 年度资金总额 is the scored one (rounded to 0.01%); the raw ratio stays off the page
+    L.put("funds.exec_rate", sh, at["rate"][0], total_row, "formula", fmt=FMT_RATIO, label="预算执行率",
+          formula=f'=IF({adj}>0,ROUND({act}/{adj},4),"")')
+    L.put("funds.total.rate", sh, at["exec_rate"][0], total_row, "formula", fmt=FMT_RATIO,
+          label=f"合计{heads['rate']}", formula=f'=IF({adj}>0,{act}/{adj},"")')
+    if leaf is not None:
+        L.put("funds.weight", sh, at["weight"][0], total_row, "label", value=float(leaf.weight), fmt=FMT_SCORE,
+              indicator=leaf.id, label="执行率分值")
+        L.score_at = (sh, at["score"][0], total_row)
+        _span(L, sh, total_row, *at["score"])
+    r = first_src + n
+    L.text(sh, 1, r, f"执行率低于 {plain(spec.funds.low_rate_threshold * 100)}% 的原因")
+    _span(L, sh, r, 1, 2)
+    L.put("funds.low_rate_reason", sh, 3, r, "input", kind="text", label="执行率偏低原因",
+          prompt="执行率偏低时必须说明原因")
+    _span(L, sh, r, 3, 6)
+    L.text(sh, 7, r, "年中预算调整说明")
+    _span(L, sh, r, 7, 8)
+    L.put("funds.adjust_reason", sh, 9, r, "input", kind="text", label="预算调整说明",
+          prompt="调整后预算与年初预算不一致时说明原因")
+    _span(L, sh, r, 9, 11)
+    return r + 1
+
+
 def exec_leaf(spec: Spec) -> Node | None:
     """The leaf scored by the execution rate (its score also shows in a project form's funds block)."""
     return next((n for n in spec.leaves() if n.rule.type == "execution_rate"), None)
@@ -510,26 +604,55 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
     cols = target_columns(spec)
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
+    if form:
+        return _target_rows(L, sh, top, cols, {n: FORM_COLS["targets"][n] for n in cidx if n != "no"})
     L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
            style="section" if form else "title")
     L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
     L.text(sh, 1, top + 1, "方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（实际完成值填 达成/部分达成/未达成）。"
            "比例请填百分比或小数。", style="note")
     L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))
-    r = top + 3
+    r = _target_rows(L, sh, top + 3, cols, cidx)
+    if not form:
+        L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
+        L.freeze[sh] = "A4"
+        L.landscape.add(sh)
+    return r
+
+
+def _target_rows(L: Layout, sh: str, r: int, cols, cidx: dict[str, int]) -> int:
+    """The target rows of every kind. Classic sheets: a section and a header row per kind, numbered rows. The
+    compact form: one header row (一级指标 · 二级指标 · 三级指标 …) and each kind's name down column A."""
+    spec, form = L.spec, L.form is not None
     thr = spec.form_rules.deviation_threshold
+    heads = dict((name, head) for name, head, _ in cols)
+    if form:
+        heads.update(category="二级指标", name="三级指标", value="年度指标值")
+        L.text(sh, 1, r, "一级指标", style="header")
+        for name, c in cidx.items():
+            L.text(sh, c, r, heads[name], style="header")
+        _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
+        r += 1
     for ki, kind in enumerate(spec.targets.kinds):
-        L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
-        L.merges.append((sh, f"A{r}:{col_letter(len(cols))}{r}"))
-        r += 1
-        for name, head, _ in cols:
-            L.text(sh, cidx[name], r, head, style="header")
-        r += 1
+        if form:
+            L.text(sh, 1, r, kind.label, style="section")
+            if kind.rows > 1:
+                L.merges.append((sh, f"A{r}:A{r + kind.rows - 1}"))
+        else:
+            L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
+            L.merges.append((sh, f"A{r}:{col_letter(len(cols))}{r}"))
+            r += 1
+            for name, head, _ in cols:
+                L.text(sh, cidx[name], r, head, style="header")
+            r += 1
         first = r
         for n in range(1, kind.rows + 1):
             base = f"target.{kind.key}.{n}"
             ref = {name: f"{col_letter(cidx[name])}{r}" for name in cidx}
-            L.text(sh, cidx["no"], r, n)
+            if form:
+                _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
+            else:
+                L.text(sh, cidx["no"], r, n)
             L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
                   choices=kind.categories, label=f"{kind.label}{n} 二级指标")
             L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
@@ -564,11 +687,8 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
                   label=f"{kind.label}{n} 偏差原因")
             r += 1
         L.target_rows[kind.key] = (first, r - 1)
-        r += 1
-    if not form:
-        L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
-        L.freeze[sh] = "A4"
-        L.landscape.add(sh)
+        if not form:
+            r += 1
     return r
 
 
@@ -589,18 +709,33 @@ def score_columns(spec: Spec) -> dict[str, int]:
     return {n: i for i, n in enumerate(names, 1)}
 
 
+def score_cols(L: Layout) -> dict[str, int]:
+    """The score table's columns of this layout (a compact project form has its own)."""
+    return L.score_cols or score_columns(L.spec)
+
+
 def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
     cols = score_columns(spec)
     heads = {"id": "编号", "weight": "分值", "method": "评分方法", "standard": "评分标准", "basis": "评分依据",
              "applicable": "适用性", "score": "自评得分", "reason": "扣分原因", "hint": "提示"}
-    L.text(sh, 1, top, "评分汇总" if form else spec.title, style="section" if form else "title")
-    L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
-    L.text(sh, 1, top + 1, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分", style="note")
-    L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))   # one line, not wrapped in the id column
-    for name, c in cols.items():
-        head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
-        L.text(sh, c, top + 2, head, style="header")
+    if form and spec.depth == 1 and set(cols) <= set(FORM_COLS["scores"]):
+        # the compact form: one header row, the 一级指标 with their applicability, score and reason
+        cols = L.score_cols = {n: FORM_COLS["scores"][n] for n in cols}
+        heads.update(level1="一级指标（评分汇总）", score="得分")
+        for name, c in cols.items():
+            L.text(sh, c, top, heads[name], style="header")
+            _span(L, sh, top, c, FORM_MERGED.get(c, c))
+        top -= 2
+    else:
+        L.text(sh, 1, top, "评分汇总" if form else spec.title, style="section" if form else "title")
+        L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
+        L.text(sh, 1, top + 1, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分",
+               style="note")
+        L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))   # one line, not wrapped in the id column
+        for name, c in cols.items():
+            head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
+            L.text(sh, c, top + 2, head, style="header")
     row = top + 3
     L_ = lambda name: col_letter(cols[name])  # noqa: E731
     for node in spec.nodes():
@@ -611,6 +746,9 @@ def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
               indicator=node.id, label="指标名称", style=None if node.is_leaf else "section")
         L.put(f"{base}.weight", sh, cols["weight"], r, "label", value=float(node.weight), fmt=FMT_SCORE,
               indicator=node.id, label="分值", style=None if node.is_leaf else "section")
+        if L.score_cols:
+            for c1, c2 in FORM_MERGED.items():
+                _span(L, sh, r, c1, c2)
         row += 1
         if not node.is_leaf:
             continue
@@ -752,6 +890,9 @@ def _basis_formula(rule, H: str, weight: Decimal) -> str:
 
 def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
+    compact = form and L.score_cols is not None
+    if compact:
+        return _form_summary(L, sh, top)
     L.text(sh, 1, top, "总分" if form else f"{spec.title} — 汇总", style="section" if form else "title")
     L.merges.append((sh, f"A{top}:E{top}"))
     for i, h in enumerate(("编号", "指标", "分值", "得分", "得分率"), 1):
@@ -771,7 +912,6 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
               formula=rate, label=f"{node.name} 得分率")
         r += 1
     r += 1
-    total_w = _n(spec.total_weight)
 
     def line(key, label, formula, fmt=FMT_SCORE):
         nonlocal r
@@ -780,10 +920,74 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
         r += 1
         return f"D{r - 1}"
 
+    _summary_lines(L, sh, line)
+    if not form:
+        L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}
+        L.print_rows[sh] = "3:3"
+    return r
+
+
+def _form_summary(L: Layout, sh: str, top: int) -> int:
+    """The compact form's foot: 总分 and 等级 on one row, the steps to it (合计, 折算 …) on the next; each 一级
+    指标's 得分 and 得分率 beside its score-table row, off the print area."""
+    spec = L.spec
+    _, first, _ = L.score_rows
+    for c, h in ((15, "得分（汇总）"), (16, "得分率")):
+        L.text(sh, c, first - 1, h, style="header")
+    for node in spec.nodes():
+        if node.depth > 2:
+            continue
+        r = L.cells[f"node.{node.id}.id"].row
+        ref = L.ref(f"node.{node.id}.score", sh)
+        L.put(f"summary.node.{node.id}", sh, 15, r, "formula", fmt=FMT_SCORE, indicator=node.id,
+              formula=f'=IF(ISNUMBER({ref}),{ref},"")', label=f"{node.name} 得分")
+        o = f"{col_letter(15)}{r}"
+        L.put(f"summary.rate.{node.id}", sh, 16, r, "formula", fmt=FMT_RATIO, indicator=node.id,
+              formula=(f'=IF(ISNUMBER({o}),ROUND({o}/{_n(node.weight)},4),"")' if node.weight > 0 else '=""'),
+              label=f"{node.name} 得分率")
+    slots = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 10, 11)]
+    at = {"row": top + 1, "slot": 0}
+
+    def line(key, label, formula, fmt=FMT_SCORE):
+        if key == "display":
+            L.text(sh, 1, top, "总分", style="header")
+            _span(L, sh, top, 1, 7)
+            L.text(sh, 8, top, float(spec.total_weight), fmt=FMT_SCORE)
+            r, c = top, 9
+        elif key == "grade":
+            L.text(sh, 10, top, "等级", style="header")
+            r, c = top, 11
+        else:
+            if at["slot"] == len(slots):
+                at["row"], at["slot"] = at["row"] + 1, 0
+            c1, c2, c = slots[at["slot"]]
+            r = at["row"]
+            at["slot"] += 1
+            L.text(sh, c1, r, {"total": "总分（四位小数）"}.get(key, label), style="note")
+            _span(L, sh, r, c1, c2)
+        L.put(f"summary.{key}", sh, c, r, "formula", formula=formula, fmt=fmt, label=label,
+              style="section" if key in ("display", "grade") else None)
+        return f"{col_letter(c)}{r}"
+
+    _summary_lines(L, sh, line)
+    last = at["row"]
+    while at["slot"] and at["slot"] < len(slots):       # rule the rest of the row
+        c1, c2, c = slots[at["slot"]]
+        L.text(sh, c1, last, "", style="note")
+        _span(L, sh, last, c1, c2)
+        L.text(sh, c, last, "")
+        at["slot"] += 1
+    return last + 1
+
+
+def _summary_lines(L: Layout, sh: str, line):
+    """The total's steps (合计, 适用分值, 折算, 偏差扣分, 封顶, 总分, 两位小数, 等级), each placed by ``line``."""
+    spec = L.spec
+    total_w = _n(spec.total_weight)
     tops = ",".join(L.ref(f"node.{n.id}.score", sh) for n in spec.tree)
     base = line("raw", "指标得分合计", f"=ROUND(SUM({tops}),4)")
     if spec.inapplicable == "rescale":
-        cols = score_columns(spec)
+        cols = score_cols(L)
         ssh, first, last = L.score_rows
         pre = "" if ssh == sh else f"'{ssh}'!"
         ia = f"{pre}{col_letter(cols['applicable'])}{first}:{col_letter(cols['applicable'])}{last}"
@@ -820,10 +1024,7 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
         body = f"IF({disp}>={_n(g.min)},{_q(g.name)},{body})"
     ssh, first, last = L.score_rows
     pre = "" if ssh == sh else f"'{ssh}'!"
-    hints = f"{pre}{col_letter(score_columns(spec)['hint'])}{first}:{col_letter(score_columns(spec)['hint'])}{last}"
+    hint = col_letter(score_cols(L)["hint"])
+    hints = f"{pre}{hint}{first}:{hint}{last}"
     body = f'IF(COUNTIF({hints},"未评分")>0,"{INCOMPLETE}",{body})'      # engine._summary: the same rule
     line("grade", "评价等级", "=" + body, fmt=None)
-    if not form:
-        L.widths[sh] = {"A": 8, "B": 34, "C": 10, "D": 14, "E": 10}
-        L.print_rows[sh] = "3:3"
-    return r

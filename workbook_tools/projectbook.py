@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .layout import (FMT_MONEY, FMT_RATIO, FMT_TOTAL, NA, SHEET_EXPLAIN, SHEET_HELP, SHEET_LIST, SHEET_META,
-                     Cell, Layout, _cover, _explain, _funds, _funds_score, _help, _meta, _q, _scores, _summary,
-                     _targets, col_letter, score_columns)
+from .layout import (FMT_MONEY, FMT_RATIO, FMT_TOTAL, FORM_PRINT_LAST, FORM_WIDTHS, NA, SHEET_EXPLAIN, SHEET_HELP,
+                     SHEET_LIST, SHEET_META, Cell, Layout, _explain, _funds, _funds_score, _help, _meta, _q, _scores,
+                     _span, _summary, _targets, col_index, col_letter, cover_cell, score_cols)
 from .spec import Spec
 
 FORM_PLACEHOLDER = "__form__"
@@ -14,8 +14,6 @@ LIST_FIRST = 4                     # first project row of the 项目清单 sheet
 LAYOUT_PROJECTS = "projects"       # meta.layout of a project workbook
 SHEET_NAME_MAX = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
-
-FORM_WIDTHS = {"A": 16, "B": 14, "C": 28, "D": 9, "E": 14, "F": 12, "G": 12, "H": 9, "I": 12, "J": 10, "K": 34}
 
 # 项目清单 columns: (key, header, width, number format); seq and sheet are labels, the rest list.<key> formulas
 LIST_COLUMNS = (("seq", "序号", 6, None), ("sheet", "工作表", 10, None), ("code", "项目编码", 18, None),
@@ -43,19 +41,91 @@ def form_base(spec: Spec) -> Layout:
 
 
 def _build_form(spec: Spec) -> Layout:
+    """The compact 项目支出绩效自评表 of the national form, printed on one A4 page: title and year, the project,
+    项目资金, 年度总体目标, the indicator rows, the 一级指标 with their applicability, 总分 and 等级, and who
+    filled it in. The tool's working columns (完成比例, 编号, 提示 …) lie right of the print area."""
     sh = FORM_PLACEHOLDER
     L = Layout(spec, [sh], form=sh, named=False)
+    last = col_index(FORM_PRINT_LAST)
     L.text(sh, 1, 1, spec.title, style="title")
-    L.merges.append((sh, "A1:K1"))
-    r = _cover(L, sh, 2) + 1
-    r = _funds(L, sh, r) + 1
-    r = _targets(L, sh, r) + 1
-    r = _scores(L, sh, r) + 1
+    L.merges.append((sh, f"A1:{FORM_PRINT_LAST}1"))
+    fields = {f.key: f for f in spec.cover}
+    placed = set()
+    if "fiscalYear" in fields:          # （2023 年度）
+        L.text(sh, 1, 2, "（", style="plain_right")
+        L.merges.append((sh, "A2:E2"))
+        cover_cell(L, fields["fiscalYear"], sh, 6, 2, style="plain")
+        L.text(sh, 7, 2, "年度）", style="plain_left")
+        L.merges.append((sh, f"G2:{FORM_PRINT_LAST}2"))
+        placed.add("fiscalYear")
+    rows = [[k for k in keys if k in fields] for keys in FORM_COVER_ROWS]
+    rest = [k for k in fields if k not in placed and k not in {k for ks in rows for k in ks}
+            and k not in FORM_GOALS and k not in FORM_FOOT]
+    rows += [rest[i:i + 2] for i in range(0, len(rest), 2)]
+    r = 3
+    for keys in rows:
+        if not keys:
+            continue
+        slots = FORM_SLOTS[len(keys)]
+        for k, (lab, val) in zip(keys, slots):
+            L.text(sh, lab[0], r, fields[k].label, style="header")
+            _span(L, sh, r, *lab)
+            cover_cell(L, fields[k], sh, val[0], r)
+            _span(L, sh, r, *val)
+            placed.add(k)
+        r += 1
+    r = _funds(L, sh, r)
+    goals = [k for k in FORM_GOALS if k in fields]
+    if goals:                           # 年度总体目标: 预期目标 beside 实际完成情况
+        L.text(sh, 1, r, "年度总体目标", style="header")
+        L.merges.append((sh, f"A{r}:B{r + 1}"))
+        for k, (c1, c2), head in zip(goals, ((3, 6), (7, last)), ("预期目标", "实际完成情况")):
+            L.text(sh, c1, r, head, style="header")
+            _span(L, sh, r, c1, c2)
+            cover_cell(L, fields[k], sh, c1, r + 1)
+            _span(L, sh, r + 1, c1, c2)
+            placed.add(k)
+        L.heights.setdefault(sh, {})[r + 1] = 45
+        r += 2
+    first_target = r
+    r = _targets(L, sh, r)
+    heights = L.heights.setdefault(sh, {})
+    for row in range(3, r):             # room to read and to write in, on the one page
+        heights.setdefault(row, FORM_ROW_PT if row > first_target else FORM_HEAD_PT)
+    r = _scores(L, sh, r)
     _funds_score(L)
-    _summary(L, sh, r)
+    r = _summary(L, sh, r)
+    foot = [k for k in FORM_FOOT if k in fields]
+    for i in range(0, len(foot), 3):    # 填报人 · 填报日期 · 单位（盖章）
+        keys = foot[i:i + 3]
+        for k, (lab, val) in zip(keys, FORM_SLOTS[3]):
+            L.text(sh, lab[0], r, fields[k].label, style="header")
+            _span(L, sh, r, *lab)
+            cover_cell(L, fields[k], sh, val[0], r)
+            _span(L, sh, r, *val)
+            placed.add(k)
+        if len(keys) < 3:
+            lab, val = FORM_SLOTS[3][2]
+            L.text(sh, lab[0], r, "单位（盖章）", style="header")
+            _span(L, sh, r, *lab)
+            L.text(sh, val[0], r, "")
+            _span(L, sh, r, *val)
+        r += 1
+    assert placed == set(fields), set(fields) - placed
     L.widths[sh] = dict(FORM_WIDTHS)
-    L.landscape.add(sh)
+    L.print_area[sh] = f"A1:{FORM_PRINT_LAST}{r - 1}"
+    L.one_page.add(sh)
     return L
+
+
+FORM_ROW_PT, FORM_HEAD_PT = 18, 20
+FORM_COVER_ROWS = (("projectName", "projectCode"), ("supervisor", "unitName"), ("fundType", "agencyCode", "phone"))
+FORM_GOALS = ("goalPlanned", "goalActual")
+FORM_FOOT = ("preparer", "fillDate")
+# (label columns, value columns) of two or three cover fields on one row of the printed columns A:K
+FORM_SLOTS = {1: (((1, 2), (3, 11)),),
+              2: (((1, 2), (3, 7)), ((8, 9), (10, 11))),
+              3: (((1, 2), (3, 3)), ((4, 5), (6, 7)), ((8, 9), (10, 11)))}
 
 
 def _moved(c: Cell, sheet: str) -> Cell:
@@ -94,7 +164,9 @@ class ProjectsLayout:
             R.free += [_moved(c, L.form) for c in base.free]
             R.merges += [(L.form, rng) for _, rng in base.merges]
             R.widths[L.form] = dict(base.widths[FORM_PLACEHOLDER])
-            R.landscape.add(L.form)
+            R.heights[L.form] = dict(base.heights.get(FORM_PLACEHOLDER, {}))
+            R.print_area[L.form] = base.print_area[FORM_PLACEHOLDER]
+            R.one_page.add(L.form)
         for L in self.forms[forms:] if forms is not None else ():     # their 项目清单 rows all the same
             R.cells.update({f"{c.sheet}|{c.key}": c for c in L.cells.values() if c.sheet == SHEET_LIST})
         R.merges += self.shared.merges
@@ -156,6 +228,7 @@ def _build_projects(spec: Spec, project_sheets: list[str]) -> ProjectsLayout:
             F.cells[k] = _moved(c, sheet)
         F.free += [_moved(c, sheet) for c in base_heads]   # what the header check needs; render adds the rest
         F.target_rows, F.score_rows = base.target_rows, (sheet, *base.score_rows[1:])
+        F.score_cols = base.score_cols
         _list_row(S, F, i, sheet)
         P.forms.append(F)
     P.totals = _list_totals(S, len(project_sheets))
@@ -195,7 +268,7 @@ def list_row_formulas(F: Layout, sheet: str) -> dict[str, str]:
     def number(key):
         return f'=IF(ISNUMBER({ref(key)}),{ref(key)},"")'
 
-    hint_col = col_letter(score_columns(F.spec)["hint"])
+    hint_col = col_letter(score_cols(form_base(F.spec))["hint"])
     _, first, last = F.score_rows
     hints = f"'{sheet}'!{hint_col}{first}:{hint_col}{last}"
     return {"code": text("cover.projectCode"), "name": text("cover.projectName"),

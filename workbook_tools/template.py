@@ -42,6 +42,14 @@ def _style(ws, c: Cell):
         cell.font = Font(name=FONT, size=9, color="595959")
         cell.alignment = WRAP
         return cell
+    if style in ("plain", "plain_left", "plain_right"):     # a line of the title: （ 2023 年度）
+        cell.font = Font(name=FONT, size=12)
+        cell.alignment = Alignment(horizontal={"plain": "center", "plain_left": "left", "plain_right": "right"}[style],
+                                   vertical="center")
+        if c.role == "input":
+            cell.fill = FILL_INPUT
+            cell.protection = Protection(locked=False)
+        return cell
     cell.font = Font(name=FONT, size=10, bold=style in ("header", "section"),
                      color="C00000" if style == "hint" else None)
     cell.alignment = CENTER if style == "header" else (TOP if style == "narrative" else WRAP)
@@ -236,7 +244,13 @@ def render_template(layout: Layout) -> Workbook:
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{c.value}'!A1", display=str(c.value))
             cell.font = Font(name=FONT, size=10, color="0563C1", underline="single")
     for sheet, rng in layout.merges:
-        sheets[sheet].merge_cells(rng)
+        ws = sheets[sheet]
+        ws.merge_cells(rng)
+        first = ws[rng.split(":")[0]]
+        if first.border == BORDER:          # rule the whole merged range, not only its first cell
+            for row in ws[rng]:
+                for cell in row:
+                    cell.border = BORDER
     for sheet, cells in inputs.items():
         _add_validations(sheets[sheet], cells, {})
     for c in layout.cells.values():
@@ -254,10 +268,15 @@ def render_template(layout: Layout) -> Workbook:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape" if name in layout.landscape else "portrait"
         ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
+        ws.page_setup.fitToHeight = 1 if name in layout.one_page else 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.page_margins.left = ws.page_margins.right = 0.5
+        if name in layout.print_area:
+            ws.print_area = layout.print_area[name]
+        if name in layout.one_page:         # the compact project form: one A4 page, as printed and attached
+            ws.page_margins.top = ws.page_margins.bottom = 0.6
+            ws.page_margins.header = ws.page_margins.footer = 0.3
         ws.protection.sheet = True
         ws.protection.formatColumns = False   # let staff widen columns and rows
         ws.protection.formatRows = False

@@ -585,6 +585,10 @@ _WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/
 _WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
+def _quoted(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
 def clone_sheet(data: bytes, sheet: str, names: list[str]) -> bytes:
     """The package with ``sheet`` copied verbatim as ``names``, inserted right after it (same cells, styles,
     validations and merges): 225 project forms are rendered once, not 225 times. Its formulas must stay on
@@ -656,11 +660,24 @@ def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: lis
         anchor = el
     moved = len(names) - len(seeds)
     new_pos = {pos + k: pos + pattern_of.index(k) for k in range(len(seeds))}
+    seed_names: dict[int, list] = {}
     for d in wb.iter(_Q + "definedName"):       # sheet-scoped names follow their sheet
         local = d.get("localSheetId")
         if local is not None:
             n = int(local)
+            if pos <= n < pos + len(seeds):
+                seed_names.setdefault(n - pos, []).append(d)
             d.set("localSheetId", str(new_pos.get(n, n + moved if n >= pos + len(seeds) else n)))
+    for i, k in enumerate(pattern_of):          # and every copy gets its own (the print area of a form sheet)
+        for d in seed_names.get(k, ()):
+            text = (d.text or "").replace(_quoted(seeds[k]) + "!", _quoted(names[i]) + "!")
+            if i == pattern_of.index(k):
+                d.text = text
+                continue
+            copy = etree.Element(_Q + "definedName", dict(d.attrib))
+            copy.set("localSheetId", str(pos + i))
+            copy.text = text
+            d.getparent().append(copy)
     for view in wb.iter(_Q + "workbookView"):
         for attr in ("activeTab", "firstSheet"):
             if view.get(attr) is not None and int(view.get(attr)) >= pos + len(seeds):
