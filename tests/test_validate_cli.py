@@ -130,11 +130,15 @@ def test_annotate_marks_cells_and_keeps_the_original(tmp_path):
     assert marked.fill.fgColor.rgb.endswith("FFC7CE") and "未评分" in marked.comment.text and "score-missing" not in marked.comment.text
     assert wb["收支情况"]["C8"].fill.fgColor.rgb.endswith("FFEB9C")
     expl = wb["情况说明"]
-    assert expl["B4"].value == "budget-adjusted-without-reason" and expl["C4"].value == "收支情况!C8"
+    assert expl["B4"].value == "预算调整未说明" and expl["C4"].value == "收支情况!C8"     # the title, not the code
     # text that looks like a formula stays text in the annotated copy
     assert all(not (isinstance(c.value, str) and c.data_type == "f") for row in ws.iter_rows() for c in row)
     # the annotated copy is still a workbook wbtool reads, and its pre-listed rows can now be explained
     assert validate_workbook(out).readable
+    expl["E4"] = "年中按区财政通知追加预算"          # the unit writes only the explanation beside the pre-listed row
+    wb.save(out)
+    [f] = [f for f in validate_workbook(out).findings if f.code == "budget-adjusted-without-reason"]
+    assert f.explained
 
 
 def test_annotate_refuses_to_overwrite_the_original(sample):

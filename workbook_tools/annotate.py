@@ -191,9 +191,11 @@ def _prelist(pkg: xm.Package, report: Report, lang: str) -> None:
     free = [r for r in rows if not val(r, "B")]
     texts = {}
     for f in report.findings:
-        if f.severity == ERROR or f.explained or (f.code, f.cell) in listed or not free:
+        # named by the title the unit reads in 校验结果 (never an English code); the code is still understood
+        title = f.entry.title_zh if lang == "zh" else f.entry.title_en
+        if f.severity == ERROR or f.explained or not free or {(f.code, f.cell), (title, f.cell)} & listed:
             continue
         r = free.pop(0)
-        texts.update({f"B{r}": f.code, f"C{r}": f.cell, f"D{r}": f.message(lang)})
+        texts.update({f"B{r}": title, f"C{r}": f.cell, f"D{r}": f.message(lang)})
     if texts:
         pkg.put(part, xm.put_text(pkg.get(part), texts))

@@ -246,15 +246,15 @@ def _explain(L: Layout):
     sh = SHEET_EXPLAIN
     L.text(sh, 1, 1, "提示性问题情况说明", style="title")
     L.merges.append((sh, "A1:E1"))
-    L.text(sh, 1, 2, "对校验提出的提示性问题（警告）逐条说明情况；检查代码与单元格可由 wbtool validate --annotate "
+    L.text(sh, 1, 2, "对校验提出的提示性问题（警告）逐条说明情况；检查项与单元格可由 wbtool validate --annotate "
            "自动列出。说明为空或仍为模板提示文字的不算已说明。强制性问题（错误）必须修改，不能以说明代替。", style="note")
     L.merges.append((sh, "A2:E2"))
-    for i, h in enumerate(("序号", "检查代码", "单元格", "问题摘要", "情况说明"), 1):
+    for i, h in enumerate(("序号", "检查项", "单元格", "问题摘要", "情况说明"), 1):
         L.text(sh, i, 3, h, style="header")
     for n in range(1, EXPLAIN_ROWS + 1):
         r = 3 + n
         L.text(sh, 1, r, n)
-        for col, (k, lab) in enumerate((("code", "检查代码"), ("cell", "单元格"), ("summary", "问题摘要"),
+        for col, (k, lab) in enumerate((("code", "检查项"), ("cell", "单元格"), ("summary", "问题摘要"),
                                         ("text", "情况说明")), 2):
             L.put(f"explain.{n}.{k}", sh, col, r, "input", kind="text", label=f"情况说明{n} {lab}")
     L.widths[sh] = {"A": 6, "B": 26, "C": 16, "D": 40, "E": 60}
