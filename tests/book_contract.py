@@ -1,6 +1,7 @@
 """The contract every Book implementation (file, live Excel) must honour; run by test_cells.py."""
 from __future__ import annotations
 
+import platform
 from decimal import Decimal
 
 from workbook_tools.cells import CellWrite
@@ -34,3 +35,15 @@ def check_book_contract(book) -> None:
     after = book.read_sheet("评分表")
     assert after[reason.coord].value == "新的原因" and after[reason.coord].formula is None
     assert normalize_formula(after[leaf.coord].formula) == normalize_formula(leaf.formula)
+
+
+def excel_unavailable() -> str | None:
+    """Why real Excel cannot be driven here (None when it can): the skip reason of the real-Excel tests."""
+    if platform.system() not in ("Windows", "Darwin"):
+        return f"needs Microsoft Excel (Windows/macOS); this is {platform.system()}"
+    try:
+        import xlwings as xw
+        xw.App(visible=False).quit()
+    except Exception as e:  # no xlwings or no Excel installed
+        return f"xlwings/Excel unavailable: {e}"
+    return None

@@ -2,7 +2,7 @@
 import platform
 
 import pytest
-from book_contract import check_book_contract
+from book_contract import check_book_contract, excel_unavailable
 from click.testing import CliRunner
 from fake_xlwings import FakeBook
 
@@ -17,18 +17,9 @@ def test_file_book_honours_the_contract():
     check_book_contract(FileBook(SAMPLE))
 
 
-def _excel_available():
-    if platform.system() not in ("Windows", "Darwin"):
-        return f"Microsoft Excel cannot run on {platform.system()}"
-    try:
-        import xlwings as xw
-        xw.App(visible=False).quit()
-    except Exception as e:  # no xlwings or no Excel installed
-        return f"xlwings/Excel unavailable: {e}"
-    return None
 
 
-@pytest.mark.skipif(_excel_available() is not None, reason=str(_excel_available()))
+@pytest.mark.skipif(excel_unavailable() is not None, reason=str(excel_unavailable()))
 def test_live_book_honours_the_contract(tmp_path):  # pragma: no cover - runs only where Excel is installed
     import shutil
 

@@ -3,11 +3,11 @@ a contract real xlwings+Excel can run too, live reads equal to file reads over t
 log shared by file marks and live marks (clear works whichever path marked)."""
 import datetime as dt
 import io
-import platform
 import shutil
 
 import openpyxl
 import pytest
+from book_contract import excel_unavailable
 from fake_xlwings import ComError, FakeBook
 from test_checks import CASES
 
@@ -24,15 +24,6 @@ from workbook_tools.xmlmarks import Package, read_log
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def _excel_reason():
-    if platform.system() not in ("Windows", "Darwin"):
-        return f"needs Microsoft Excel (Windows/macOS); this is {platform.system()}"
-    try:
-        import xlwings as xw
-        xw.App(visible=False).quit()
-    except Exception as e:  # no xlwings or no Excel installed
-        return f"xlwings/Excel unavailable: {e}"
-    return None
 
 
 def _open_fake(path):
@@ -46,8 +37,8 @@ def _open_excel(path):  # pragma: no cover - runs only where Excel is installed
 
 
 BACKENDS = [pytest.param(_open_fake, id="stand-in"),
-            pytest.param(_open_excel, id="excel", marks=pytest.mark.skipif(_excel_reason() is not None,
-                                                                           reason=str(_excel_reason())))]
+            pytest.param(_open_excel, id="excel", marks=pytest.mark.skipif(excel_unavailable() is not None,
+                                                                           reason=str(excel_unavailable())))]
 
 
 @pytest.fixture
