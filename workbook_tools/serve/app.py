@@ -274,33 +274,31 @@ def create_app(portal: Portal) -> Starlette:
         return page(request, "admin_unit.html", unit=unit, standing=standing, uploads=uploads, history=history,
                     audit=audit, current=current, findings=findings, new_code=None)
 
-    async def admin_send_back(request: Request):
-        s = await signed(request, "admin")
-        if s is None:
-            return to_login(request, "admin")
-        form = await form_checked(request, s)
-        unit = request.path_params["code"][:64]
+    def admin_unit_action(act):
+        """A bureau POST about one unit: signed in as the bureau, CSRF checked, the unit code from the path."""
+        async def handler(request: Request):
+            s = await signed(request, "admin")
+            if s is None:
+                return to_login(request, "admin")
+            form = await form_checked(request, s)
+            return await act(request, form, request.path_params["code"][:64])
+        return handler
+
+    @admin_unit_action
+    async def admin_send_back(request: Request, form, unit: str):
         try:
             await run_in_threadpool(portal.send_back, unit, str(form.get("note") or ""), "财政局", ip(request))
         except ValueError as e:
             return _error(request, page, 400, str(e), False)
         return RedirectResponse(f"/admin/units/{quote(unit)}", status_code=303)
 
-    async def admin_withdraw(request: Request):
-        s = await signed(request, "admin")
-        if s is None:
-            return to_login(request, "admin")
-        await form_checked(request, s)
-        unit = request.path_params["code"][:64]
+    @admin_unit_action
+    async def admin_withdraw(request: Request, form, unit: str):
         await run_in_threadpool(portal.withdraw, unit, "财政局", ip(request))
         return RedirectResponse(f"/admin/units/{quote(unit)}", status_code=303)
 
-    async def admin_reset_code(request: Request):
-        s = await signed(request, "admin")
-        if s is None:
-            return to_login(request, "admin")
-        await form_checked(request, s)
-        unit = request.path_params["code"][:64]
+    @admin_unit_action
+    async def admin_reset_code(request: Request, form, unit: str):
         if unit not in portal.units and unit not in await run_in_threadpool(lambda: portal.store.access_code_units()):
             raise HTTPException(404)
         code = await run_in_threadpool(portal.reset_code, unit, "财政局", ip(request))
