@@ -65,8 +65,8 @@ def files(keep: str | None, annotate: bool = False):
 
 
 def docx():
-    from workbook_tools.report import Document, Table
-    from workbook_tools.report_docx import render_docx
+    from workbook_tools.report.narrative import Document, Table
+    from workbook_tools.report.docx import render_docx
 
     def doc(n):
         units = [[f"4401171{i:05d}", f"从化区第{i}单位", "需退回", "3 个强制性问题"] for i in range(n)]

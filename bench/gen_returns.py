@@ -10,11 +10,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from faults import consistent, typed_over  # noqa: E402
 
-from workbook_tools.answers import answers_to_values, load_answers  # noqa: E402
+from workbook_tools.model.answers import answers_to_values, load_answers  # noqa: E402
 from workbook_tools.cells import CellWrite  # noqa: E402
-from workbook_tools.layout import layout_for  # noqa: E402
-from workbook_tools.spec import load_spec  # noqa: E402
-from workbook_tools.xlsxfile import FileBook, patch_package  # noqa: E402
+from workbook_tools.model.layout import layout_for  # noqa: E402
+from workbook_tools.model.spec import load_spec  # noqa: E402
+from workbook_tools.files.xlsxfile import FileBook, patch_package  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REASONS = ["部分合同备案超时", "资产卡片信息不完整", "制度尚为征求意见稿", "个别项目执行进度滞后", "=SUM(1,1) 公式样文字"]

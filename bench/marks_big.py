@@ -11,9 +11,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbook_tools.annotate import clear_bytes, marked_bytes  # noqa: E402
-from workbook_tools.findings import Finding, Report  # noqa: E402
-from workbook_tools.xlsxfile import FileBook  # noqa: E402
+from workbook_tools.files.annotate import clear_bytes, marked_bytes  # noqa: E402
+from workbook_tools.checks.findings import Finding, Report  # noqa: E402
+from workbook_tools.files.xlsxfile import FileBook  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "taiping_2023.xlsx"
 

@@ -115,7 +115,7 @@ def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
 
 
 def _form_version() -> str:
-    from workbook_tools.spec import load_spec
+    from workbook_tools.model.spec import load_spec
     s = load_spec("national-project-2020")
     return f"{s.version}-{s.fingerprint}"
 
@@ -125,8 +125,8 @@ def projects_build(work: Path, n: int, seed: str) -> dict:
     sys.path.insert(0, str(ROOT / "tests"))
     from projectfill import project_values, write_project_workbook
 
-    from workbook_tools.fill import fill_workbook
-    from workbook_tools.spec import load_spec
+    from workbook_tools.files.fill import fill_workbook
+    from workbook_tools.model.spec import load_spec
     spec = load_spec("national-project-2020")
     stem = f"projects{n}-{seed}-{_form_version()}"
     typed, path = work / f"{stem}.typed.xlsx", work / f"{stem}.xlsx"

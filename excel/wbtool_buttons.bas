@@ -6,15 +6,15 @@ Option Explicit
 
 ' ---- Excel with the xlwings add-in: works on the open workbook, nothing is saved for you ----
 Sub 校验()
-    RunPython "import workbook_tools.live as l; l.button_validate()"
+    RunPython "import workbook_tools.files.live as l; l.button_validate()"
 End Sub
 
 Sub 计算()
-    RunPython "import workbook_tools.live as l; l.button_fill()"
+    RunPython "import workbook_tools.files.live as l; l.button_fill()"
 End Sub
 
 Sub 清除标注()
-    RunPython "import workbook_tools.live as l; l.button_clear()"
+    RunPython "import workbook_tools.files.live as l; l.button_clear()"
 End Sub
 
 ' ---- Excel without xlwings: save, run wbtool on the saved file and WAIT for it, then show the result ----

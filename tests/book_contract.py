@@ -5,11 +5,11 @@ import platform
 from decimal import Decimal
 
 from workbook_tools.cells import CellWrite
-from workbook_tools.fill import normalize_formula
-from workbook_tools.layout import layout_for
-from workbook_tools.reader import read_book
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_returned
+from workbook_tools.files.fill import normalize_formula
+from workbook_tools.model.layout import layout_for
+from workbook_tools.files.reader import read_book
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_returned
 
 
 def check_book_contract(book) -> None:

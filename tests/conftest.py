@@ -21,13 +21,13 @@ def sample(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def gd_spec():
-    from workbook_tools.spec import load_spec
+    from workbook_tools.model.spec import load_spec
     return load_spec("gd-dept-overall-2023")
 
 
 @pytest.fixture(scope="session")
 def seed_values(gd_spec):
-    from workbook_tools.answers import answers_to_values, load_answers
+    from workbook_tools.model.answers import answers_to_values, load_answers
     return answers_to_values(gd_spec, load_answers(SAMPLE_ANSWERS))
 
 

@@ -8,10 +8,10 @@ from lxml import etree
 from randomfill import fill_bytes
 
 from workbook_tools.cells import CellWrite
-from workbook_tools.fill import recalc_bytes
-from workbook_tools.layout import layout_for
-from workbook_tools.template import build_template
-from workbook_tools.xlsxfile import FileBook, patch_package
+from workbook_tools.files.fill import recalc_bytes
+from workbook_tools.model.layout import layout_for
+from workbook_tools.model.template import build_template
+from workbook_tools.files.xlsxfile import FileBook, patch_package
 
 _TEMPLATES: dict[str, bytes] = {}
 
@@ -32,7 +32,7 @@ def typed_over(data: bytes, spec, key: str, value, *, recalc: bool = True) -> by
 
 def excel_recalc(data: bytes, spec) -> bytes:
     """What Excel stores on save: every intact formula recalculated, typed-over cells kept as typed."""
-    from workbook_tools.fill import refresh_values
+    from workbook_tools.files.fill import refresh_values
     return refresh_values(data, spec=spec)
 
 

@@ -18,10 +18,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from workbook_tools.cells import CellWrite
-from workbook_tools.layout import NA
-from workbook_tools.projectbook import fund_types, project_sheet_name, projects_layout
-from workbook_tools.template import build_projects_template
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.model.layout import NA
+from workbook_tools.model.projectbook import fund_types, project_sheet_name, projects_layout
+from workbook_tools.model.template import build_projects_template
+from workbook_tools.files.xlsxfile import FileBook
 
 # The seed town's 225 self-evaluated projects: 141 一般公共预算, 83 政府性基金预算, 1 其他资金.
 SEED_MIX = (141, 83, 1)

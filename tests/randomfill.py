@@ -5,8 +5,8 @@ import io
 import random
 
 from workbook_tools.cells import CellWrite
-from workbook_tools.layout import NA, layout_for
-from workbook_tools.xlsxfile import FileBook, patch_package
+from workbook_tools.model.layout import NA, layout_for
+from workbook_tools.files.xlsxfile import FileBook, patch_package
 
 
 def _money(rng):

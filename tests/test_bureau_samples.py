@@ -13,7 +13,7 @@ from meaning import diff_meaning, workbook_meaning
 
 from conftest import ROOT
 from workbook_tools.cli import main
-from workbook_tools.reader import read_workbook
+from workbook_tools.files.reader import read_workbook
 
 SAMPLES = ROOT / "samples" / "bureau"
 # exit code of each README command (first words), on the shipped samples

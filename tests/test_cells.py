@@ -7,10 +7,10 @@ from click.testing import CliRunner
 from fake_xlwings import FakeBook
 
 from conftest import SAMPLE
-from workbook_tools import live
+from workbook_tools.files import live
 from workbook_tools.cells import Mark
 from workbook_tools.cli import main
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.files.xlsxfile import FileBook
 
 
 def test_file_book_honours_the_contract():

@@ -12,15 +12,15 @@ import yaml
 from click.testing import CliRunner
 from test_collect_projects import project
 
-from workbook_tools import spec as spec_module
+from workbook_tools.model import spec as spec_module
 from workbook_tools.cli import main
-from workbook_tools.collect import run_collect, unit_status
-from workbook_tools.fill import fill_workbook
-from workbook_tools.layout import layout_for
-from workbook_tools.projectlink import tally_project_files
-from workbook_tools.spec import load_spec, spec_dir
-from workbook_tools.template import build_projects_template, build_template
-from workbook_tools.validate import validate_workbook
+from workbook_tools.bureau.collect import run_collect, unit_status
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.layout import layout_for
+from workbook_tools.model.projectlink import tally_project_files
+from workbook_tools.model.spec import load_spec, spec_dir
+from workbook_tools.model.template import build_projects_template, build_template
+from workbook_tools.checks.validate import validate_workbook
 
 GD, NAT = load_spec("gd-dept-overall-2023"), load_spec("national-project-2020")
 L = layout_for(GD)
@@ -214,7 +214,7 @@ def test_rerun_checks_only_changed_units_and_clears_gone_projects(inbox, tmp_pat
 def test_old_overall_spec_is_still_flagged(inbox, tmp_path, sample, with_old_spec):
     box, _ = inbox
     old = load_spec(OLD)
-    ret = __import__("workbook_tools.reader", fromlist=["x"]).read_workbook(sample)
+    ret = __import__("workbook_tools.files.reader", fromlist=["x"]).read_workbook(sample)
     build_template(old, box / "吕田镇_旧表.xlsx", values={**ret.inputs, "cover.agencyCode": D[0], "cover.unitName": D[1]})
     assert validate_workbook(box / "吕田镇_旧表.xlsx").exit_code() == 0
     result = run_collect([box], tmp_path / "s.xlsx", jobs=1)
@@ -292,7 +292,7 @@ def test_feedback_names_overall_and_project_workbook_apart(tmp_path, sample):
 def test_unit_ledger_checks_the_overall_forms_only(inbox, tmp_path):
     """A unit-level ledger beside project returns: the overall forms are checked, the project forms are not
     (no ``ledger-no-projects`` row per project workbook)."""
-    from workbook_tools.ledger import read_ledger
+    from workbook_tools.bureau.ledger import read_ledger
     box, _ = inbox
     led = tmp_path / "台账.csv"
     led.write_text("金额单位：万元\n单位编码,单位名称,资金来源,年初预算数,全年预算数,全年执行数\n"
@@ -316,7 +316,7 @@ def test_a_project_twice_is_not_checked_but_said(inbox, tmp_path):
 
 def test_overview_of_a_mixed_database_is_about_the_overall_forms(inbox, tmp_path):
     """`report --summary 汇总.db`: the units are the overall forms; the projects are counted, not taken for units."""
-    from workbook_tools.overview import from_database
+    from workbook_tools.bureau.overview import from_database
     box, _ = inbox
     run_collect([box], tmp_path / "s.xlsx")
     data = from_database(tmp_path / "s.db")

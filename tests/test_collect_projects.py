@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from workbook_tools.cli import main
-from workbook_tools.collect import run_collect, unit_status
-from workbook_tools.engine import tally_projects
+from workbook_tools.bureau.collect import run_collect, unit_status
+from workbook_tools.model.engine import tally_projects
 from workbook_tools.numbers import to_float
-from workbook_tools.projectbook import fund_types
-from workbook_tools.reader import read_workbook_forms
-from workbook_tools.spec import load_spec
-from workbook_tools.store import SCHEMA_VERSION, open_store
-from workbook_tools.template import build_projects_template, build_template
-from workbook_tools.validate import validate_forms
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.files.reader import read_workbook_forms
+from workbook_tools.model.spec import load_spec
+from workbook_tools.bureau.store import SCHEMA_VERSION, open_store
+from workbook_tools.model.template import build_projects_template, build_template
+from workbook_tools.checks.validate import validate_forms
 
 NAT = load_spec("national-project-2020")
 TYPES = fund_types(NAT)
@@ -361,7 +361,7 @@ def test_cli_collect_status_and_overview(inbox, tmp_path):
 
 
 def test_ledger_checks_each_project(inbox, tmp_path):
-    from workbook_tools.ledger import read_ledger
+    from workbook_tools.bureau.ledger import read_ledger
     box = tmp_path / "box"
     box.mkdir()
     shutil.copy(inbox / "街口项目.xlsx", box / "街口项目.xlsx")

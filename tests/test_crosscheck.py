@@ -10,14 +10,14 @@ from faults import consistent, typed_over
 from ledgerfiles import SEED_CODE, ledger_lines, seed_funds, seed_rows, write_csv, write_xlsx
 
 from conftest import SAMPLE, SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
-from workbook_tools.catalogue import CATALOGUE
+from workbook_tools.model.answers import answers_to_values, load_answers
+from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cli import main
-from workbook_tools.crosscheck import crosscheck_returned, crosscheck_workbook, ledger_result
-from workbook_tools.layout import layout_for
-from workbook_tools.ledger import read_ledger
-from workbook_tools.reader import read_workbook
-from workbook_tools.spec import load_spec
+from workbook_tools.bureau.crosscheck import crosscheck_returned, crosscheck_workbook, ledger_result
+from workbook_tools.model.layout import layout_for
+from workbook_tools.bureau.ledger import read_ledger
+from workbook_tools.files.reader import read_workbook
+from workbook_tools.model.spec import load_spec
 
 GD = load_spec()
 L = layout_for(GD)

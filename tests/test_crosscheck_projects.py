@@ -6,19 +6,19 @@ import pytest
 from click.testing import CliRunner
 from ledgerfiles import write_csv, write_xlsx
 
-from workbook_tools.catalogue import CATALOGUE
+from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cells import CellWrite
 from workbook_tools.cli import main
-from workbook_tools.crosscheck import (PROJECT_MISSING, PROJECT_NOT_IN_WORKBOOK, crosscheck_forms,
+from workbook_tools.bureau.crosscheck import (PROJECT_MISSING, PROJECT_NOT_IN_WORKBOOK, crosscheck_forms,
                                        crosscheck_returned, crosscheck_workbook)
 from workbook_tools.errors import UsageError
-from workbook_tools.fill import fill_workbook
-from workbook_tools.layout import layout_for
-from workbook_tools.ledger import Figures, read_ledger
-from workbook_tools.reader import read_workbook, read_workbook_forms
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_projects_template, build_template
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.layout import layout_for
+from workbook_tools.bureau.ledger import Figures, read_ledger
+from workbook_tools.files.reader import read_workbook, read_workbook_forms
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_projects_template, build_template
+from workbook_tools.files.xlsxfile import FileBook
 
 NP = load_spec("national-project-2020")
 UNIT, UNIT_NAME = "440117101", "广州市从化区太平镇人民政府"

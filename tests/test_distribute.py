@@ -12,19 +12,19 @@ from ledgerfiles import (SEED_CODE, SEED_NAME, ledger_lines, rows_for, seed_fund
 from randomfill import fill_bytes
 
 from conftest import SAMPLE_ANSWERS
-from workbook_tools import distribute as distribute_mod
-from workbook_tools.answers import answers_to_values, load_answers
-from workbook_tools.catalogue import CATALOGUE
+from workbook_tools.bureau import distribute as distribute_mod
+from workbook_tools.model.answers import answers_to_values, load_answers
+from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cli import main
-from workbook_tools.distribute import MANIFEST, distribute
+from workbook_tools.bureau.distribute import MANIFEST, distribute
 from workbook_tools.errors import OutputError
-from workbook_tools.layout import layout_for
-from workbook_tools.ledger import read_ledger
+from workbook_tools.model.layout import layout_for
+from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.numbers import num
-from workbook_tools.reader import read_workbook
-from workbook_tools.spec import load_spec
-from workbook_tools.template import FILL_LOCKED
-from workbook_tools.validate import validate_workbook
+from workbook_tools.files.reader import read_workbook
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import FILL_LOCKED
+from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()
 L = layout_for(GD)
@@ -195,7 +195,7 @@ def test_bad_inputs_exit_codes(tmp_path, roster_csv, ledger_csv):
 def test_money_in_a_form_stated_in_yuan(tmp_path, ledger_csv):
     """A form whose money unit is 元 gets the ledger's 万元 figures times 10000, exactly."""
     import yaml
-    from workbook_tools.spec import spec_dir
+    from workbook_tools.model.spec import spec_dir
     doc = yaml.safe_load((spec_dir() / "gd-dept-overall-2023.yaml").read_text(encoding="utf-8"))
     doc["money_unit"], doc["id"] = "元", "gd-yuan"
     path = tmp_path / "gd-yuan.yaml"

@@ -12,16 +12,16 @@ from test_projects import benefit_and_satisfaction
 
 from workbook_tools.cells import CellWrite
 from workbook_tools.cli import main
-from workbook_tools.distribute import MANIFEST, distribute
+from workbook_tools.bureau.distribute import MANIFEST, distribute
 from workbook_tools.errors import UsageError
-from workbook_tools.fill import fill_workbook
-from workbook_tools.ledger import read_ledger
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.numbers import num
-from workbook_tools.reader import read_workbook_forms
-from workbook_tools.spec import load_spec
-from workbook_tools.template import FILL_LOCKED, LOCK_NOTE
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.files.reader import read_workbook_forms
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import FILL_LOCKED, LOCK_NOTE
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 NP = load_spec("national-project-2020")
 SRC = NP.funds.sources                     # 本年财政拨款, 上年结转资金, 其他资金

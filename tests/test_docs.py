@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from workbook_tools.catalogue import CATALOGUE, catalogue_markdown
+from workbook_tools.checks.catalogue import CATALOGUE, catalogue_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conftest import SAMPLE
-from workbook_tools import live
+from workbook_tools.files import live
 from workbook_tools.cli import main
-from workbook_tools.marklog import MARK_SHEET, RESULT_SHEET
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 BAS = Path(__file__).resolve().parents[1] / "excel" / "wbtool_buttons.bas"
 
@@ -64,7 +64,7 @@ def test_the_command_lines_the_buttons_build_do_what_the_buttons_show(tmp_path):
     book = tmp_path / "自评表.xlsx"
     shutil.copy(SAMPLE, book)
     from faults import typed_over
-    from workbook_tools.spec import load_spec
+    from workbook_tools.model.spec import load_spec
     book.write_bytes(typed_over(book.read_bytes(), load_spec(), "node.1.1.3.score", 10))
     before = book.read_bytes()
     copy = tmp_path / "自评表.校验结果.xlsx"

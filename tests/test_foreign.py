@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from foreignfiles import DEPT, ROWS, Form, soffice_convert, write_openpyxl, write_xlsxwriter
 from workbook_tools.cli import main
 from workbook_tools.foreign import read_foreign, rescore_file, validate_foreign
-from workbook_tools.validate import validate_workbook
+from workbook_tools.checks.validate import validate_workbook
 
 HAS_LO = shutil.which("soffice") is not None or shutil.which("libreoffice") is not None
 

@@ -13,12 +13,12 @@ from randomfill import fill_bytes
 
 from conftest import SAMPLE
 from workbook_tools.errors import WbtoolError
-from workbook_tools.export import export_workbook
-from workbook_tools.fill import fill_workbook
-from workbook_tools.layout import layout_for
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_template
-from workbook_tools.validate import validate_workbook
+from workbook_tools.files.export import export_workbook
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.layout import layout_for
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_template
+from workbook_tools.checks.validate import validate_workbook
 
 SPEC = load_spec()
 INPUTS = sorted(c.key for c in layout_for(SPEC).by_role("input"))
@@ -64,7 +64,7 @@ def test_fuzzed_batch_collects(tmp_path):
     for i in range(12):
         vals = {k: rng.choice(ODD + [None, 0, -1, 1e12]) for k in rng.sample(INPUTS, 40)}
         (inbox / f"f{i}.xlsx").write_bytes(fill_bytes(template(), SPEC, vals))
-    from workbook_tools.collect import run_collect
+    from workbook_tools.bureau.collect import run_collect
     result = run_collect([inbox], tmp_path / "s.xlsx", jobs=1)
     assert result["files"] == 12 and sum(result["statuses"].values()) >= 1
 
@@ -203,7 +203,7 @@ def test_odd_but_readable_files_every_command_gives_a_verdict(tmp_path):
 def test_odd_batch_collects_every_file_with_its_own_verdict(tmp_path):
     import warnings
 
-    from workbook_tools.collect import run_collect
+    from workbook_tools.bureau.collect import run_collect
     inbox = tmp_path / "in"
     inbox.mkdir()
     with warnings.catch_warnings():
@@ -211,7 +211,7 @@ def test_odd_batch_collects_every_file_with_its_own_verdict(tmp_path):
         cases = odd_corpus(inbox)
     result = run_collect([inbox], tmp_path / "s.xlsx", jobs=2, feedback_dir=tmp_path / "fb")
     assert (tmp_path / "s.xlsx").exists() and result["files"] == len(cases)
-    from workbook_tools.store import open_store
+    from workbook_tools.bureau.store import open_store
     store = open_store(tmp_path / "s.db")
     try:
         subs = store.submissions({sid for _, sid in store.current_files()})

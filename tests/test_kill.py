@@ -12,11 +12,11 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE
-from workbook_tools.atomic import atomic_output
-from workbook_tools.collect import run_collect
+from workbook_tools.files.atomic import atomic_output
+from workbook_tools.bureau.collect import run_collect
 from workbook_tools.errors import OutputError
-from workbook_tools.fill import fill_workbook
-from workbook_tools.reader import read_workbook
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.files.reader import read_workbook
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 CLI = [sys.executable, "-m", "workbook_tools.cli"]

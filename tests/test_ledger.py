@@ -7,9 +7,9 @@ from ledgerfiles import (SEED_CODE, HEADS, ledger_lines, seed_funds, seed_rows, 
                          write_xlsx)
 
 from workbook_tools.errors import UnreadableInput, UsageError
-from workbook_tools.ledger import Figures, normalise_source, read_ledger
-from workbook_tools.roster import RosterUnit, read_roster
-from workbook_tools.tables import code_text, read_table
+from workbook_tools.bureau.ledger import Figures, normalise_source, read_ledger
+from workbook_tools.bureau.roster import RosterUnit, read_roster
+from workbook_tools.files.tables import code_text, read_table
 
 SEED = seed_funds()
 

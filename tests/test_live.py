@@ -12,13 +12,13 @@ from fake_xlwings import ComError, FakeBook
 from test_checks import CASES
 
 from conftest import SAMPLE
-from workbook_tools import live
-from workbook_tools.annotate import clear_workbook, finding_marks, mark_workbook, marked_bytes, merge_marks
-from workbook_tools.marklog import MARK_COLORS, MARK_SHEET, RESULT_SHEET, hex_to_rgb
-from workbook_tools.reader import read_forms
-from workbook_tools.validate import validate_forms, validate_workbook
-from workbook_tools.xlsxfile import FileBook
-from workbook_tools.xmlmarks import Package, read_log
+from workbook_tools.files import live
+from workbook_tools.files.annotate import clear_workbook, finding_marks, mark_workbook, marked_bytes, merge_marks
+from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, RESULT_SHEET, hex_to_rgb
+from workbook_tools.files.reader import read_forms
+from workbook_tools.checks.validate import validate_forms, validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
+from workbook_tools.files.xmlmarks import Package, read_log
 
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"

@@ -8,11 +8,11 @@ import pytest
 from lo_recalc import recalc_files, recalculated_values, soffice_path, same_as_lo
 from randomfill import fill_bytes, random_values
 
-from workbook_tools.engine import compute
-from workbook_tools.fill import recalc_bytes
-from workbook_tools.layout import layout_for
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_template
+from workbook_tools.model.engine import compute
+from workbook_tools.files.fill import recalc_bytes
+from workbook_tools.model.layout import layout_for
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_template
 
 pytestmark = [pytest.mark.lo, pytest.mark.skipif(soffice_path() is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")]
 HERE = Path(__file__).resolve().parent

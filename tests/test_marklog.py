@@ -1,5 +1,5 @@
 """The marks log format (marklog.py): one spelling for file and live marks, and older logs still read."""
-from workbook_tools.marklog import HEADER, Entry, from_rows, hex_to_rgb, normalise_fill, rgb_to_hex, to_rows
+from workbook_tools.files.marklog import HEADER, Entry, from_rows, hex_to_rgb, normalise_fill, rgb_to_hex, to_rows
 
 
 def test_round_trip_through_text_and_through_excel_values():

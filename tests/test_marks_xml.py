@@ -10,16 +10,16 @@ from click.testing import CliRunner
 from faults import consistent, edit_part
 
 from conftest import SAMPLE_ANSWERS
-from workbook_tools.annotate import clear_bytes, marked_bytes
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.files.annotate import clear_bytes, marked_bytes
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.collect import run_collect
-from workbook_tools.findings import Finding, Report
-from workbook_tools.layout import layout_for
-from workbook_tools.marklog import MARK_SHEET, RESULT_SHEET
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.bureau.collect import run_collect
+from workbook_tools.checks.findings import Finding, Report
+from workbook_tools.model.layout import layout_for
+from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 GD = load_spec()
 L = layout_for(GD)
@@ -239,7 +239,7 @@ def test_marking_twice_logs_each_cell_once_and_clear_restores(tmp_path):
 
 def test_a_huge_sheet_is_marked_without_a_dom(tmp_path, monkeypatch):
     """Flagged sheets and 情况说明 are patched as bytes: no worksheet part is parsed into a tree."""
-    from workbook_tools import xlsxfile, xmlmarks
+    from workbook_tools.files import xlsxfile, xmlmarks
     data = _faulty()
     parts = {_sheet_part(data, n) for n in ("评分表", "收支情况", "情况说明")}
     parsed = []

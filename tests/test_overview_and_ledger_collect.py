@@ -7,9 +7,9 @@ from faults import consistent
 from ledgerfiles import SEED_CODE, SEED_NAME, ledger_lines, seed_funds, rows_for, write_csv
 
 from conftest import SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.spec import load_spec
+from workbook_tools.model.spec import load_spec
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))
@@ -66,9 +66,9 @@ def test_ledger_findings_count_in_the_verdict(batch):
 
     import openpyxl
 
-    from workbook_tools.collect import unit_status
-    from workbook_tools.crosscheck import crosscheck_workbook
-    from workbook_tools.ledger import read_ledger
+    from workbook_tools.bureau.collect import unit_status
+    from workbook_tools.bureau.crosscheck import crosscheck_workbook
+    from workbook_tools.bureau.ledger import read_ledger
     rows = {r["unit_code"]: r for r in unit_status(batch / "汇总.db", batch / "名单.csv")}
     jiekou = rows["440117102"]
     cross = crosscheck_workbook(batch / "in" / "街口.xlsx", read_ledger(batch / "台账.csv"))
@@ -116,7 +116,7 @@ def test_overview_from_database_and_workbook(batch):
 def test_overview_numbers_are_the_same_from_database_and_workbook(batch):
     """One implementation of the statistics (statistics.py): the overview from the database and from the summary
     workbook collect wrote are the same document, word for word."""
-    from workbook_tools.overview import from_database, from_workbook
+    from workbook_tools.bureau.overview import from_database, from_workbook
     texts = []
     for src in ("汇总.db", "汇总.xlsx"):
         out = batch / f"same-{src}.md"
@@ -141,7 +141,7 @@ def test_overview_refuses_what_is_not_a_summary(tmp_path, sample):
 
 
 def test_money_in_messages_keeps_every_cent(tmp_path):
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     p = tmp_path / "x.xlsx"
     p.write_bytes(consistent(GD, {**BASE, "funds.0.actual": 28650.33}))
     f = next(f for f in validate_workbook(p).findings if f.code == "overspend")

@@ -14,10 +14,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from conftest import SAMPLE
-from workbook_tools.overview import OverviewData, build_overview
-from workbook_tools.reader import read_workbook
-from workbook_tools.report import build_report, write_document
-from workbook_tools.report_docx import CELL_PAD_CM, MIN_CHARS, TABLE_PT, TEXT_WIDTH_CM, text_em
+from workbook_tools.bureau.overview import OverviewData, build_overview
+from workbook_tools.files.reader import read_workbook
+from workbook_tools.report.narrative import build_report, write_document
+from workbook_tools.report.docx import CELL_PAD_CM, MIN_CHARS, TABLE_PT, TEXT_WIDTH_CM, text_em
 
 LONG_NAMES = ["广州市从化区太平镇人民政府", "广州市从化区城市管理和综合执法局（区林业和园林局）",
               "广州市从化区人力资源和社会保障局（区社会保险基金管理中心）", "从化区教育局", "区档案馆"]
@@ -124,8 +124,8 @@ def _submission(i: int, spec) -> dict:
 
 @pytest.fixture(scope="module")
 def summary51(tmp_path_factory):
-    from workbook_tools.spec import load_spec
-    from workbook_tools.summary import SummaryInput, write_summary
+    from workbook_tools.model.spec import load_spec
+    from workbook_tools.bureau.summary import SummaryInput, write_summary
     spec = load_spec("gd-dept-overall-2023")
     # 68 returns, every fourth to be sent back: the charts count the 51 accepted ones (statistics.accepted)
     subs = [_submission(i, spec) for i in range(68)]
@@ -212,9 +212,9 @@ def test_wrapped_text_gets_its_lines_and_stays_growable(tmp_path):
     more lines than one has a row that tall; those rows are not 'custom' so Excel still grows them as staff type."""
     import math
     import openpyxl
-    from workbook_tools.answers import answers_to_values, load_answers
-    from workbook_tools.spec import load_spec
-    from workbook_tools.template import build_template
+    from workbook_tools.model.answers import answers_to_values, load_answers
+    from workbook_tools.model.spec import load_spec
+    from workbook_tools.model.template import build_template
     from conftest import SAMPLE_ANSWERS
     spec = load_spec("gd-dept-overall-2023")
     out = tmp_path / "t.xlsx"
@@ -249,8 +249,8 @@ def test_wrapped_text_gets_its_lines_and_stays_growable(tmp_path):
 
 def test_cover_has_places_to_sign_and_seal():
     import openpyxl
-    from workbook_tools.layout import layout_for
-    from workbook_tools.spec import load_spec
+    from workbook_tools.model.layout import layout_for
+    from workbook_tools.model.spec import load_spec
     spec = load_spec("gd-dept-overall-2023")
     L = layout_for(spec)
     assert L["cover.leader"].role == "input"

@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from projectfill import project_values, write_project_workbook
 
-from workbook_tools.fill import fill_workbook
-from workbook_tools.layout import FORM_PRINT_LAST, col_index
-from workbook_tools.projectbook import form_base
-from workbook_tools.spec import load_spec
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.layout import FORM_PRINT_LAST, col_index
+from workbook_tools.model.projectbook import form_base
+from workbook_tools.model.spec import load_spec
 
 SPEC = load_spec("national-project-2020")
 A4_PORTRAIT_PT = (595.3, 841.9)
@@ -95,7 +95,7 @@ def test_every_form_sheet_keeps_its_print_area_when_cells_are_locked():
     """distribute locks ledger figures on some projects: the sheets are copies of two seeds, each its own area."""
     import io
 
-    from workbook_tools.template import build_projects_template
+    from workbook_tools.model.template import build_projects_template
     covers = [{"cover.projectName": f"项目{i}", "cover.projectCode": f"P00{i}", "cover.fundType": "一般公共预算"}
               for i in range(4)]
     data = build_projects_template(SPEC, covers, locked=[{"funds.0.initial"}, set(), {"funds.0.initial"}, set()])

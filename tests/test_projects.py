@@ -12,16 +12,16 @@ from click.testing import CliRunner
 
 from workbook_tools.cells import CellWrite
 from workbook_tools.cli import main
-from workbook_tools.engine import compute
-from workbook_tools.export import export_workbook
-from workbook_tools.fill import fill_workbook, recalc_bytes, refresh_values
-from workbook_tools.layout import layout_for
-from workbook_tools.projectbook import form_base, project_sheet_name, projects_layout
-from workbook_tools.reader import read_workbook, read_workbook_forms
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_projects_template, build_template
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.model.engine import compute
+from workbook_tools.files.export import export_workbook
+from workbook_tools.files.fill import fill_workbook, recalc_bytes, refresh_values
+from workbook_tools.model.layout import layout_for
+from workbook_tools.model.projectbook import form_base, project_sheet_name, projects_layout
+from workbook_tools.files.reader import read_workbook, read_workbook_forms
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_projects_template, build_template
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 SPEC = load_spec("national-project-2020")
 TYPES = ("一般公共预算", "政府性基金预算", "其他")
@@ -245,7 +245,7 @@ def test_fill_overall_from_projects_and_validate_the_link(three, tmp_path, sampl
     ok = CliRunner().invoke(main, ["validate", str(out), "--projects", str(three), "--projects", str(single)])
     assert ok.exit_code == 0, ok.output
     # the seed sample says 141 / 83 / 0 / 1 and no average: every differing cell is named
-    rep = validate_workbook(sample, projects=__import__("workbook_tools.projectlink", fromlist=["x"])
+    rep = validate_workbook(sample, projects=__import__("workbook_tools.model.projectlink", fromlist=["x"])
                             .tally_project_files([three]), only=["projects-count-mismatch", "projects-average-mismatch"])
     assert {(f.code, f.cell) for f in rep.findings} == {
         ("projects-count-mismatch", L["funds.0.projects"].addr), ("projects-count-mismatch", L["funds.1.projects"].addr),
@@ -266,8 +266,8 @@ def test_projects_option_needs_project_forms(tmp_path, sample):
 
 def test_a_fund_type_without_a_source_row_is_a_warning_not_a_count(three, tmp_path):
     import yaml
-    from workbook_tools.projectlink import tally_project_files
-    from workbook_tools.spec import parse_spec, spec_dir
+    from workbook_tools.model.projectlink import tally_project_files
+    from workbook_tools.model.spec import parse_spec, spec_dir
     data = yaml.safe_load((spec_dir() / "gd-dept-overall-2023.yaml").read_text(encoding="utf-8"))
     data["funds"]["project_counts"] = {"一般公共预算": "一般公共预算"}       # 政府性基金预算 has no row here
     gd = parse_spec(data, "test")
@@ -326,7 +326,7 @@ def test_live_excel_validates_and_repairs_a_project_workbook(three):
     """`validate --live` / `fill --live` (and the Excel buttons) on an open project workbook: an xlwings stand-in."""
     from fake_xlwings import FakeBook
 
-    from workbook_tools import live
+    from workbook_tools.files import live
     P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
     fake = FakeBook(three)
     book = live.LiveBook(fake)
@@ -404,7 +404,7 @@ def test_validating_in_parts_gives_the_one_process_report(three, tmp_path, monke
     """`validate -j 2` splits a big project workbook between processes; the report is the same, finding by finding."""
     import pickle
 
-    import workbook_tools.validate as V
+    import workbook_tools.checks.validate as V
     P = projects_layout(SPEC, [project_sheet_name(i) for i in range(1, 5)])
     book = FileBook(three)
     F = P.forms[2]

@@ -19,12 +19,12 @@ from lo_recalc import recalc_files, soffice_path, same_as_lo
 from projectfill import fund_mix, self_evaluated_counts, write_project_workbook, project_values
 
 from workbook_tools.checks.consistency import code_for
-from workbook_tools.engine import compute, tally_projects
-from workbook_tools.fill import fill_workbook
-from workbook_tools.projectbook import fund_types, project_sheet_name, projects_layout
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.model.engine import compute, tally_projects
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.projectbook import fund_types, project_sheet_name, projects_layout
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 pytestmark = [pytest.mark.lo, pytest.mark.skipif(soffice_path() is None and not os.environ.get("CI"),
                                                  reason="LibreOffice not installed (CI installs it)")]
@@ -181,7 +181,7 @@ def test_libreoffice_agrees_with_engine_on_every_form(spec, book225):
 
     import openpyxl
 
-    from workbook_tools.collect import run_collect
+    from workbook_tools.bureau.collect import run_collect
     inbox = tmp / "inbox"
     inbox.mkdir(exist_ok=True)
     (inbox / "unit.xlsx").write_bytes(outs[0].read_bytes())        # the typed file as LibreOffice saved it

@@ -6,12 +6,12 @@ from faults import consistent
 from randomfill import fill_bytes
 
 from conftest import SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.collect import run_collect
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_template
-from workbook_tools.validate import validate_workbook
+from workbook_tools.bureau.collect import run_collect
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_template
+from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))
@@ -40,7 +40,7 @@ def test_date_values_from_a_live_book_are_dates(tmp_path):
     """A live Excel gives datetimes for date cells; the cover checks took them for numbers."""
     from workbook_tools.checks import make_ctx
     from workbook_tools.checks.entries import check
-    from workbook_tools.reader import read_workbook
+    from workbook_tools.files.reader import read_workbook
     p = tmp_path / "x.xlsx"
     p.write_bytes(consistent(GD, BASE))
     ret = read_workbook(p)
@@ -64,6 +64,6 @@ def test_feedback_names_never_escape_the_folder(tmp_path):
 
 
 def test_a_file_that_vanishes_mid_batch_is_reported_not_fatal(tmp_path):
-    from workbook_tools.collect import UNREADABLE, process_file
+    from workbook_tools.bureau.collect import UNREADABLE, process_file
     rec = process_file(str(tmp_path / "已删除.xlsx"))
     assert rec["status"] == UNREADABLE and rec["error_code"] == "file-missing" and "已删除.xlsx" in rec["error_message"]

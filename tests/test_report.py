@@ -16,14 +16,14 @@ from docx.shared import Pt
 from faults import consistent
 
 from conftest import ROOT, SAMPLE, SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers, split_narrative
+from workbook_tools.model.answers import answers_to_values, load_answers, split_narrative
 from workbook_tools.cli import main
 from workbook_tools.errors import SpecError, UsageError
-from workbook_tools.layout import SHEET_NARRATIVE, layout_for
-from workbook_tools.reader import read_workbook
-from workbook_tools.validate import validate_workbook
-from workbook_tools.report import Heading, Para, build_report, report_workbook, write_document
-from workbook_tools.spec import load_spec, parse_spec
+from workbook_tools.model.layout import SHEET_NARRATIVE, layout_for
+from workbook_tools.files.reader import read_workbook
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.report.narrative import Heading, Para, build_report, report_workbook, write_document
+from workbook_tools.model.spec import load_spec, parse_spec
 
 GD = load_spec("gd-dept-overall-2023")
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

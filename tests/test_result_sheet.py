@@ -14,14 +14,14 @@ from lxml import etree
 
 from conftest import SAMPLE_ANSWERS
 from lo_recalc import run_soffice, soffice_path
-from workbook_tools.annotate import clear_bytes, marked_bytes
-from workbook_tools.answers import answers_to_values, load_answers
-from workbook_tools.catalogue import CATALOGUE
+from workbook_tools.files.annotate import clear_bytes, marked_bytes
+from workbook_tools.model.answers import answers_to_values, load_answers
+from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cli import main
-from workbook_tools.marklog import MARK_SHEET, RESULT_SHEET
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_workbook
-from workbook_tools.xlsxfile import FileBook
+from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.files.xlsxfile import FileBook
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

@@ -13,14 +13,14 @@ from faults import consistent
 
 import badfiles
 from conftest import SAMPLE, SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.collect import PASS, RETURN, UNREADABLE, run_collect
+from workbook_tools.bureau.collect import PASS, RETURN, UNREADABLE, run_collect
 from workbook_tools.errors import OutputError
-from workbook_tools.export import export_workbook
-from workbook_tools.fill import fill_workbook
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_workbook
+from workbook_tools.files.export import export_workbook
+from workbook_tools.files.fill import fill_workbook
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))
@@ -119,7 +119,7 @@ def test_a_return_of_huge_numbers_never_aborts_collect(tmp_path):
 def test_cell_values_never_overflow_to_infinity():
     from decimal import Decimal
 
-    from workbook_tools.fill import cell_value
+    from workbook_tools.files.fill import cell_value
     from workbook_tools.numbers import to_float
     assert to_float(Decimal("2e308")) is None and to_float(Decimal("NaN")) is None
     assert cell_value(Decimal("-5e400")) is None and cell_value(Decimal("1.5")) == 1.5
@@ -138,7 +138,7 @@ def test_feedback_copy_names_are_bounded_in_bytes_and_one_failure_stops_nothing(
                                                    "cover.unitName": "街口街道办事处", **bad}))
     (inbox / "c.xlsx").write_bytes(consistent(GD, {**BASE, "cover.agencyCode": "440117103",
                                                    "cover.unitName": "鳌头镇人民政府", **bad}))
-    import workbook_tools.annotate as annotate
+    import workbook_tools.files.annotate as annotate
     real = annotate.annotate_workbook
 
     def flaky(path, report, dest, *a, **kw):
@@ -159,7 +159,7 @@ def test_feedback_copy_names_are_bounded_in_bytes_and_one_failure_stops_nothing(
 
 
 def test_fit_file_name_cuts_bytes_at_a_character_and_keeps_names_apart():
-    from workbook_tools.safety import fit_file_name
+    from workbook_tools.files.safety import fit_file_name
     a, b = "单" * 100 + "甲", "单" * 100 + "乙"
     fa, fb = fit_file_name(a, ".xlsx"), fit_file_name(b, ".xlsx")
     assert fa != fb and len(fa.encode()) <= 200 and fa.endswith(".xlsx")
@@ -223,7 +223,7 @@ def test_a_save_made_while_fill_runs_in_place_is_not_overwritten(tmp_path, monke
     p = tmp_path / "表.xlsx"
     p.write_bytes(SAMPLE.read_bytes())
     theirs = SAMPLE.read_bytes() + b""          # what the colleague's Excel saves meanwhile
-    from workbook_tools import xlsxfile
+    from workbook_tools.files import xlsxfile
     real = xlsxfile.FileBook.save
 
     def save_and_race(self, dest):
@@ -243,7 +243,7 @@ def test_a_save_made_while_fill_runs_in_place_is_not_overwritten(tmp_path, monke
 
 
 def test_stale_temp_files_of_killed_runs_are_cleaned_and_nothing_else(tmp_path):
-    from workbook_tools.atomic import atomic_output
+    from workbook_tools.files.atomic import atomic_output
     old = time.time() - 3600
     dead = tmp_path / ".汇总.xlsx.999999999-abc123.tmp"            # its process is gone, an hour old
     fresh = tmp_path / ".汇总.xlsx.999999999-def456.tmp"           # gone too, but written a moment ago
@@ -271,7 +271,7 @@ def test_stale_temp_files_of_killed_runs_are_cleaned_and_nothing_else(tmp_path):
 # ------------------------------------------------------------------ every file its verdict; bugs are not bad input
 
 def test_a_bug_inside_one_file_makes_that_file_unreadable_and_the_batch_goes_on(tmp_path, monkeypatch):
-    import workbook_tools.collect as collect
+    import workbook_tools.bureau.collect as collect
     inbox = tmp_path / "in"
     inbox.mkdir()
     for code, name in (("440117101", "太平镇"), ("440117102", "街口街道")):
@@ -297,7 +297,7 @@ def test_a_bug_inside_one_file_makes_that_file_unreadable_and_the_batch_goes_on(
 
 
 def test_internal_error_exits_4_with_a_log_not_3(tmp_path, monkeypatch):
-    import workbook_tools.validate as validate
+    import workbook_tools.checks.validate as validate
     monkeypatch.setattr(validate, "validate_forms", lambda *a, **k: 1 / 0)
     monkeypatch.setenv("WBTOOL_LOG_DIR", str(tmp_path / "logs"))
     monkeypatch.delenv("WBTOOL_DEBUG", raising=False)
@@ -324,7 +324,7 @@ def test_a_note_below_a_form_sheet_is_reported_and_fill_still_works(tmp_path):
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, monkeypatch):
     import multiprocessing
 
-    import workbook_tools.collect as collect
+    import workbook_tools.bureau.collect as collect
     inbox = tmp_path / "in"
     inbox.mkdir()
     for i in range(6):

@@ -1,4 +1,4 @@
-"""Tests for workbook_tools.safety: pre-flight workbook checks and output-path helpers."""
+"""Tests for workbook_tools.files.safety: pre-flight workbook checks and output-path helpers."""
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import workbook_tools.safety as safety
+import workbook_tools.files.safety as safety
 from workbook_tools.errors import OutputError, UnreadableInput
-from workbook_tools.safety import (
+from workbook_tools.files.safety import (
     WorkbookFileInfo,
     check_workbook_file,
     ensure_inside,

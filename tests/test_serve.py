@@ -13,10 +13,10 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from servekit import ADMIN_PASSWORD, UNITS, bad_file, csrf_of, unit_file, write_manifest, write_roster  # noqa: E402
 from workbook_tools.cli import main  # noqa: E402
-from workbook_tools.collect import unit_status  # noqa: E402
+from workbook_tools.bureau.collect import unit_status  # noqa: E402
 from workbook_tools.serve.app import create_app  # noqa: E402
 from workbook_tools.serve.portal import Portal, PortalConfig  # noqa: E402
-from workbook_tools.validate import validate_workbook  # noqa: E402
+from workbook_tools.checks.validate import validate_workbook  # noqa: E402
 
 A, B = "440117101", "440117102"
 CODES = {A: "ABCDE-FGHJK", B: "MNPQR-STUVW", "440117103": "XYZ23-45678"}
@@ -232,7 +232,7 @@ def test_schema_upgrade_of_an_older_database(tmp_path):
     con.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                       "INSERT INTO meta VALUES ('schema_version', '2');")
     con.close()
-    from workbook_tools.store import SCHEMA_VERSION, open_store
+    from workbook_tools.bureau.store import SCHEMA_VERSION, open_store
     st = open_store(db)
     assert st.get_meta("schema_version") == str(SCHEMA_VERSION) == "3"
     tables = {r[0] for r in st.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -300,7 +300,7 @@ def test_withdraw_and_reset_code(portal):
 def test_the_same_bytes_uploaded_at_once_are_one_submission(portal, monkeypatch):
     import threading
 
-    from workbook_tools.store import Store
+    from workbook_tools.bureau.store import Store
     data = unit_file(A, **{"cover.preparer": "并发"})
     out, errors = [], []
     barrier, original = threading.Barrier(6, timeout=30), Store.add_submission

@@ -24,7 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from servekit import (ADMIN_PASSWORD, UNITS, bad_file, free_port, start_server, stop, unit_file,  # noqa: E402
                       write_manifest, write_roster)
-from workbook_tools.collect import unit_status  # noqa: E402
+from workbook_tools.bureau.collect import unit_status  # noqa: E402
 
 A = "440117101"
 CODE = "ABCDE-FGHJK"

@@ -4,9 +4,9 @@ import openpyxl
 import pytest
 from meaning import diff_meaning, workbook_meaning
 
-from workbook_tools.layout import SHEET_META, layout_for
-from workbook_tools.spec import load_spec
-from workbook_tools.template import build_template
+from workbook_tools.model.layout import SHEET_META, layout_for
+from workbook_tools.model.spec import load_spec
+from workbook_tools.model.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +23,7 @@ def test_committed_template_is_what_the_builder_makes(tmp_path, spec_id, committ
 
 
 def test_committed_sample_is_what_its_answers_build(tmp_path):
-    from workbook_tools.answers import answers_to_values, load_answers
+    from workbook_tools.model.answers import answers_to_values, load_answers
     doc = load_answers(ROOT / "samples" / "taiping_2023.yaml")
     spec = load_spec(doc["spec"])
     out = tmp_path / "s.xlsx"

@@ -11,12 +11,12 @@ from faults import consistent, edit_part, rename_sheet, set_cell
 
 import badfiles
 from conftest import SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.layout import layout_for
-from workbook_tools.render import csv_safe
-from workbook_tools.spec import load_spec
-from workbook_tools.validate import validate_workbook
+from workbook_tools.model.layout import layout_for
+from workbook_tools.checks.render import csv_safe
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

@@ -10,12 +10,12 @@ from click.testing import CliRunner
 from faults import consistent, edit_part, rename_sheet
 
 from conftest import SAMPLE_ANSWERS
-from workbook_tools.answers import answers_to_values, load_answers
+from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
-from workbook_tools.collect import unit_status
-from workbook_tools.roster import RosterUnit
-from workbook_tools.spec import load_spec
-from workbook_tools.unitmatch import unit_from_name
+from workbook_tools.bureau.collect import unit_status
+from workbook_tools.bureau.roster import RosterUnit
+from workbook_tools.model.spec import load_spec
+from workbook_tools.bureau.unitmatch import unit_from_name
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))
@@ -106,7 +106,7 @@ def test_unit_from_file_name():
 # ---------------------------------------------------------------- no grade until the form is complete (item 7)
 
 def test_fill_with_errors_says_how_many_remain_and_gives_no_grade(tmp_path):
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     p = tmp_path / "over.xlsx"
     p.write_bytes(unit("440117101", "广州市从化区太平镇人民政府", **{"node.2.2.1.score": 3}))     # 3 on a 2-point
     r = CliRunner().invoke(main, ["fill", str(p), "-o", str(tmp_path / "out.xlsx")])
@@ -128,9 +128,9 @@ def test_blank_and_distributed_forms_are_not_graded(tmp_path):
     the engine writes, and in what the template's own formula gives (LibreOffice: test_lo_agreement)."""
     import openpyxl
 
-    from workbook_tools.layout import layout_for
-    from workbook_tools.reader import read_workbook
-    from workbook_tools.engine import compute
+    from workbook_tools.model.layout import layout_for
+    from workbook_tools.files.reader import read_workbook
+    from workbook_tools.model.engine import compute
     tpl = tmp_path / "模板.xlsx"
     assert CliRunner().invoke(main, ["template", "-o", str(tpl)]).exit_code == 0
     r = CliRunner().invoke(main, ["validate", str(tpl)])
@@ -158,8 +158,8 @@ def test_an_earlier_templates_grade_formula_is_intact_and_fill_updates_it(tmp_pa
     from faults import _patch
 
     from workbook_tools.cells import CellWrite
-    from workbook_tools.layout import layout_for, legacy_formula
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.model.layout import layout_for, legacy_formula
+    from workbook_tools.checks.validate import validate_workbook
     L = layout_for(GD)
     c = L["summary.grade"]
     old = legacy_formula(c.key, c.formula)
@@ -183,7 +183,7 @@ def _scaled(factor, rows=range(4)):
 
 
 def test_a_row_or_a_form_typed_in_yuan_is_a_warning_with_the_figure(tmp_path):
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     one = tmp_path / "one.xlsx"
     one.write_bytes(unit("440117101", "太平镇", **_scaled(10000, [0])))
     f = {x.code: x for x in validate_workbook(one).findings}
@@ -227,7 +227,7 @@ def test_a_file_saved_without_values_gets_one_clear_message(tmp_path):
     """openpyxl (like many scripts) saves formulas without their values: one finding, not one per cell."""
     import openpyxl
 
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     p = tmp_path / "脚本生成.xlsx"
     src = tmp_path / "src.xlsx"
     src.write_bytes(unit("440117101", "太平镇"))
@@ -240,7 +240,7 @@ def test_a_file_saved_without_values_gets_one_clear_message(tmp_path):
 def test_messages_name_full_width_digits_never_show_formulas_and_say_how_to_fix(tmp_path):
     from faults import typed_over
 
-    from workbook_tools.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     p = tmp_path / "x.xlsx"
     p.write_bytes(typed_over(unit("440117101", "太平镇", **{"funds.0.actual": "２８５９８．１７"}), GD,
                              "node.1.1.3.score", 10))
@@ -254,7 +254,7 @@ def test_messages_name_full_width_digits_never_show_formulas_and_say_how_to_fix(
 
 
 def test_fill_keeps_a_few_backups_not_one_per_run(tmp_path):
-    from workbook_tools.atomic import BACKUPS_KEPT
+    from workbook_tools.files.atomic import BACKUPS_KEPT
     p = tmp_path / "太平.xlsx"
     p.write_bytes(unit("440117101", "广州市从化区太平镇人民政府"))
     (tmp_path / "太平.备份-手工.xlsx").write_bytes(b"not ours")
@@ -266,7 +266,7 @@ def test_fill_keeps_a_few_backups_not_one_per_run(tmp_path):
 
 def test_distribute_reports_progress(tmp_path):
     from workbook_tools.commands.ledger_cmds import _Progress
-    from workbook_tools.distribute import distribute
+    from workbook_tools.bureau.distribute import distribute
     calls = []
     roster = [RosterUnit("440117101", "甲"), RosterUnit("440117102", "乙"), RosterUnit("440117103", "丙")]
     d = distribute(roster, tmp_path / "out", progress=lambda done, total: calls.append((done, total)))

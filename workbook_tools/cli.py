@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from . import __version__
-from .commands.common import LANG_OPTION
-from .errors import WbtoolError
+from workbook_tools import __version__
+from workbook_tools.commands.common import LANG_OPTION
+from workbook_tools.errors import WbtoolError
 
 def _lang(ctx: click.Context, lang: str | None) -> str:
     root = ctx.find_root()
@@ -38,7 +38,7 @@ class WbtoolGroup(click.Group):
         except Exception as e:  # a bug: say so briefly, keep the traceback in a log, exit 4 (not 3: the input is fine)
             if os.environ.get("WBTOOL_DEBUG"):
                 raise
-            from .errors import INTERNAL_EXIT, internal_message, save_traceback
+            from workbook_tools.errors import INTERNAL_EXIT, internal_message, save_traceback
             lang = (ctx.obj or {}).get("lang") or os.environ.get("WBTOOL_LANG", "zh")
             log = save_traceback(e, " ".join(sys.argv))
             click.echo(internal_message(e, log, lang), err=True)
@@ -67,7 +67,7 @@ def main(ctx, lang):
 @click.pass_context
 def specs_cmd(ctx, check_path, lang):
     """列出内置的指标体系规格，或用 --check 检查一个规格文件。"""
-    from .spec import list_specs, load_spec
+    from workbook_tools.model.spec import list_specs, load_spec
     if check_path:
         spec = load_spec(check_path)
         say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
@@ -92,14 +92,14 @@ def specs_cmd(ctx, check_path, lang):
 @click.pass_context
 def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
     """按规格生成 Excel 自评模板（可用 --values 预填，或用 --projects 按项目清单生成项目工作簿）。"""
-    from .answers import answers_to_values, load_answers
-    from .spec import load_spec
-    from .template import build_template
+    from workbook_tools.model.answers import answers_to_values, load_answers
+    from workbook_tools.model.spec import load_spec
+    from workbook_tools.model.template import build_template
     if projects_path:
         if values_path:
             raise click.UsageError("--projects 与 --values 不能同时使用 / --projects and --values exclude each other")
-        from .projectlist import read_project_list
-        from .template import build_projects_template
+        from workbook_tools.bureau.projectlist import read_project_list
+        from workbook_tools.model.template import build_projects_template
         spec = load_spec(spec_ref or "national-project-2020")
         rows = read_project_list(projects_path, spec)
         build_projects_template(spec, [r.values for r in rows], output)
@@ -132,10 +132,10 @@ def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
 @click.pass_context
 def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
     """恢复被改动的标准公式，计算并写回所有结果（公式保留、数值可见）。"""
-    from .fill import fill_workbook
-    from .numbers import plain
+    from workbook_tools.files.fill import fill_workbook
+    from workbook_tools.numbers import plain
     if live:
-        from .live import fill_live
+        from workbook_tools.files.live import fill_live
         result, restored, tally = fill_live(file)
         for x in restored:
             say(ctx, f"已恢复公式 {x.cell}", f"restored formula {x.cell}", lang)
@@ -151,11 +151,11 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
         raise click.UsageError("请指定文件 / give a file")
     pt = None
     if project_files:
-        from .projectlink import tally_project_files
+        from workbook_tools.model.projectlink import tally_project_files
         pt = tally_project_files(project_files)
     rep = fill_workbook(file, output, backup=not no_backup, projects=pt)
     r = rep.result
-    from .validate import validate_workbook
+    from workbook_tools.checks.validate import validate_workbook
     left = validate_workbook(rep.output, projects=pt)        # no grade until the form is complete and correct
     errors = len(left.errors)
     if rep.tally is not None:
@@ -170,12 +170,12 @@ def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
         ctx.exit(1 if errors else 0)
     _say_restored(ctx, rep, lang)
     if rep.inputs:
-        from .layout import layout_for
+        from workbook_tools.model.layout import layout_for
         L = layout_for(rep.forms.spec)
         for k, v in rep.inputs.items():
             say(ctx, f"已由项目自评表填入 {L[k].addr}（{L[k].label}）：{'空' if v is None else v}",
                 f"filled {L[k].addr} ({k}) from the project forms: {v}", lang)
-    from .render import grade_text
+    from workbook_tools.checks.render import grade_text
     zh_grade, en_grade = grade_text(left), grade_text(left, "en")
     say(ctx, f"已写入 {rep.output}：总分 {plain(r.display)}（{plain(r.total)}），{zh_grade}；"
              f"{rep.written} 个公式单元格已写入计算值" + (f"；原文件备份为 {rep.backup}" if rep.backup else "") + "。",
@@ -206,7 +206,7 @@ def _say_restored(ctx, rep, lang):
 
 def _fill_projects_out(ctx, rep, fmt, lang):
     """What `wbtool fill` says about a project workbook: per project and the list totals."""
-    from .numbers import plain
+    from workbook_tools.numbers import plain
     t, forms = rep.tally, rep.forms
     rows = [{"sheet": ret.layout.form, "projectName": ret.inputs.get("cover.projectName"),
              "display": float(res.display), "grade": res.grade, "status": res.values.get("list.status")}
@@ -229,7 +229,7 @@ def _fill_projects_out(ctx, rep, fmt, lang):
 # ------------------------------------------------------------------ validate
 
 def _report_out(ctx, reports, fmt, lang, strict, output=None):
-    from .render import render_csv, render_json, render_text
+    from workbook_tools.checks.render import render_csv, render_json, render_text
     lang = _lang(ctx, lang)
     if fmt == "json":
         text = render_json(reports, lang, strict)
@@ -238,7 +238,7 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
     else:
         text = render_text(reports, lang, color=output is None and sys.stdout.isatty(), strict=strict)
     if output:
-        from .atomic import atomic_output
+        from workbook_tools.files.atomic import atomic_output
         with atomic_output(output, "w") as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
     else:
@@ -263,10 +263,10 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.pass_context
 def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, project_files, jobs, lang):
     """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
-    from .spec import load_spec
-    from .validate import check_codes, validate_workbook
+    from workbook_tools.model.spec import load_spec
+    from workbook_tools.checks.validate import check_codes, validate_workbook
     if live:
-        from .live import validate_live
+        from workbook_tools.files.live import validate_live
         rep = validate_live(files[0] if files else None, only=only, skip=skip, lang=_lang(ctx, lang))
         _report_out(ctx, [rep], fmt, lang, strict, output)
         ctx.exit(rep.exit_code(strict))
@@ -278,15 +278,15 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     spec = load_spec(spec_ref) if spec_ref else None
     pt = None
     if project_files:
-        from .projectlink import tally_project_files
+        from workbook_tools.model.projectlink import tally_project_files
         pt = tally_project_files(project_files)
     jobs = jobs or os.cpu_count() or 1
     reports = [validate_workbook(f, only=only, skip=skip, spec=spec, projects=pt, jobs=jobs) for f in files]
     _report_out(ctx, reports, fmt, lang, strict, output)
     if annotate:
-        from .annotate import annotate_workbook
+        from workbook_tools.files.annotate import annotate_workbook
         if reports[0].summary.get("kind") == "foreign":
-            from .foreign import refuse_write
+            from workbook_tools.foreign import refuse_write
             refuse_write(files[0])
         if reports[0].readable:
             annotate_workbook(files[0], reports[0], annotate, _lang(ctx, lang))
@@ -302,13 +302,13 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
 @click.pass_context
 def mark_cmd(ctx, file, lang):
     """把校验结果写进工作簿本身（标注单元格并加“校验结果”表，保留备份）；适合 WPS 用户。"""
-    from .annotate import mark_workbook
-    from .validate import validate_workbook
+    from workbook_tools.files.annotate import mark_workbook
+    from workbook_tools.checks.validate import validate_workbook
     rep = validate_workbook(file)
     if not rep.readable:
         raise_unreadable(rep)
     if rep.summary.get("kind") == "foreign":
-        from .foreign import refuse_write
+        from workbook_tools.foreign import refuse_write
         refuse_write(file)
     bak = mark_workbook(file, rep, _lang(ctx, lang))
     c = rep.counts()
@@ -318,7 +318,7 @@ def mark_cmd(ctx, file, lang):
 
 
 def raise_unreadable(rep):
-    from .errors import UnreadableInput
+    from workbook_tools.errors import UnreadableInput
     f = rep.findings[0]
     raise UnreadableInput(f.params.get("detail", f.code), f.params.get("detail_en"), code=f.code)
 
@@ -331,14 +331,14 @@ def raise_unreadable(rep):
 def clear_cmd(ctx, target, live, lang):
     """清除 validate --live 或 wbtool mark 留下的标注（恢复原底色和批注，删除“校验结果”表）。"""
     if live:
-        from .live import clear_live
+        from workbook_tools.files.live import clear_live
         n = clear_live(target)
         say(ctx, f"已清除 {n} 处标注。", f"cleared {n} marks.", lang)
         return
     if not target:
         raise click.UsageError("请指定文件，或用 --live 清除 Excel 中打开的工作簿 / give a file or --live")
-    from .annotate import clear_workbook
-    from .safety import check_workbook_file
+    from workbook_tools.files.annotate import clear_workbook
+    from workbook_tools.files.safety import check_workbook_file
     check_workbook_file(target)
     n, bak = clear_workbook(target)
     say(ctx, f"已清除 {n} 处标注" + (f"（原文件备份：{bak}）。" if bak else "；文件中没有标注，未改动。"),
@@ -354,8 +354,8 @@ def clear_cmd(ctx, target, live, lang):
 @click.pass_context
 def export_cmd(ctx, file, fmt, output):
     """导出工作簿的全部填报内容与计算结果（JSON，结构见 docs/export.md）。"""
-    from .atomic import atomic_output
-    from .export import export_workbook
+    from workbook_tools.files.atomic import atomic_output
+    from workbook_tools.files.export import export_workbook
     text = json.dumps(export_workbook(file), ensure_ascii=False, indent=2)
     if output:
         with atomic_output(output, "w") as fh:
@@ -371,7 +371,7 @@ def _register_command_modules():
     import importlib
     import pkgutil
 
-    from . import commands
+    from workbook_tools import commands
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         for cmd in getattr(module, "COMMANDS", ()):

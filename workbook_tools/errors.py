@@ -55,7 +55,7 @@ def save_traceback(exc: BaseException, context: str = "") -> str | None:
     import os
     import tempfile
     import traceback
-    from . import __version__
+    from workbook_tools import __version__
     folder = os.environ.get("WBTOOL_LOG_DIR") or os.path.join(tempfile.gettempdir(), "wbtool-logs")
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     try:

@@ -4,13 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..catalogue import CATALOGUE
-from ..engine import Result, compute
-from ..fill import normalize_formula
-from ..findings import Finding
-from ..layout import Layout, legacy_formula
-from ..reader import Returned
-from ..spec import Spec
+from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.model.engine import Result, compute
+from workbook_tools.files.fill import normalize_formula
+from workbook_tools.checks.findings import Finding
+from workbook_tools.model.layout import Layout, legacy_formula
+from workbook_tools.files.reader import Returned
+from workbook_tools.model.spec import Spec
 
 
 @dataclass
@@ -77,13 +77,13 @@ def make_ctx(ret: Returned) -> Ctx:
 def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | None = None,
                ctx: Ctx | None = None) -> list[Finding]:
     """All findings for a read workbook, explanations applied, in sheet/row order."""
-    from . import consistency, entries, funds, identity, narrative, ranges, scores, targets
+    from workbook_tools.checks import consistency, entries, funds, identity, narrative, ranges, scores, targets
     ctx = ctx or make_ctx(ret)
     found: list[Finding] = []
     for module in (identity, entries, funds, targets, scores, narrative, consistency, ranges):
         found.extend(module.check(ctx))
     if ctx.projects is not None:
-        from . import links
+        from workbook_tools.checks import links
         found.extend(links.check(ctx, ctx.projects))
     for f in found:              # the spec decides how strict each check is (severities:)
         if f.code in ctx.spec.severities:
@@ -92,7 +92,7 @@ def run_checks(ret: Returned, *, only: set[str] | None = None, skip: set[str] | 
         found = [f for f in found if f.code in only]
     if skip:
         found = [f for f in found if f.code not in skip]
-    from .explanations import apply_explanations
+    from workbook_tools.checks.explanations import apply_explanations
     apply_explanations(ctx, found)
     order = {s: i for i, s in enumerate(ret.layout.sheets)}
     return sorted(found, key=lambda f: (order.get(f.sheet, -1), _row(f.coord), _col(f.coord), f.code))
@@ -109,7 +109,7 @@ def _col(coord: str) -> str:
 
 def same(a, b, tol: Decimal = Decimal("0.000001")) -> bool:
     """Stored cell value vs engine value: numbers within a relative tolerance, '' equals empty."""
-    from ..numbers import num
+    from workbook_tools.numbers import num
     if a in (None, "") and b in (None, ""):
         return True
     if type(a) in (int, float) and type(b) is Decimal and a == a:      # the usual case, without Decimal(repr(a))

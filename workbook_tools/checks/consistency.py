@@ -1,9 +1,9 @@
 """Every formula cell's stored value against what its formula gives from the file as it stands."""
 from __future__ import annotations
 
-from ..fill import normalize_formula
-from ..layout import INCOMPLETE, legacy_formula
-from . import same
+from workbook_tools.files.fill import normalize_formula
+from workbook_tools.model.layout import INCOMPLETE, legacy_formula
+from workbook_tools.checks import same
 
 
 def _legacy(ctx, c) -> bool:

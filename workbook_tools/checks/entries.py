@@ -4,11 +4,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..engine import blank, text_is
-from ..layout import NA, row_na
-from ..numbers import num, parse_number_text
-from ..reader import as_date
-from .explanations import is_real_text
+from workbook_tools.model.engine import blank, text_is
+from workbook_tools.model.layout import NA, row_na
+from workbook_tools.numbers import num, parse_number_text
+from workbook_tools.files.reader import as_date
+from workbook_tools.checks.explanations import is_real_text
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\(0\d{2,3}\)\d{7,8}|\d{7,8})$")
 

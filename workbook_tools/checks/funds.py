@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..layout import fund_columns
-from ..numbers import num, plain
-from .entries import real_text
+from workbook_tools.model.layout import fund_columns
+from workbook_tools.numbers import num, plain
+from workbook_tools.checks.entries import real_text
 
 MONEY = ("initial", "adjusted", "actual", "mid_budget", "mid_actual")
 # Plausibility (issue 16): a whole row typed in 元 on a 万元 form is 10,000 times too large and consistent in

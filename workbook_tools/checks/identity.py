@@ -1,8 +1,8 @@
 """Form identity: fingerprint, wording and weights, headers, formulas and defined names as issued."""
 from __future__ import annotations
 
-from ..layout import SHEET_META
-from ..numbers import num
+from workbook_tools.model.layout import SHEET_META
+from workbook_tools.numbers import num
 
 
 def check(ctx):

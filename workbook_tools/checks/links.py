@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..numbers import num, round_half_up
+from workbook_tools.numbers import num, round_half_up
 
 
 def check(ctx, pt):
     """Findings when the overall form's project figures differ from the project workbooks ``pt`` (a ProjectTally)."""
-    from ..projectlink import overall_inputs, unmapped_types
+    from workbook_tools.model.projectlink import overall_inputs, unmapped_types
     spec = ctx.spec
     if not spec.funds.project_counts:
         return

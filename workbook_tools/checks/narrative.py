@@ -1,8 +1,8 @@
 """Report narrative (文字说明 sheet): every required field holds real text."""
 from __future__ import annotations
 
-from ..layout import narrative_keys, narrative_text
-from .explanations import is_real_text
+from workbook_tools.model.layout import narrative_keys, narrative_text
+from workbook_tools.checks.explanations import is_real_text
 
 
 def check(ctx):

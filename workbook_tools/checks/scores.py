@@ -1,12 +1,12 @@
 """Scores: entered, within 0..weight, deductions explained, rule-based scores equal to their rule."""
 from __future__ import annotations
 
-from ..engine import blank, effective_weight, text_is
-from ..layout import NA
-from ..numbers import num
-from ..spec import BASIS_INPUT_RULES, QUAL_GRADES
-from . import same
-from .entries import real_text
+from workbook_tools.model.engine import blank, effective_weight, text_is
+from workbook_tools.model.layout import NA
+from workbook_tools.numbers import num
+from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
+from workbook_tools.checks import same
+from workbook_tools.checks.entries import real_text
 
 BASIS_LABEL = {"proportional": "实际值", "reverse_proportional": "实际值", "bands": "指标值",
                "deduct_per_point_over": "实际比率", "deduct_per_case": "例数", "qualitative": "评价等级"}

@@ -1,10 +1,10 @@
 """Performance targets: rows complete, missed targets explained, weights adding up, targets present."""
 from __future__ import annotations
 
-from ..engine import blank, text_is
-from ..layout import NA, row_na
-from ..numbers import ZERO, num, plain
-from .entries import real_text
+from workbook_tools.model.engine import blank, text_is
+from workbook_tools.model.layout import NA, row_na
+from workbook_tools.numbers import ZERO, num, plain
+from workbook_tools.checks.entries import real_text
 
 PARTS = (("name", "指标名称"), ("direction", "方向"), ("value", "指标值"), ("actual", "实际完成值"))
 

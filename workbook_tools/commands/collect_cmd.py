@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION
 
 
 @click.command("collect")
@@ -34,12 +34,12 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     """汇总收到的全部自评表：逐个校验，写入汇总工作簿与数据库（重跑时只读新增或改动的文件）。
 
     退出码：0 全部通过，1 有需退回或无法读取的文件，2 用法错误，3 名单/台账无法读取。"""
-    from ..cli import say
-    from ..collect import run_collect
+    from workbook_tools.cli import say
+    from workbook_tools.bureau.collect import run_collect
     if not inboxes:
         raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
     if sample:
-        from ..foreign.review import parse_sample
+        from workbook_tools.foreign.review import parse_sample
         parse_sample(sample)
     elif sample_csv:
         raise click.UsageError("--sample-csv 需要 --sample / --sample-csv needs --sample")
@@ -47,8 +47,8 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     factory = (lambda n: _Bar(n)) if show else None
     led = None
     if ledger:
-        from ..ledger import read_ledger
-        from ..spec import load_spec
+        from workbook_tools.bureau.ledger import read_ledger
+        from workbook_tools.model.spec import load_spec
         led = read_ledger(ledger, unit=money_unit, columns=columns,
                           sources=load_spec(spec_ref).funds.sources if spec_ref else None)
     elif money_unit or columns or tolerance:
@@ -126,18 +126,18 @@ class _Bar:
 @click.pass_context
 def status_cmd(ctx, db_path, roster, fmt, lang):
     """列出报送情况：谁已报送、谁通过、谁需退回重报、谁未报送。"""
-    from ..collect import unit_status
+    from workbook_tools.bureau.collect import unit_status
     rows = unit_status(db_path, roster)
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
-        from ..cli import _lang
-        from ..render import csv_table
+        from workbook_tools.cli import _lang
+        from workbook_tools.checks.render import csv_table
         keys = ["unit_code", "unit_name", "status", "display", "grade", "errors", "submissions", "fill_date", "file",
                 "project_status", "projects"]
         click.echo(csv_table(keys, rows, _lang(ctx, lang), STATUS_HEADERS_ZH), nl=False)
     else:
-        from ..cli import _lang
+        from workbook_tools.cli import _lang
         en = _lang(ctx, lang) == "en"
         for r in rows:
             score = f"{r['display']:.2f} {r['grade'] or ''}".rstrip() if r["display"] is not None else ""

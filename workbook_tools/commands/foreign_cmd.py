@@ -5,7 +5,7 @@ import json
 
 import click
 
-from .common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION
 
 
 @click.command("inspect")
@@ -18,8 +18,8 @@ def inspect_cmd(ctx, file, fmt, layout, lang):
     """显示工作簿的识别结果：每张表的区块与单元格范围、每个指标行及其复核得分；无法识别时说明缺少哪个区块。
 
     退出码：0 已识别，3 无法读取或无法识别。"""
-    from ..cli import _lang
-    from ..foreign.describe import describe, render_text
+    from workbook_tools.cli import _lang
+    from workbook_tools.foreign.describe import describe, render_text
     d = describe(file, layout)
     if fmt == "json":
         click.echo(json.dumps(d, ensure_ascii=False, indent=2, default=str))

@@ -6,7 +6,7 @@ import sys
 import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the functions
-from .common import LANG_OPTION as _LANG
+from workbook_tools.commands.common import LANG_OPTION as _LANG
 _UNIT = click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
                      help="台账的金额单位（表头未注明时必须指定）")
 _COLUMNS = click.option("--columns", "columns", type=click.Path(dir_okay=False),
@@ -16,7 +16,7 @@ _SHEET = click.option("--sheet", default=None, help="台账为 xlsx 时读取的
 
 def _read_ledger(path, money_unit, columns, sheet, spec=None):
     """The ledger, its fund sources checked against the form's (the default form's when none is given)."""
-    from ..ledger import read_ledger
+    from workbook_tools.bureau.ledger import read_ledger
     return read_ledger(path, unit=money_unit, columns=columns, sheet=sheet,
                        sources=spec.funds.sources if spec is not None else None)
 
@@ -42,14 +42,14 @@ def distribute_cmd(ctx, roster, ledger_path, projects_path, spec_ref, year, mone
 
     有 --projects 时每个单位生成一个项目工作簿（项目清单 + 每个项目一张表），项目资金按项目级台账预填并锁定。
     """
-    from ..cli import say
-    from ..distribute import PROJECT_SPEC, distribute
-    from ..spec import load_spec
+    from workbook_tools.cli import say
+    from workbook_tools.bureau.distribute import PROJECT_SPEC, distribute
+    from workbook_tools.model.spec import load_spec
     if not ledger_path and (money_unit or columns or sheet):
         raise click.UsageError("--unit / --columns / --sheet 只能与 --ledger 一起使用 / need --ledger")
     spec = load_spec(spec_ref or (PROJECT_SPEC if projects_path else None))
     ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec) if ledger_path else None
-    from ..cli import _lang
+    from workbook_tools.cli import _lang
     bar = _Progress(lang_zh=_lang(ctx, lang) != "en") if sys.stderr.isatty() else None
     if projects_path:
         d = distribute(roster, outbox, ledger=ledger, spec=spec, year=year, projects=projects_path,
@@ -89,7 +89,7 @@ class _Progress:
 
 
 def _report_projects(ctx, d, lang):
-    from ..cli import say
+    from workbook_tools.cli import say
     files = [x for x in d.issued if x.file]
     count = sum(x.projects or 0 for x in files)
     pre = sum(x.prefilled for x in files)
@@ -120,7 +120,7 @@ def _report_projects(ctx, d, lang):
 
 
 def _report_unmatched(ctx, d, lang):
-    from ..cli import say
+    from workbook_tools.cli import say
     if d.not_in_ledger:
         items = "、".join(f"{u.code} {u.name}" for u in d.not_in_ledger)
         say(ctx, f"台账中没有以下 {len(d.not_in_ledger)} 个单位，其资金未预填：{items}",
@@ -150,9 +150,9 @@ def crosscheck_cmd(ctx, files, ledger_path, tolerance, money_unit, columns, shee
 
     项目工作簿与单个项目的自评表按项目编码与项目级台账（有“项目编码”列）逐个项目核对。
     """
-    from ..cli import _report_out
-    from ..crosscheck import crosscheck_workbook, tolerance_of
-    from ..spec import load_spec
+    from workbook_tools.cli import _report_out
+    from workbook_tools.bureau.crosscheck import crosscheck_workbook, tolerance_of
+    from workbook_tools.model.spec import load_spec
     if not files:
         raise click.UsageError("请指定要核对的文件 / give at least one file")
     tol = tolerance_of(tolerance)

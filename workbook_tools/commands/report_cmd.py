@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the function
-from .common import LANG_OPTION as _LANG
+from workbook_tools.commands.common import LANG_OPTION as _LANG
 
 
 @click.command("report")
@@ -21,10 +21,10 @@ def report_cmd(ctx, file, output, force, summary, roster, lang):
     """根据自评表生成绩效自评报告：文字取自“文字说明”表，金额与得分由本表数据计算。
 
     退出码：0 已生成，1 自评表有强制性问题（未加 --force），2 用法错误，3 文件无法读取或报告无法写入。"""
-    from ..cli import say
-    from ..report import report_workbook
+    from workbook_tools.cli import say
+    from workbook_tools.report.narrative import report_workbook
     if summary:
-        from ..overview import report_overview
+        from workbook_tools.bureau.overview import report_overview
         doc = report_overview(summary, output, roster)
         say(ctx, f"已生成汇总报告 {output}：{doc.title}。", f"wrote overview {output}: {doc.title}.", lang)
         return

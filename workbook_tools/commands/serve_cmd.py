@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION
 
 ADMIN_ENV = "WBTOOL_ADMIN_PASSWORD"
 
@@ -34,7 +34,7 @@ def serve_cmd(ctx, roster, db_path, ledger, money_unit, spec_ref, manifests, upl
     """启动报送平台：单位在浏览器中上传自评表、即时看到校验结果；财政局查看报送情况、退回、下载汇总。
 
     管理员密码：环境变量 WBTOOL_ADMIN_PASSWORD，或首次启动时在终端输入。"""
-    from ..cli import say
+    from workbook_tools.cli import say
     try:
         import jinja2  # noqa: F401
         try:
@@ -47,13 +47,13 @@ def serve_cmd(ctx, roster, db_path, ledger, money_unit, spec_ref, manifests, upl
         say(ctx, f"wbtool serve 需要可选组件（缺少 {e.name}）。请安装：pip install 'wbtool[serve]'",
             f"wbtool serve needs the optional extra (missing {e.name}): pip install 'wbtool[serve]'", lang, err=True)
         ctx.exit(2)
-    from ..errors import UsageError
-    from ..serve.app import create_app
-    from ..serve.portal import MIB, Portal, PortalConfig
-    from ..store import open_store
+    from workbook_tools.errors import UsageError
+    from workbook_tools.serve.app import create_app
+    from workbook_tools.serve.portal import MIB, Portal, PortalConfig
+    from workbook_tools.bureau.store import open_store
     open_store(db_path).close()      # a clear message for a folder, a missing folder or a damaged database
     if spec_ref:
-        from ..spec import load_spec
+        from workbook_tools.model.spec import load_spec
         load_spec(spec_ref)
     portal = Portal(PortalConfig(db=db_path, uploads=uploads, roster=roster, ledger=ledger, ledger_unit=money_unit,
                                  spec=spec_ref,
@@ -81,7 +81,7 @@ def serve_cmd(ctx, roster, db_path, ledger, money_unit, spec_ref, manifests, upl
 
 def _admin_password(ctx, portal, lang):
     """From the environment (its hash replaces the stored one), else asked once at the first start."""
-    from ..cli import say
+    from workbook_tools.cli import say
     pw = os.environ.get(ADMIN_ENV)
     if pw:
         try:

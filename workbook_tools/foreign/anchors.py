@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import SpecError
-from .grid import Grid, a1, norm
+from workbook_tools.errors import SpecError
+from workbook_tools.foreign.grid import Grid, a1, norm
 
 
 # ------------------------------------------------------------------ the layout (YAML data)
@@ -83,7 +83,7 @@ def parse_layout(data, source="layout") -> AnchoredLayout:
     for k in ("id", "spec", "indicators"):
         if k not in data:
             probs.append((k, "缺少必填项"))
-    from ..spec import load_spec
+    from workbook_tools.model.spec import load_spec
     try:
         spec = load_spec(data.get("spec")) if data.get("spec") else None
     except SpecError as e:

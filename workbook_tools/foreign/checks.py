@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..findings import Finding
-from ..numbers import round_half_up
-from .grid import norm
-from .rescore import TOLERANCE, FormCheck, RowCheck, number
+from workbook_tools.checks.findings import Finding
+from workbook_tools.numbers import round_half_up
+from workbook_tools.foreign.grid import norm
+from workbook_tools.foreign.rescore import TOLERANCE, FormCheck, RowCheck, number
 
 
 def _name(fc: FormCheck, rc: RowCheck) -> str:

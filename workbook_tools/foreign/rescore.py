@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..engine import compute
-from ..findings import Finding
-from ..layout import NA, exec_leaf
-from ..numbers import ZERO, num, parse_number_text, round_half_up
-from ..spec import DEFAULT_QUAL_BANDS, Spec, load_spec
-from .anchors import AnchoredLayout, FoundForm, Row
-from .grid import norm
+from workbook_tools.model.engine import compute
+from workbook_tools.checks.findings import Finding
+from workbook_tools.model.layout import NA, exec_leaf
+from workbook_tools.numbers import ZERO, num, parse_number_text, round_half_up
+from workbook_tools.model.spec import DEFAULT_QUAL_BANDS, Spec, load_spec
+from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm, Row
+from workbook_tools.foreign.grid import norm
 
 TOLERANCE = Decimal("0.005")     # a self score rounded to 2 decimals is not "higher than the rule"
 _DIR = (("≥", "≥"), (">=", "≥"), ("＞=", "≥"), ("不低于", "≥"), ("不少于", "≥"), (">", "≥"), ("＞", "≥"),
@@ -248,6 +248,6 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
     aw = res.values.get("summary.applicable_weight") or spec.total_weight
     if aw and aw > 0:
         fc.recomputed_total = min(spec.total_weight, round_half_up(raw * spec.total_weight / aw, 4))
-    from .checks import form_findings
+    from workbook_tools.foreign.checks import form_findings
     fc.findings = form_findings(fc, file)
     return fc

@@ -7,8 +7,8 @@ import random
 import re
 from pathlib import Path
 
-from ..errors import UnreadableInput, UsageError
-from ..numbers import to_float
+from workbook_tools.errors import UnreadableInput, UsageError
+from workbook_tools.numbers import to_float
 
 
 def foreign_record(path: Path, rec: dict) -> dict | None:
@@ -16,8 +16,8 @@ def foreign_record(path: Path, rec: dict) -> dict | None:
 
     Project-kind forms become project rows (one per form, several per file when a sheet holds several);
     a 部门整体 form is one unit row. ``data.review`` keeps each form's 复核 line for the summary."""
-    from ..tables import code_text
-    from . import form_row, rescore_file
+    from workbook_tools.files.tables import code_text
+    from workbook_tools.foreign import form_row, rescore_file
     try:
         fr, checks = rescore_file(path)
     except UnreadableInput as e:
@@ -139,8 +139,8 @@ SAMPLE_HEADERS = [("order", "序号"), ("file_name", "文件"), ("source", "来�
 
 
 def write_sample_csv(rows: list[dict], path) -> None:
-    from ..atomic import atomic_output
-    from ..render import csv_safe
+    from workbook_tools.files.atomic import atomic_output
+    from workbook_tools.checks.render import csv_safe
     with atomic_output(path, "w") as fh:
         w = csv.writer(fh)
         w.writerow([h for _, h in SAMPLE_HEADERS])
@@ -150,7 +150,7 @@ def write_sample_csv(rows: list[dict], path) -> None:
 
 def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
     """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
-    from ..summary import Column, _sheet
+    from workbook_tools.bureau.summary import Column, _sheet
     cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
             Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
             Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
@@ -168,9 +168,9 @@ def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None
 
 def feedback_csv(path, dest) -> str:
     """collect --feedback for a foreign form: its findings (cells, messages) as CSV instead of a marked copy."""
-    from ..atomic import atomic_output
-    from ..render import render_csv
-    from . import validate_foreign
+    from workbook_tools.files.atomic import atomic_output
+    from workbook_tools.checks.render import render_csv
+    from workbook_tools.foreign import validate_foreign
     text = render_csv([validate_foreign(path)], "zh")
     with atomic_output(dest, "w") as fh:
         fh.write(text if text.endswith("\n") else text + "\n")

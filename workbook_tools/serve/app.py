@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from . import charts
-from .portal import LoginRefused, Portal
+from workbook_tools.serve import charts
+from workbook_tools.serve.portal import LoginRefused, Portal
 
 SESSION_COOKIE, LOGIN_CSRF_COOKIE = "wbtool_session", "wbtool_csrf"
 MULTIPART_SLACK = 64 * 1024            # form fields and boundaries around the file

@@ -9,7 +9,7 @@ import io
 import secrets
 from pathlib import Path
 
-from ..errors import UsageError
+from workbook_tools.errors import UsageError
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 
@@ -58,8 +58,8 @@ def _unb64(s: str) -> bytes:
 
 def read_manifest_codes(path) -> dict[str, str]:
     """unit code → access code from distribute's manifest.csv (UTF-8 with BOM, or GBK after a save in Excel)."""
-    from ..distribute import ACCESS_COLUMN
-    from ..tables import code_text
+    from workbook_tools.bureau.distribute import ACCESS_COLUMN
+    from workbook_tools.files.tables import code_text
     raw = Path(path).read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:

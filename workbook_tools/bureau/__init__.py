@@ -1,0 +1,1 @@
+"""The bureau's batch work: rosters, ledgers, distributing, collecting, the database and summaries."""

@@ -1,0 +1,1 @@
+"""Workbook files in and out: safety checks, reading, writing back, marks, atomic saves, live Excel."""

@@ -1,0 +1,1 @@
+"""Narrative reports: the document model and its Word, HTML and Markdown renderings."""
