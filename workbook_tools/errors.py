@@ -28,11 +28,14 @@ class SpecError(WbtoolError):
 
     exit_code = 2
 
-    def __init__(self, problems: list[tuple[str, str]], source: str = "spec"):
+    def __init__(self, problems: list[tuple[str, str]], source: str = "spec",
+                 problems_en: list[tuple[str, str]] | None = None):
         self.problems = problems
-        lines = "\n".join(f"  {p}: {m}" for p, m in problems)
+        self.problems_en = problems_en or problems
+        lines = "\n".join(f"  {p or '（顶层）'}: {m}" for p, m in problems)
+        lines_en = "\n".join(f"  {p or '(top level)'}: {m}" for p, m in self.problems_en)
         super().__init__(f"规格文件 {source} 有 {len(problems)} 处问题：\n{lines}",
-                         f"spec {source} has {len(problems)} problem(s):\n{lines}",
+                         f"spec {source} has {len(problems)} problem(s):\n{lines_en}",
                          code="spec-invalid")
 
 

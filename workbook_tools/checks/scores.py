@@ -4,12 +4,11 @@ from __future__ import annotations
 from workbook_tools.model.engine import blank, effective_weight, text_is
 from workbook_tools.model.layout import NA
 from workbook_tools.numbers import num
-from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
 from workbook_tools.checks import same
 from workbook_tools.checks.entries import real_text
+from workbook_tools.model.rules import RULES
 
-BASIS_LABEL = {"proportional": "实际值", "reverse_proportional": "实际值", "bands": "指标值",
-               "deduct_per_point_over": "实际比率", "deduct_per_case": "例数", "qualitative": "评价等级"}
+BASIS_LABEL = {name: r.basis.what for name, r in RULES.items() if r.basis is not None}   # kept for callers
 
 
 def check(ctx):
@@ -21,10 +20,10 @@ def check(ctx):
             if not real_text(ctx, reason):
                 yield ctx.finding("not-applicable-without-reason", f"{b}.reason")
             continue
-        if rule.type in BASIS_INPUT_RULES and blank(inputs.get(f"{b}.basis")):
-            yield ctx.finding("basis-missing", f"{b}.basis", basis=BASIS_LABEL[rule.type])
-        if rule.type == "checklist":
-            unanswered = [(j, item) for j, (item, _) in enumerate(rule.params["items"], 1)
+        if rule.impl.basis is not None and blank(inputs.get(f"{b}.basis")):
+            yield ctx.finding("basis-missing", f"{b}.basis", basis=rule.impl.basis.what)
+        if rule.impl.items(rule.params):
+            unanswered = [(j, item) for j, (item, _) in enumerate(rule.impl.items(rule.params), 1)
                           if blank(inputs.get(f"item.{leaf.id}.{j}.met"))]
             for j, item in unanswered:
                 yield ctx.finding("checklist-item-missing", f"item.{leaf.id}.{j}.met", indicator=leaf.id, item=item)
@@ -47,9 +46,9 @@ def check(ctx):
             yield ctx.finding("deduction-without-reason", f"{b}.reason", found=stored, expected=full)
         elif s == full and not blank(reason) and real_text(ctx, reason):
             yield ctx.finding("full-score-with-reason", f"{b}.reason", found=reason)
-        if rule.type == "qualitative":
-            grade = inputs.get(f"{b}.basis")
-            if grade in QUAL_GRADES:
-                lo, hi = rule.params["bands"][grade]
-                if not (lo * w <= s <= hi * w):
-                    yield ctx.finding("qualitative-band", f"{b}.score", found=stored, grade=grade, lo=lo * w, hi=hi * w)
+        grade = inputs.get(f"{b}.basis")
+        band = rule.impl.score_band(rule.params, grade)
+        if band is not None:
+            lo, hi = band
+            if not (lo * w <= s <= hi * w):
+                yield ctx.finding("qualitative-band", f"{b}.score", found=stored, grade=grade, lo=lo * w, hi=hi * w)

@@ -77,10 +77,10 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
                         basis=jsonable(cv.get(f"{b}.basis") if L.get(f"{b}.basis") and L[f"{b}.basis"].role == "formula"
                                        else ret.inputs.get(f"{b}.basis")),
                         applicable=ret.inputs.get(f"{b}.applicable") != "不适用")
-            if node.rule.type == "checklist":
+            if node.rule.impl.items(node.rule.params):
                 item["items"] = [{"name": name, "points": jsonable(pts),
                                   "met": ret.inputs.get(f"item.{node.id}.{j}.met") == "是"}
-                                 for j, (name, pts) in enumerate(node.rule.params["items"], 1)]
+                                 for j, (name, pts) in enumerate(node.rule.impl.items(node.rule.params), 1)]
         indicators.append(item)
     totals = {k: jsonable(cv.get(f"summary.{k}")) for k in
               ("raw", "applicable_weight", "scaled", "penalty", "cap", "total", "display", "grade")

@@ -7,7 +7,7 @@ from typing import Mapping
 
 from workbook_tools.model.layout import INCOMPLETE, NA, YES, exec_leaf, fund_columns, row_na
 from workbook_tools.numbers import ONE, ZERO, num, round_half_up, round_up
-from workbook_tools.model.spec import BASIS_INPUT_RULES, Node, Spec
+from workbook_tools.model.spec import Node, Spec
 
 # Values follow Excel: None stands for the empty string "" a formula returns.
 
@@ -221,36 +221,10 @@ def _deviates(d, e, g, thr) -> int:
 
 
 def _leaf(spec: Spec, node: Node, raw, v, res: Result):
-    rule, p, w = node.rule, node.rule.params, node.weight
+    rule, w = node.rule, node.weight
     base = f"node.{node.id}"
-    core: Decimal | None = None
-    has_formula = True
-    if rule.type == "execution_rate":
-        t = v["funds.total.adjusted" if p["budget"] == "adjusted" else "funds.total.initial"]
-        v[f"{base}.basis"] = _div(v["funds.total.actual"], t, 4)
-        basis = dec(v[f"{base}.basis"])
-        core = round_half_up(min(ONE, max(ZERO, basis)) * w, 4) if basis is not None else None
-    elif rule.type == "target_completion":
-        kind = spec.targets.kind(p["kind"])
-        if p["method"] == "average":
-            vals = [dec(v[f"target.{kind.key}.{n}.ratio"]) for n in range(1, kind.rows + 1)]
-            vals = [x for x in vals if x is not None]
-            v[f"{base}.basis"] = sum(vals, ZERO) / len(vals) if vals else None
-            basis = dec(v[f"{base}.basis"])
-            core = round_half_up(basis * w, 4) if basis is not None else None
-        else:
-            vals = [dec(v[f"target.{kind.key}.{n}.score"]) for n in range(1, kind.rows + 1)]
-            vals = [x for x in vals if x is not None]
-            v[f"{base}.basis"] = sum(vals, ZERO) if vals else None
-            basis = dec(v[f"{base}.basis"])
-            core = round_half_up(basis, 4) if basis is not None else None
-    elif rule.type == "checklist":
-        core = round_half_up(sum((pts for j, (_, pts) in enumerate(p["items"], 1)
-                                  if text_is(raw(f"item.{node.id}.{j}.met"), YES)), ZERO), 4)
-    elif rule.type in BASIS_INPUT_RULES and rule.type != "qualitative":
-        core = basis_score(rule, num(raw(f"{base}.basis")), w)
-    else:
-        has_formula = False
+    has_formula = not rule.manual_score
+    core = rule.impl.compute(RuleContext(spec, node, raw, v)) if has_formula else None
     applicable_raw = raw(f"{base}.applicable")
     not_applicable = spec.inapplicable != "forbidden" and text_is(applicable_raw, NA)
     if has_formula:
@@ -271,10 +245,41 @@ def _leaf(spec: Spec, node: Node, raw, v, res: Result):
 
 def effective_weight(spec: Spec, node: Node, raw) -> Decimal:
     """A leaf's weight less its 不适用 target rows: below it points are lost and need a reason."""
-    p = node.rule.params
-    if node.rule.type == "target_completion" and p["method"] == "sum_scores":
-        return node.weight - na_row_weight(spec, spec.targets.kind(p["kind"]), raw)
+    na_kind = node.rule.impl.na_rows_kind(node.rule.params)
+    if na_kind:
+        return node.weight - na_row_weight(spec, spec.targets.kind(na_kind), raw)
     return node.weight
+
+
+class RuleContext:
+    """What a rule type's ``compute`` may read and set: the Python twin of layout.FormulaContext."""
+
+    def __init__(self, spec: Spec, node: Node, raw, v):
+        self.spec, self.node, self.raw, self.v = spec, node, raw, v
+        self.p = node.rule.params
+        self.w = node.weight
+        self.base = f"node.{node.id}"
+
+    def basis_input(self) -> Decimal | None:
+        """The typed 评分依据 as a number (None when blank or text)."""
+        return num(self.raw(f"{self.base}.basis"))
+
+    def set_basis(self, value) -> Decimal | None:
+        """A formula 评分依据: stored, then read back (a typed-over cell keeps the value the file holds)."""
+        self.v[f"{self.base}.basis"] = value
+        return dec(self.v[f"{self.base}.basis"])
+
+    def number(self, key: str) -> Decimal | None:
+        return dec(self.v[key])
+
+    def column(self, kind: str, col: str) -> list[Decimal]:
+        """The numbers of a column of a kind's target rows (blanks and text left out, as AVERAGE/SUM do)."""
+        k = self.spec.targets.kind(kind)
+        vals = [dec(self.v[f"target.{k.key}.{n}.{col}"]) for n in range(1, k.rows + 1)]
+        return [x for x in vals if x is not None]
+
+    def item_met(self, j: int) -> bool:
+        return text_is(self.raw(f"item.{self.node.id}.{j}.met"), YES)
 
 
 def _hint(score_raw, w, reason, not_applicable) -> str:
@@ -292,40 +297,6 @@ def _hint(score_raw, w, reason, not_applicable) -> str:
     if s < w and blank(reason):
         return "请填写扣分原因"
     return ""
-
-
-def basis_score(rule, h: Decimal | None, w: Decimal) -> Decimal | None:
-    """Score of a rule computed from its 评分依据 value (mirrors layout._basis_formula)."""
-    if h is None:
-        return None
-    p = rule.params
-    if rule.type == "proportional":
-        a = p["target"]
-        if a > 0:
-            return round_half_up(min(ONE, max(ZERO, h / a)) * w, 4)
-        return w if h >= a else ZERO
-    if rule.type == "reverse_proportional":
-        a = p["target"]
-        if h <= a:
-            return w
-        return round_half_up(max(ZERO, a / h) * w, 4) if h > 0 else ZERO
-    if rule.type == "bands":
-        for conds, pts in p["bands"]:
-            if all(_cmp(h, op, val) for op, val in conds.items()):
-                return pts
-        return p.get("otherwise", ZERO)
-    if rule.type == "deduct_per_point_over":
-        over = max(ZERO, round_half_up((h - p["limit"]) * 100, 6))
-        if p["rounding"] == "ceil":
-            over = round_up(over, 0)
-        return round_half_up(max(ZERO, w - p["per_point"] * over), 4)
-    if rule.type == "deduct_per_case":
-        return round_half_up(min(w, max(ZERO, w - p["per_case"] * h)), 4)
-    return None
-
-
-def _cmp(h, op, val) -> bool:
-    return {"eq": h == val, "gt": h > val, "ge": h >= val, "lt": h < val, "le": h <= val}[op]
 
 
 def _summary(spec: Spec, raw, v, res: Result):

@@ -7,7 +7,7 @@ from functools import cached_property
 from decimal import Decimal
 
 from workbook_tools.numbers import plain
-from workbook_tools.model.spec import BASIS_INPUT_RULES, DIRECTIONS, QUAL_GRADES, NarrativeField, Node, Spec
+from workbook_tools.model.spec import DIRECTIONS, NarrativeField, Node, Spec
 
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
@@ -757,8 +757,8 @@ def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
               label="评分方法")
         L.put(f"{base}.standard", sh, cols["standard"], r, "label", value=node.standard or rule.label,
               indicator=node.id, label="评分标准")
-        if rule.type == "checklist":
-            for j, (item, pts) in enumerate(rule.params["items"], 1):
+        if rule.impl.items(rule.params):
+            for j, (item, pts) in enumerate(rule.impl.items(rule.params), 1):
                 ib = f"item.{node.id}.{j}"
                 L.put(f"{ib}.name", sh, cols["standard"], row, "label", value=f"（{j}）{item}",
                       indicator=node.id, label="清单项")
@@ -805,36 +805,12 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
     E = f"{col_letter(cols['weight'])}{r}"
     I = f"{col_letter(cols['applicable'])}{r}" if "applicable" in cols else None
     p = rule.params
-    core = None
-    if rule.type == "execution_rate":
-        fcol = "adjusted" if p["budget"] == "adjusted" else "initial"
-        b, a = L.ref(f"funds.total.{fcol}", sh), L.ref("funds.total.actual", sh)
-        L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_RATIO, indicator=node.id,
-              label="预算执行率", formula=f'=IF({b}>0,ROUND({a}/{b},4),"")')
-        core = f'IF(ISNUMBER({H}),ROUND(MIN(1,MAX(0,{H}))*{w},4),"")'
-    elif rule.type == "target_completion":
-        if p["method"] == "average":
-            rng = target_range(L, p["kind"], "ratio", sh)
-            L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_RATIO, indicator=node.id,
-                  label="平均完成比例", formula=f'=IF(COUNT({rng})=0,"",AVERAGE({rng}))')
-            core = f'IF(ISNUMBER({H}),ROUND({H}*{w},4),"")'
-        else:
-            rng = target_range(L, p["kind"], "score", sh)
-            L.put(f"{base}.basis", sh, cols["basis"], r, "formula", fmt=FMT_SCORE, indicator=node.id,
-                  label="指标行得分合计", formula=f'=IF(COUNT({rng})=0,"",SUM({rng}))')
-            core = f'IF(ISNUMBER({H}),ROUND({H},4),"")'
-    elif rule.type in BASIS_INPUT_RULES:
-        kinds = {"deduct_per_case": ("count", "违规或问题例数（整数）"),
-                 "qualitative": ("choice", "达成 / 部分达成 / 未达成")}
-        kind, prompt = kinds.get(rule.type, ("number", "评分依据数值（比例填百分比）"))
-        L.put(f"{base}.basis", sh, cols["basis"], r, "input", kind=kind, indicator=node.id,
-              choices=QUAL_GRADES if kind == "choice" else (), prompt=prompt, label=f"{node.name} 评分依据",
-              fmt="0" if kind == "count" else (None if kind == "choice" else "0.00##"))
-        core = _basis_formula(rule, H, node.weight)
-    elif rule.type == "checklist":
-        parts = [f'IF({L.cells[f"item.{node.id}.{j}.met"].coord}="{YES}",{_n(pts)},0)'
-                 for j, (_, pts) in enumerate(p["items"], 1)]
-        core = f"ROUND({'+'.join(parts)},4)"
+    if rule.impl.basis is not None:       # a 评分依据 typed by staff
+        bi = rule.impl.basis
+        L.put(f"{base}.basis", sh, cols["basis"], r, "input", kind=bi.kind, indicator=node.id,
+              choices=bi.choices, prompt=bi.prompt, label=f"{node.name} 评分依据",
+              fmt="0" if bi.kind == "count" else (None if bi.kind == "choice" else "0.00##"))
+    core = None if rule.manual_score else rule.impl.formula(FormulaContext(L, node, sh, cols, r))
     if I:
         L.put(f"{base}.applicable", sh, cols["applicable"], r, "input", kind="choice", choices=("适用", NA),
               indicator=node.id, label=f"{node.name} 适用性", prompt="留空或“适用”；确不适用时选“不适用”")
@@ -851,8 +827,9 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
               indicator=node.id, label=f"{node.name} 自评得分")
     L.put(f"{base}.reason", sh, cols["reason"], r, "input", kind="text", indicator=node.id,
           label=f"{node.name} 扣分原因", prompt="得分低于分值时必须填写扣分原因")
-    if rule.type == "target_completion" and p["method"] == "sum_scores" and row_na(spec, spec.targets.kind(p["kind"])):
-        E = f"({E}-{row_na_weight(L, p['kind'], sh)})"      # 不适用 rows are not points lost
+    na_kind = rule.impl.na_rows_kind(p)
+    if na_kind and row_na(spec, spec.targets.kind(na_kind)):
+        E = f"({E}-{row_na_weight(L, na_kind, sh)})"      # 不适用 rows are not points lost
     hint = (f'IF({J}="","未评分",IF(NOT(ISNUMBER({J})),"得分应为数字",IF({J}>{E},"得分超过分值",'
             f'IF({J}<0,"得分不能为负",IF(AND({J}<{E},{K}=""),"请填写扣分原因","")))))')
     if I:
@@ -861,31 +838,35 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
           label=f"{node.name} 提示", style="hint")
 
 
-def _basis_formula(rule, H: str, weight: Decimal) -> str:
-    p, w = rule.params, _n(weight)
-    if rule.type == "proportional":
-        a = p["target"]
-        body = (f"ROUND(MIN(1,MAX(0,{H}/{_n(a)}))*{w},4)" if a > 0 else f"IF({H}>={_n(a)},{w},0)")
-    elif rule.type == "reverse_proportional":
-        a = _n(p["target"])
-        body = f"IF({H}<={a},{w},IF({H}>0,ROUND(MAX(0,{a}/{H})*{w},4),0))"
-    elif rule.type == "bands":
-        body = _n(p.get("otherwise", Decimal(0)))
-        ops = {"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}
-        for conds, pts in reversed(p["bands"]):
-            parts = [f"{H}{ops[k]}{_n(v)}" for k, v in conds.items()]
-            test = parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
-            body = f"IF({test},{_n(pts)},{body})"
-    elif rule.type == "deduct_per_point_over":
-        over = f"MAX(0,ROUND(({H}-{_n(p['limit'])})*100,6))"
-        if p["rounding"] == "ceil":
-            over = f"ROUNDUP({over},0)"
-        body = f"ROUND(MAX(0,{w}-{_n(p['per_point'])}*{over}),4)"
-    elif rule.type == "deduct_per_case":
-        body = f"ROUND(MIN({w},MAX(0,{w}-{_n(p['per_case'])}*{H})),4)"
-    else:   # qualitative: the basis is a grade, the score is typed
-        return None
-    return f'IF(ISNUMBER({H}),{body},"")'
+class FormulaContext:
+    """What a rule type's ``formula`` may use: its cells, references and number literals (rules/base.py)."""
+    YES = YES
+
+    def __init__(self, L: Layout, node: Node, sh: str, cols: dict[str, int], r: int):
+        self.L, self.node, self.sh, self.cols, self.r = L, node, sh, cols, r
+        self.p = node.rule.params
+        self.weight = node.weight
+        self.w = _n(node.weight)
+        self.H = f"{col_letter(cols['basis'])}{r}"      # the 评分依据 cell
+
+    @staticmethod
+    def n(d: Decimal) -> str:
+        return _n(d)
+
+    def ref(self, key: str) -> str:
+        return self.L.ref(key, self.sh)
+
+    def range(self, kind: str, col: str) -> str:
+        return target_range(self.L, kind, col, self.sh)
+
+    def item(self, j: int) -> str:
+        return self.L.cells[f"item.{self.node.id}.{j}.met"].coord
+
+    def put_basis(self, formula: str, fmt: str, label: str):
+        """The 评分依据 cell as a formula (execution rate, average completion …); ``fmt``: ratio | score."""
+        self.L.put(f"node.{self.node.id}.basis", self.sh, self.cols["basis"], self.r, "formula",
+                   fmt={"ratio": FMT_RATIO, "score": FMT_SCORE}[fmt], indicator=self.node.id, label=label,
+                   formula=formula)
 
 
 def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
@@ -994,11 +975,10 @@ def _summary_lines(L: Layout, sh: str, line):
         iw = f"{pre}{col_letter(cols['weight'])}{first}:{col_letter(cols['weight'])}{last}"
         rows_na = ""
         for leaf in spec.leaves():       # 不适用 target rows of an applicable indicator leave the total too
-            p = leaf.rule.params
-            if leaf.rule.type == "target_completion" and p["method"] == "sum_scores" \
-                    and row_na(spec, spec.targets.kind(p["kind"])):
+            na_kind = leaf.rule.impl.na_rows_kind(leaf.rule.params)
+            if na_kind and row_na(spec, spec.targets.kind(na_kind)):
                 app = L.ref(f"node.{leaf.id}.applicable", sh)
-                rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, p["kind"], sh)})'
+                rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, na_kind, sh)})'
         aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw}){rows_na}')
         base = line("scaled", "按适用指标折算后得分",
                     f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")

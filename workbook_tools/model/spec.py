@@ -5,40 +5,27 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from workbook_tools.errors import SpecError
+from workbook_tools.model.contract import Problems, suggest
+from workbook_tools.model.rules import QUAL_GRADES, RULES, RuleType
+from workbook_tools.model.rules.bands import BAND_OPS  # noqa: F401 (kept for callers)
+from workbook_tools.model.rules.base import to_decimal
+from workbook_tools.model.rules.qualitative import DEFAULT_QUAL_BANDS  # noqa: F401 (kept for callers)
+from workbook_tools.model.specformat import COVER_TYPES, check_shape
 
 DEFAULT_SPEC = "gd-dept-overall-2023"
 
-# rule type → (Chinese name, required params, optional params with allowed values or None)
-RULE_TYPES: dict[str, tuple[str, tuple[str, ...], dict[str, tuple | None]]] = {
-    "execution_rate": ("预算执行率计分", (), {"budget": ("adjusted", "initial")}),
-    "target_completion": ("目标完成率计分", ("kind",), {"method": ("average", "sum_scores")}),
-    "proportional": ("正向比例计分", ("target",), {}),
-    "reverse_proportional": ("反向比例计分", ("target",), {}),
-    "bands": ("区间计分", ("bands",), {"otherwise": None}),
-    "deduct_per_point_over": ("超限扣分", ("limit", "per_point"), {"rounding": ("exact", "ceil")}),
-    "deduct_per_case": ("按例扣分", ("per_case",), {}),
-    "qualitative": ("定性分档", (), {"bands": None}),
-    "checklist": ("清单计分", ("items",), {}),
-    "manual": ("人工评分", (), {}),
-}
-# rules whose 自评得分 is typed by staff; the others are formulas
-MANUAL_SCORE_RULES = {"manual", "qualitative"}
-# rules whose 评分依据 cell is an input
-BASIS_INPUT_RULES = {"proportional", "reverse_proportional", "bands", "deduct_per_point_over",
-                     "deduct_per_case", "qualitative"}
+# The rule types live in workbook_tools/model/rules/ (one module each); these names stay for callers.
+RULE_TYPES: dict[str, RuleType] = RULES
+MANUAL_SCORE_RULES = {name for name, r in RULES.items() if r.manual_score}     # 自评得分 typed by staff
+BASIS_INPUT_RULES = {name for name, r in RULES.items() if r.basis is not None}  # 评分依据 typed by staff
 DIRECTIONS = ("≥", "≤", "=", "定性")
-QUAL_GRADES = ("达成", "部分达成", "未达成")
-DEFAULT_QUAL_BANDS = {"达成": (Decimal("0.8"), Decimal(1)), "部分达成": (Decimal("0.6"), Decimal("0.8")),
-                      "未达成": (Decimal(0), Decimal("0.6"))}
-COVER_TYPES = ("text", "code", "year", "phone", "date", "choice")
-BAND_OPS = ("eq", "gt", "ge", "lt", "le")
 
 
 @dataclass(frozen=True)
@@ -94,12 +81,17 @@ class Rule:
     params: dict
 
     @property
+    def impl(self) -> RuleType:
+        """The rule type's class: its formula, Python twin, label and docs."""
+        return RULES[self.type]
+
+    @property
     def label(self) -> str:
-        return RULE_TYPES[self.type][0]
+        return self.impl.label
 
     @property
     def manual_score(self) -> bool:
-        return self.type in MANUAL_SCORE_RULES
+        return self.impl.manual_score
 
 
 @dataclass
@@ -247,36 +239,41 @@ def fingerprint_of(data) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-class _Problems:
-    def __init__(self):
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, path: str, msg: str):
-        self.items.append((path, msg))
-
-
 def _dec(v, path, probs, *, allow_none=False) -> Decimal | None:
     if v is None and allow_none:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        probs.add(path, f"应为数字，实际为 {v!r}")
-        return None
-    try:
-        d = Decimal(str(v))
-    except InvalidOperation:
-        probs.add(path, f"应为数字，实际为 {v!r}")
-        return None
-    if not d.is_finite():
-        probs.add(path, "应为有限数字")
-        return None
-    return d
+    return to_decimal(v, path, probs)
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    return any(path == r or path.startswith(r + ".") or path.startswith(r + "[") for r in roots)
 
 
 def parse_spec(data, source: str = "spec") -> Spec:
-    """Check a parsed YAML document and build the Spec; every problem is reported at once."""
-    probs = _Problems()
+    """Check a parsed YAML document and build the Spec; every problem is reported at once.
+
+    First the shape (specformat: unknown keys, wrong types), then the meaning (weights, ids, references). A
+    meaning problem at or below a path whose shape is already wrong is left out: one problem, one message.
+    """
     if not isinstance(data, dict):
-        raise SpecError([("", "规格文件顶层应为映射 (mapping)")], source)
+        raise SpecError([("", "规格文件顶层应为映射 (mapping)")], source,
+                        problems_en=[("", "the top level of a spec must be a mapping")])
+    shape = check_shape(data)
+    probs = Problems()
+    try:
+        spec = _build(data, source, probs)
+    except Exception:          # noqa: BLE001 — only when the shape is wrong: its problems say why
+        if not shape.items:
+            raise
+        spec = None
+    bad = shape.paths()
+    items = shape.items + [it for it in probs.items if not _under(it[0], bad)]
+    if items:
+        raise SpecError([(p, zh) for p, zh, _ in items], source, problems_en=[(p, en) for p, _, en in items])
+    return spec
+
+
+def _build(data, source: str, probs: Problems) -> Spec | None:
     for key in ("id", "version", "title", "tree"):
         if key not in data:
             probs.add(key, "缺少必填项")
@@ -308,7 +305,7 @@ def parse_spec(data, source: str = "spec") -> Spec:
                                    and n.rule.params.get("kind") == kind.key for n in _all(tree)):
             probs.add(f"targets.kinds[{kind.key}]", "计分的目标类别没有对应的 target_completion 指标")
     if probs.items:
-        raise SpecError(probs.items, source)
+        return None
     return Spec(id=str(data["id"]), version=str(data["version"]), title=str(data["title"]),
                 kind=str(data.get("kind", "dept-overall")), money_unit=str(data.get("money_unit", "万元")),
                 cover=cover, funds=funds, targets=targets, tree=tree, grades=grades,
@@ -323,7 +320,7 @@ def _parse_severities(items, probs) -> dict:
     """``severities: {low-exec-rate: error}``: the form's own words decide how strict a check is. Only checks of the
     form itself (not unreadable-file checks) may be changed; the fingerprint ignores this map, so a bureau can make a
     check stricter without issuing new templates."""
-    from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+    from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING   # checks/__init__ imports the model
     if not isinstance(items, dict):
         probs.add("severities", "应为映射（检查代码: error 或 warning）")
         return {}
@@ -331,7 +328,9 @@ def _parse_severities(items, probs) -> dict:
     for code, level in items.items():
         path = f"severities.{code}"
         if code not in CATALOGUE:
-            probs.add(path, "不是已知的检查代码（见 docs/checks.md）")
+            guess = suggest(code, CATALOGUE)
+            probs.add(path, "不是已知的检查代码（见 docs/checks.md）" + (f"；您是否想写 `{guess}`？" if guess else ""),
+                      "not a known check code (see docs/checks.md)" + (f"; did you mean `{guess}`?" if guess else ""))
         elif CATALOGUE[code].category == "file":
             probs.add(path, "文件无法读取类的检查不能改严重程度")
         elif level not in (ERROR, WARNING):
@@ -552,79 +551,10 @@ def _parse_rule(r, path, weight, probs, targets) -> Rule:
     if isinstance(r, str):
         r = {"type": r}
     if not isinstance(r, dict) or "type" not in r:
-        probs.add(path, "计分规则需要 type")
+        probs.add(path, "计分规则需要 type", "a rule needs a type")
         return Rule("manual", {})
     typ = r["type"]
-    if typ not in RULE_TYPES:
-        probs.add(f"{path}.type", f"未知的计分规则 {typ}；可用：{', '.join(RULE_TYPES)}")
+    if typ not in RULES:
+        probs.add(f"{path}.type", f"未知的计分规则 {typ}；可用：{', '.join(RULES)}")
         return Rule("manual", {})
-    _, required, optional = RULE_TYPES[typ]
-    params = {k: v for k, v in r.items() if k != "type"}
-    for k in required:
-        if k not in params:
-            probs.add(f"{path}.{k}", f"规则 {typ} 缺少参数 {k}")
-    for k, v in params.items():
-        if k not in required and k not in optional:
-            probs.add(f"{path}.{k}", f"规则 {typ} 不认识参数 {k}")
-        elif optional.get(k) and v not in optional[k]:
-            probs.add(f"{path}.{k}", f"参数 {k} 应为 {' / '.join(optional[k])} 之一")
-    out = dict(params)
-    for k in ("target", "limit", "per_point", "per_case", "otherwise"):
-        if k in params:
-            out[k] = _dec(params[k], f"{path}.{k}", probs) or Decimal(0)
-    if typ == "target_completion" and "kind" in params and not targets.kind(params["kind"]):
-        probs.add(f"{path}.kind", f"没有名为 {params['kind']} 的目标类别")
-    if typ == "bands":
-        out["bands"] = _parse_bands(params.get("bands"), f"{path}.bands", weight, probs)
-    if typ == "checklist":
-        items = []
-        for i, it in enumerate(params.get("items") or []):
-            if not isinstance(it, dict) or "name" not in it or "points" not in it:
-                probs.add(f"{path}.items[{i}]", "清单项需要 name 和 points")
-                continue
-            items.append((str(it["name"]), _dec(it["points"], f"{path}.items[{i}].points", probs)
-                          or Decimal(0)))
-        if items and sum(p for _, p in items) != weight:
-            probs.add(f"{path}.items", f"清单项分值合计 {sum(p for _, p in items)} ≠ 指标分值 {weight}")
-        if not items and "items" in params:
-            probs.add(f"{path}.items", "清单至少需要一项")
-        out["items"] = items
-    if typ == "qualitative":
-        bands = dict(DEFAULT_QUAL_BANDS)
-        for g, rng in (params.get("bands") or {}).items():
-            if g not in QUAL_GRADES or not isinstance(rng, list) or len(rng) != 2:
-                probs.add(f"{path}.bands.{g}", "定性分档应为 达成/部分达成/未达成: [下限比例, 上限比例]")
-                continue
-            bands[g] = (_dec(rng[0], f"{path}.bands.{g}", probs) or Decimal(0),
-                        _dec(rng[1], f"{path}.bands.{g}", probs) or Decimal(0))
-        out["bands"] = bands
-    if typ == "deduct_per_point_over":
-        out.setdefault("rounding", "exact")
-    if typ == "execution_rate":
-        out.setdefault("budget", "adjusted")
-    if typ == "target_completion":
-        out.setdefault("method", "average")
-    return Rule(typ, out)
-
-
-def _parse_bands(bands, path, weight, probs):
-    out = []
-    if not isinstance(bands, list) or not bands:
-        probs.add(path, "区间表应为非空列表")
-        return out
-    for i, b in enumerate(bands):
-        p = f"{path}[{i}]"
-        if not isinstance(b, dict) or "points" not in b:
-            probs.add(p, "区间需要 points 以及 eq/gt/ge/lt/le 条件")
-            continue
-        conds = {k: _dec(v, f"{p}.{k}", probs) for k, v in b.items() if k in BAND_OPS}
-        unknown = [k for k in b if k not in BAND_OPS and k != "points"]
-        if unknown:
-            probs.add(p, f"不认识的条件 {', '.join(unknown)}（可用 eq/gt/ge/lt/le）")
-        if not conds:
-            probs.add(p, "区间至少需要一个条件")
-        pts = _dec(b["points"], f"{p}.points", probs) or Decimal(0)
-        if pts > weight or pts < 0:
-            probs.add(f"{p}.points", f"区间得分 {pts} 超出 0–{weight}")
-        out.append((conds, pts))
-    return out
+    return Rule(typ, RULES[typ].parse(r, path, weight, probs, targets))
