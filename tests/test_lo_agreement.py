@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from lo_recalc import recalc_files, recalculated_values, soffice_path, same_as_lo
 from randomfill import fill_bytes, random_values
+from rule_examples import example_spec
 
 from workbook_tools.model.engine import compute
 from workbook_tools.files.fill import recalc_bytes
 from workbook_tools.model.layout import layout_for
+from workbook_tools.model.rules import RULES
 from workbook_tools.model.spec import load_spec
 from workbook_tools.model.template import build_template
 
@@ -42,13 +44,31 @@ def test_seed_sample_agrees_with_libreoffice(tmp_path, gd_spec, seed_values):
 
 
 SPECS = [("gd-dept-overall-2023", 100), ("national-project-2020", 40), (str(HERE / "specs" / "kitchen-sink.yaml"), 70)]
+# every registered rule type's documented examples in one form, with 不适用 as full marks and as rescaled:
+# a rule added to workbook_tools/model/rules/ is in these forms without anyone listing it
+EXAMPLE_SPECS = [(lambda: example_spec("full_marks"), 30), (lambda: example_spec("rescale"), 30)]
+
+
+def _specs():
+    return [(load_spec(ref), count) for ref, count in SPECS] + [(make(), count) for make, count in EXAMPLE_SPECS]
+
+
+def _exercised(spec, values, rule_cover):
+    """Record which rule types this fill scored: a formula rule computed a number, a typed score was a number."""
+    res = compute(spec, values)
+    for leaf in spec.leaves():
+        if leaf.rule.manual_score:
+            hit = res.leaf_scores.get(leaf.id) is not None
+        else:
+            hit = res.rule_scores.get(leaf.id) is not None
+        if hit:
+            rule_cover[leaf.rule.type] = rule_cover.get(leaf.rule.type, 0) + 1
 
 
 def test_random_workbooks_agree_with_libreoffice(tmp_path):
-    """210 seeded random fills (valid, odd and absurd values) of three specs."""
-    files, expected = [], {}
-    for ref, count in SPECS:
-        spec = load_spec(ref)
+    """270 seeded random fills (valid, odd and absurd values) of five specs, every registered rule type among them."""
+    files, expected, rule_cover = [], {}, {}
+    for spec, count in _specs():
         template = build_template(spec)
         rng = random.Random(f"{spec.id}-2024")
         for i in range(count):
@@ -59,6 +79,9 @@ def test_random_workbooks_agree_with_libreoffice(tmp_path):
             path.write_bytes(recalc_bytes(data, spec=spec) if i % 2 else data)
             files.append(path)
             expected[path] = (spec, values)
+            _exercised(spec, values, rule_cover)
+    missing = {name: rule_cover.get(name, 0) for name in RULES if rule_cover.get(name, 0) < 5}
+    assert not missing, f"registered rule types scored in fewer than 5 LibreOffice-checked workbooks: {missing}"
     halves = [files[::2], files[1::2]]
     with ThreadPoolExecutor(2) as pool:
         outs = list(pool.map(lambda fs: recalc_files(fs, tmp_path / "out"), halves))
