@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lo_recalc import recalc_files, recalculated_values, soffice_path, same_as_lo
 from randomfill import fill_bytes, random_values
-from rule_examples import example_spec
+from rule_examples import example_spec, new_rule_installed
 
 from workbook_tools.model.engine import compute
 from workbook_tools.files.fill import recalc_bytes
@@ -91,3 +91,26 @@ def test_random_workbooks_agree_with_libreoffice(tmp_path):
         spec, values = expected[path]
         bad += _mismatches(spec, values, path, out[path])
     assert not bad, f"{len(bad)} mismatches:\n" + "\n".join(bad[:30])
+
+
+def test_a_new_rule_module_agrees_with_libreoffice(tmp_path):
+    """A rule type added as one module (tests/rule_examples.py) is in the example form and agrees with Calc."""
+    plugin = tmp_path / "plugin"
+    plugin.mkdir()
+    with new_rule_installed(plugin) as rt:
+        spec = example_spec("full_marks")
+        template = build_template(spec)
+        rng = random.Random("new-rule")
+        files, expected, cover = [], {}, {}
+        for i in range(16):
+            values = random_values(spec, rng, absurd=0.1)
+            path = tmp_path / "in" / f"new-{i:02d}.xlsx"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(fill_bytes(template, spec, values))
+            files.append(path)
+            expected[path] = values
+            _exercised(spec, values, cover)
+        assert cover.get(rt.name, 0) >= 5, cover
+        out = recalc_files(files, tmp_path / "out")
+        bad = [m for path in files for m in _mismatches(spec, expected[path], path, out[path])]
+        assert not bad, "\n".join(bad[:20])

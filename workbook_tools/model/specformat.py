@@ -83,7 +83,9 @@ TARGETS = Record({
         "categories": Field(ListOf(Str()), doc="二级指标 choices"),
         "scored": Field(Bool(), doc="rows carry a 分值 and a score"),
     }, doc="a target table")), doc="target tables"),
-    "qualitative_ratios": Field(Record({g: Field(Num()) for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade"),
+    "qualitative_ratios": Field(Record({g: Field(Num(), required=True, doc=f"completion ratio of {g}")
+                                        for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade",
+                                       doc="the ratio each qualitative grade counts for (default 1 / 0.7 / 0.3)"),
                                 doc="completion ratio of each qualitative grade"),
 }, doc="the targets block")
 
@@ -97,9 +99,10 @@ NARRATIVE = Record({
 }, doc="a text of the narrative report")
 
 FORM_RULES = Record({
-    "execution_cap": Field(Record({"bands": Field(ListOf(Record({
+    "execution_cap": Field(Record({"bands": Field(doc="caps, any order", type=ListOf(Record({
         "below": Field(Num(), required=True, doc="execution rate below which the cap applies"),
-        "max_total": Field(Num(), required=True, doc="the highest total allowed")})))}),
+        "max_total": Field(Num(), required=True, doc="the highest total allowed")}, doc="one cap")))},
+                                  doc="caps of the total by execution rate"),
         doc="caps of the total by execution rate"),
     "target_deviation_penalty": Field(Record({
         "threshold": Field(Num(), required=True, doc="relative deviation of an actual from its target (0.3)"),
@@ -116,7 +119,8 @@ SPEC = Record({
     "money_unit": Field(Str(), doc="money unit, 万元 or 元"),
     "total_weight": Field(Num(), doc="full marks (100)"),
     "inapplicable": Field(Enum(INAPPLICABLE), doc="不适用 indicators: forbidden, full_marks, or rescale"),
-    "grades": Field(ListOf(Record({"name": Field(Str(), required=True), "min": Field(Num(), required=True)},
+    "grades": Field(ListOf(Record({"name": Field(Str(), required=True, doc="grade name (优, 良 …)"),
+                                   "min": Field(Num(), required=True, doc="lowest total (2 decimals) of the grade")},
                                   doc="a grade and its lowest total")), doc="grades, highest first"),
     "instructions": Field(ListOf(Str()), doc="lines of the 填报说明 sheet"),
     "placeholders": Field(ListOf(Str()), doc="template text that must not be left in a returned file"),

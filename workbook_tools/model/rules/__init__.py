@@ -10,7 +10,7 @@ import pkgutil
 
 from workbook_tools.model.rules.base import QUAL_GRADES, BasisInput, RuleType
 
-__all__ = ["RULES", "QUAL_GRADES", "BasisInput", "RuleType", "rule_type"]
+__all__ = ["RULES", "QUAL_GRADES", "BasisInput", "RuleType", "refresh", "rule_type"]
 
 
 def _discover() -> dict[str, RuleType]:
@@ -34,3 +34,11 @@ RULES: dict[str, RuleType] = _discover()
 
 def rule_type(name: str) -> RuleType:
     return RULES[name]
+
+
+def refresh() -> dict[str, RuleType]:
+    """Discover the rule modules again, in place (a test that adds a module to this package's path uses it)."""
+    found = _discover()
+    RULES.clear()
+    RULES.update(found)
+    return RULES
