@@ -121,6 +121,12 @@ def test_english_messages_say_the_same():
     en = e.value.message("en")
     assert "inaplicable: unknown key `inaplicable`; did you mean `inapplicable`?" in en
     assert "funds: expected a mapping, found a list" in en
+    doc = _small()
+    doc["tree"][0]["children"][0]["weight"] = 7        # a meaning problem: weights that do not add up
+    with pytest.raises(SpecError) as e:
+        parse_spec(doc, source="x.yaml")
+    assert "the children's weights add up to 11 ≠ the weight 10" in e.value.message("en")
+    assert "下级分值合计 11 ≠ 本级分值 10" in e.value.message("zh")
 
 
 def test_shipped_specs_pass_the_contract():

@@ -299,11 +299,13 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
             tree.append(node)
     total = _dec(data.get("total_weight", 100), "total_weight", probs) or Decimal(100)
     if tree and sum(n.weight for n in tree) != total:
-        probs.add("tree", f"一级指标分值合计 {sum(n.weight for n in tree)} ≠ 总分 {total}")
+        probs.add("tree", f"一级指标分值合计 {sum(n.weight for n in tree)} ≠ 总分 {total}",
+                  f"the top-level weights add up to {sum(n.weight for n in tree)} ≠ total_weight {total}")
     for kind in targets.kinds:
         if kind.scored and not any(n.rule and n.rule.type == "target_completion"
                                    and n.rule.params.get("kind") == kind.key for n in _all(tree)):
-            probs.add(f"targets.kinds[{kind.key}]", "计分的目标类别没有对应的 target_completion 指标")
+            probs.add(f"targets.kinds[{kind.key}]", "计分的目标类别没有对应的 target_completion 指标",
+                      "a scored target kind has no target_completion indicator")
     if probs.items:
         return None
     return Spec(id=str(data["id"]), version=str(data["version"]), title=str(data["title"]),
@@ -332,7 +334,7 @@ def _parse_severities(items, probs) -> dict:
             probs.add(path, "不是已知的检查代码（见 docs/checks.md）" + (f"；您是否想写 `{guess}`？" if guess else ""),
                       "not a known check code (see docs/checks.md)" + (f"; did you mean `{guess}`?" if guess else ""))
         elif CATALOGUE[code].category == "file":
-            probs.add(path, "文件无法读取类的检查不能改严重程度")
+            probs.add(path, "文件无法读取类的检查不能改严重程度", "the severity of a file check cannot be changed")
         elif level not in (ERROR, WARNING):
             probs.add(path, f"应为 error 或 warning，实际为 {level!r}")
         else:
@@ -357,7 +359,7 @@ def _parse_cover(items, probs) -> tuple[CoverField, ...]:
             probs.add(p, "封面字段需要 key 和 label")
             continue
         if c["key"] in keys:
-            probs.add(f"{p}.key", f"重复的封面字段 {c['key']}")
+            probs.add(f"{p}.key", f"重复的封面字段 {c['key']}", f"duplicate cover field {c['key']}")
         keys.add(c["key"])
         typ = c.get("type", "text")
         if typ not in COVER_TYPES:
@@ -366,7 +368,7 @@ def _parse_cover(items, probs) -> tuple[CoverField, ...]:
             try:
                 re.compile(c["pattern"])
             except re.error as e:
-                probs.add(f"{p}.pattern", f"正则表达式无效：{e}")
+                probs.add(f"{p}.pattern", f"正则表达式无效：{e}", f"invalid regular expression: {e}")
         out.append(CoverField(key=str(c["key"]), label=str(c["label"]), type=typ,
                               required=bool(c.get("required", False)), pattern=c.get("pattern"),
                               choices=tuple(c.get("choices", []) or []), hint=str(c.get("hint", ""))))
@@ -388,16 +390,17 @@ def _parse_narrative(items, probs) -> tuple[NarrativeField, ...]:
             continue
         key = str(f["key"])
         if not _NARRATIVE_KEY.match(key):
-            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 duties")
+            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 duties",
+                      f"key {key} must be letters and digits starting with a letter, e.g. duties")
         if key in keys:
-            probs.add(f"{p}.key", f"重复的文字说明项 {key}")
+            probs.add(f"{p}.key", f"重复的文字说明项 {key}", f"duplicate narrative key {key}")
         keys.add(key)
         cells, height = f.get("cells", 1), f.get("height", 300)
         if isinstance(cells, bool) or not isinstance(cells, int) or not 1 <= cells <= 10:
-            probs.add(f"{p}.cells", "单元格数应为 1–10 的整数")
+            probs.add(f"{p}.cells", "单元格数应为 1–10 的整数", "cells must be an integer 1–10")
             cells = 1
         if isinstance(height, bool) or not isinstance(height, (int, float)) or not 15 <= height <= 409:
-            probs.add(f"{p}.height", "行高应为 15–409 磅")
+            probs.add(f"{p}.height", "行高应为 15–409 磅", "height must be 15–409 points")
             height = 300
         out.append(NarrativeField(key=key, label=str(f["label"]), required=bool(f.get("required", False)),
                                   hint=str(f.get("hint", "") or ""), cells=cells, height=height))
@@ -407,14 +410,15 @@ def _parse_narrative(items, probs) -> tuple[NarrativeField, ...]:
 def _parse_funds(f, probs) -> Funds:
     sources = f.get("sources") or ["一般公共预算", "政府性基金预算", "国有资本经营预算", "其他资金"]
     if not isinstance(sources, list) or len(set(sources)) != len(sources):
-        probs.add("funds.sources", "资金来源应为不重复的列表")
+        probs.add("funds.sources", "资金来源应为不重复的列表", "sources must be a list without repeats")
         sources = list(dict.fromkeys(sources if isinstance(sources, list) else []))
     mid = None
     if f.get("midyear"):
         m = f["midyear"]
         tp = _dec(m.get("target_progress"), "funds.midyear.target_progress", probs)
         if tp is not None and not (0 < tp <= 1):
-            probs.add("funds.midyear.target_progress", "序时进度目标应为 0–1 之间的比例，如 0.5")
+            probs.add("funds.midyear.target_progress", "序时进度目标应为 0–1 之间的比例，如 0.5",
+                      "target_progress must be a share between 0 and 1, e.g. 0.5")
         mid = MidYear(label=str(m.get("label", "1-6月")), target_progress=tp or Decimal("0.5"))
     thr = _dec(f.get("low_rate_threshold", 0.9), "funds.low_rate_threshold", probs) or Decimal("0.9")
     counts = f.get("project_counts", False)
@@ -423,7 +427,8 @@ def _parse_funds(f, probs) -> Funds:
         types = {str(k): str(v) for k, v in counts.items()}
         for k, v in types.items():
             if v not in sources:
-                probs.add(f"funds.project_counts.{k}", f"“{v}”不是 funds.sources 中的资金来源")
+                probs.add(f"funds.project_counts.{k}", f"“{v}”不是 funds.sources 中的资金来源",
+                          f"{v!r} is not one of funds.sources")
     elif counts:
         types = _default_project_types(sources)
     if f.get("project_average") and not counts:
@@ -452,11 +457,11 @@ def _parse_targets(t, probs) -> Targets:
             probs.add(p, "目标类别需要 key")
             continue
         if k["key"] in keys:
-            probs.add(f"{p}.key", f"重复的目标类别 {k['key']}")
+            probs.add(f"{p}.key", f"重复的目标类别 {k['key']}", f"duplicate target kind {k['key']}")
         keys.add(k["key"])
         rows = k.get("rows", 10)
         if not isinstance(rows, int) or not 1 <= rows <= 200:
-            probs.add(f"{p}.rows", "行数应为 1–200 的整数")
+            probs.add(f"{p}.rows", "行数应为 1–200 的整数", "rows must be an integer 1–200")
             rows = 10
         kinds.append(TargetKind(key=str(k["key"]), label=str(k.get("label", k["key"])), rows=rows,
                                 categories=tuple(k.get("categories", []) or []),
@@ -469,7 +474,7 @@ def _parse_targets(t, probs) -> Targets:
             continue
         d = _dec(raw[g], f"targets.qualitative_ratios.{g}", probs)
         if d is not None and not (0 <= d <= 1):
-            probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间")
+            probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
     return Targets(kinds=tuple(kinds), qualitative_ratios=ratios)
 
@@ -485,7 +490,7 @@ def _parse_grades(g, probs) -> tuple[Grade, ...]:
         out.append(Grade(str(item["name"]), _dec(item["min"], f"grades[{i}].min", probs) or Decimal(0)))
     mins = [x.min for x in out]
     if mins != sorted(mins, reverse=True):
-        probs.add("grades", "等级应按下限从高到低排列")
+        probs.add("grades", "等级应按下限从高到低排列", "grades must be listed from the highest min down")
     return tuple(out)
 
 
@@ -521,26 +526,28 @@ def _parse_node(n, path, depth, parent, probs, seen, targets) -> Node | None:
             probs.add(f"{path}.{key}", "缺少必填项")
     nid = str(n.get("id", ""))
     if nid and not _ID_RE.match(nid):
-        probs.add(f"{path}.id", f"编号 {nid} 只能由字母数字和点组成，如 2.4.1")
+        probs.add(f"{path}.id", f"编号 {nid} 只能由字母数字和点组成，如 2.4.1",
+                  f"id {nid} must be letters, digits and dots, e.g. 2.4.1")
     if nid in seen:
-        probs.add(f"{path}.id", f"编号 {nid} 重复（已用于 {seen[nid]}）")
+        probs.add(f"{path}.id", f"编号 {nid} 重复（已用于 {seen[nid]}）", f"id {nid} repeats (used at {seen[nid]})")
     seen[nid] = path
     weight = _dec(n.get("weight"), f"{path}.weight", probs) or Decimal(0)
     if weight < 0:
-        probs.add(f"{path}.weight", "分值不能为负")
+        probs.add(f"{path}.weight", "分值不能为负", "a weight cannot be negative")
     node = Node(id=nid, name=str(n.get("name", "")), weight=weight, depth=depth,
                 standard=str(n.get("standard", "") or ""), parent=parent)
     kids = n.get("children") or []
     if kids:
         if "rule" in n:
-            probs.add(f"{path}.rule", "有下级指标的节点不能设置计分规则")
+            probs.add(f"{path}.rule", "有下级指标的节点不能设置计分规则", "an indicator with children has no rule")
         for i, c in enumerate(kids):
             child = _parse_node(c, f"{path}.children[{i}]", depth + 1, node, probs, seen, targets)
             if child:
                 node.children.append(child)
         s = sum(c.weight for c in node.children)
         if node.children and s != weight:
-            probs.add(f"{path}.children", f"下级分值合计 {s} ≠ 本级分值 {weight}（{node.name}）")
+            probs.add(f"{path}.children", f"下级分值合计 {s} ≠ 本级分值 {weight}（{node.name}）",
+                      f"the children's weights add up to {s} ≠ the weight {weight} ({node.name})")
     else:
         node.rule = _parse_rule(n.get("rule", {"type": "manual"}), f"{path}.rule", weight, probs,
                                 targets)
