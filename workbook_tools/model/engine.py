@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from workbook_tools.model.layout import INCOMPLETE, NA, YES, exec_leaf, fund_columns, row_na
-from workbook_tools.numbers import ONE, ZERO, num, round_half_up, round_up
+from workbook_tools.numbers import ONE, ZERO, num, round_half_up
 from workbook_tools.model.spec import Node, Spec
 
 # Values follow Excel: None stands for the empty string "" a formula returns.

@@ -799,7 +799,6 @@ def _subtotals(L: Layout, sh: str, cols: dict[str, int]):
 def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
     spec, rule = L.spec, node.rule
     base, w = f"node.{node.id}", _n(node.weight)
-    H = f"{col_letter(cols['basis'])}{r}"
     J = f"{col_letter(cols['score'])}{r}"
     K = f"{col_letter(cols['reason'])}{r}"
     E = f"{col_letter(cols['weight'])}{r}"
