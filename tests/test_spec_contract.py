@@ -217,6 +217,13 @@ def test_mutated_specs_give_only_spec_errors(doc):
 jsonschema = pytest.importorskip("jsonschema")
 
 
+def test_specs_schema_prints_the_published_schema(tmp_path):
+    r = CliRunner().invoke(main, ["specs", "--schema"])
+    assert r.exit_code == 0
+    assert r.output == (ROOT / "docs" / "spec.schema.json").read_text(encoding="utf-8")
+    assert json.loads(r.output)["properties"]["inapplicable"]["enum"] == ["forbidden", "full_marks", "rescale"]
+
+
 def test_shipped_specs_validate_against_the_published_schema():
     schema = json.loads((ROOT / "docs" / "spec.schema.json").read_text(encoding="utf-8"))
     jsonschema.Draft7Validator.check_schema(schema)

@@ -63,11 +63,16 @@ def main(ctx, lang):
 
 @main.command("specs")
 @click.option("--check", "check_path", type=click.Path(dir_okay=False), help="检查一个规格 YAML 文件")
+@click.option("--schema", "schema", is_flag=True, help="输出规格格式的 JSON Schema（供编辑器检查，见 docs/specs.md）")
 @LANG_OPTION
 @click.pass_context
-def specs_cmd(ctx, check_path, lang):
+def specs_cmd(ctx, check_path, schema, lang):
     """列出内置的指标体系规格，或用 --check 检查一个规格文件。"""
     from workbook_tools.model.spec import list_specs, load_spec
+    if schema:
+        from workbook_tools.model.specformat import schema_text
+        click.echo(schema_text(), nl=False)
+        return
     if check_path:
         spec = load_spec(check_path)
         say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
