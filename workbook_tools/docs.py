@@ -34,7 +34,8 @@ def rules_markdown() -> str:
     for name, r in RULES.items():
         lines += ([""] if lines[-1] else []) + [f"### {name.replace('_', '-')}", "", f"`{name}` — {r.label}. {r.summary}.", ""]
         if r.basis is not None:
-            lines += [f"Staff type the 评分依据 ({r.basis.what}: {r.basis.prompt}) in the workbook.", ""]
+            lines += [f"Staff type the 评分依据 — the {r.basis.what} — in the workbook (its input message: "
+                      f"“{r.basis.prompt}”).", ""]
         if r.manual_score:
             lines += ["Staff type the 自评得分; wbtool checks it, it does not compute it.", ""]
         if r.params:
