@@ -8,7 +8,7 @@ import sys
 import click
 
 from workbook_tools import __version__
-from workbook_tools.commands.common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
 from workbook_tools.errors import WbtoolError
 
 def _lang(ctx: click.Context, lang: str | None) -> str:
@@ -24,6 +24,13 @@ class WbtoolGroup(click.Group):
     """Library exceptions become user messages here, in one place."""
 
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        finally:
+            from workbook_tools.model import speclib
+            speclib.reset()          # --spec and specs learnt from workbooks last one command
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except WbtoolError as e:
@@ -128,6 +135,7 @@ def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
 @click.option("--live", is_flag=True, help="在 Excel 中打开的工作簿上恢复公式（需 xlwings；FILE 可给工作簿名称）")
 @click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
               help="本单位的项目工作簿（可重复）：把已自评项目数（按资金来源）和平均分填入部门整体自评表")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
@@ -252,7 +260,8 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.option("--only", multiple=True, metavar="CODE", help="只运行这些检查（可重复或逗号分隔）")
 @click.option("--skip", multiple=True, metavar="CODE", help="跳过这些检查")
 @click.option("--annotate", type=click.Path(dir_okay=False), help="另存一份标注了问题的副本（原文件不变）")
-@click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
+@click.option("--spec", "spec_ref", default=None,
+              help="用指定规格（id 或 YAML 路径）读取；先于 WBTOOL_SPEC_PATH、内置和内嵌的规格（见 wbtool specs）")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
 @click.option("--live", is_flag=True, help="校验 Excel 中打开的工作簿（需 xlwings；FILES 可给工作簿名称）")
 @click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
@@ -275,7 +284,8 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     if annotate and len(files) != 1:
         raise click.UsageError("--annotate 只能用于单个文件 / --annotate takes one file")
     check_codes(only), check_codes(skip)
-    spec = load_spec(spec_ref) if spec_ref else None
+    from workbook_tools.model import speclib
+    spec = speclib.use(spec_ref) if spec_ref else None
     pt = None
     if project_files:
         from workbook_tools.model.projectlink import tally_project_files
@@ -298,6 +308,7 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
 
 @main.command("mark")
 @click.argument("file", type=click.Path(dir_okay=False))
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def mark_cmd(ctx, file, lang):
@@ -326,6 +337,7 @@ def raise_unreadable(rep):
 @main.command("clear")
 @click.argument("target", required=False)
 @click.option("--live", is_flag=True, help="清除 Excel 中打开的工作簿（TARGET 为工作簿名称，可省略）")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def clear_cmd(ctx, target, live, lang):
@@ -351,6 +363,7 @@ def clear_cmd(ctx, target, live, lang):
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", help="输出格式")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
+@SPEC_OPTION
 @click.pass_context
 def export_cmd(ctx, file, fmt, output):
     """导出工作簿的全部填报内容与计算结果（JSON，结构见 docs/export.md）。"""

@@ -305,7 +305,7 @@ def _map(paths: list[Path], jobs: int, expected_spec):
     while todo:
         broken = None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=_watch_parent, initargs=(os.getpid(), _spec_refs())) as pool:
             window = jobs * 8
             futures = deque()
             while todo and len(futures) < window:
@@ -334,7 +334,7 @@ def _alone(p: Path, expected_spec, first_error) -> dict:
     from concurrent.futures.process import BrokenProcessPool
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context(),
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=_watch_parent, initargs=(os.getpid(), _spec_refs())) as pool:
             return pool.submit(process_file, str(p), expected_spec).result()
     except BrokenProcessPool:
         return failed_record(str(p), first_error, "读取该文件的进程意外退出（可能内存不足），")
@@ -352,8 +352,38 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _watch_parent(parent: int):
-    """In a worker: exit when the collect process is gone (killed), instead of lingering forever."""
+def learn_specs(store, subs) -> None:
+    """Every spec of the returns that the search path lacks, from a return's own copy (speclib), so the summary
+    and later ``status`` / ``report --summary`` find it; the copy's text is kept in the database."""
+    from workbook_tools.errors import SpecError
+    from workbook_tools.model import speclib
+    wanted = {(s["spec_id"], s.get("spec_version") or ""): s for s in subs if s.get("readable") and s.get("spec_id")}
+    for (sid, version), s in sorted(wanted.items()):
+        if speclib.find(sid, version) is not None:
+            continue
+        key = f"spec:{sid}@{version}"
+        text = speclib.text_of_return(s["path"], sid, version) or store.get_meta(key)
+        if not text:
+            continue
+        try:
+            speclib.learn(speclib.spec_from_text(text, f"{s['path']}!{speclib.SPEC_SHEET}"))
+        except SpecError:
+            continue
+        if store.get_meta(key) != text:
+            store.set_meta(key, text)
+
+
+def _spec_refs() -> tuple[str, ...]:
+    from workbook_tools.model.speclib import explicit_refs
+    return explicit_refs()
+
+
+def _watch_parent(parent: int, specs: tuple[str, ...] = ()):
+    """In a worker: exit when the collect process is gone (killed), instead of lingering forever; ``specs``:
+    the collect's --spec files, first for their ids here too (speclib)."""
+    from workbook_tools.model import speclib
+    for ref in specs:
+        speclib.use(ref)
     import threading
     import time
 
@@ -539,6 +569,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 return result
             from workbook_tools.bureau.summary import SummaryInput, write_summary   # pandas/openpyxl: only when there is work
             subs = store.submissions(set(res.submission_ids.values()))
+            learn_specs(store, subs)           # specs known only from the returns' own copies, for the summary
             same_content = _attach_paths(subs, res.submission_ids)
             main_kind = main_form_kind(subs, spec)
             if spec is None:
