@@ -1086,8 +1086,10 @@ def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
     from workbook_tools.bureau.store import apply_send_backs, open_store
     if not Path(db_path).exists():
         raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
+    from workbook_tools.model import speclib
     store = open_store(db_path)
     try:
+        speclib.learn_texts(store.metas("spec:"))       # the specs known only from the returns' own copies
         subs = store.submissions({sid for _, sid in store.current_files()})
         counts = store.submission_counts()
         kept = apply_send_backs(store, choose_current(subs)[0])     # the bureau's send-backs (wbtool serve)

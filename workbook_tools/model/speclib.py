@@ -309,11 +309,74 @@ def text_of_return(path: str | Path, spec_id: str, version: str) -> str | None:
     return emb.text
 
 
-def learn_from_store(store) -> None:
-    """Specs that collect kept in its database (``spec:<id>@<version>`` meta rows): for status and summaries."""
-    rows = store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'spec:%'").fetchall()
-    for key, text in rows:
+def learn_texts(texts: dict[str, str]) -> None:
+    """Spec texts kept elsewhere (collect keeps the returns' copies in its database, ``spec:<id>@<version>``),
+    learnt for lookups by id in this run (status, summaries of a database)."""
+    for key, text in texts.items():
         try:
-            learn(spec_from_text(text, f"{key}"))
+            learn(spec_from_text(text, key))
         except SpecError:
             continue
+
+
+# ---------------------------------------------------------------- what `wbtool specs` shows
+
+def listing() -> list[dict]:
+    """Every spec on the search path, highest precedence first: id, version, title, where it came from, and which
+    spec shadows it (a later entry with the same id is not used); a file that does not load says why."""
+    from workbook_tools.model.spec import load_spec
+    rows = []
+    for f in candidates():
+        row = {"id": f.id, "version": f.version, "origin": f.origin, "origin_zh": ORIGIN_ZH[f.origin],
+               "path": f.path, "sha256": f.sha256, "shadowed_by": f.shadowed_by or None, "title": "", "leaves": None,
+               "error": None}
+        try:
+            spec = load(f) if f.origin == ORIGIN_EXPLICIT else load_spec(f.path)
+            row.update(title=spec.title, leaves=len(spec.leaves()), total=str(spec.total_weight))
+        except SpecError as e:
+            row["error"] = e.zh
+        rows.append(row)
+    return rows
+
+
+def skipped_files() -> list[str]:
+    """YAML files in the WBTOOL_SPEC_PATH folders that are not specs (no ``id``), and folders that do not exist."""
+    out = []
+    for d in path_dirs():
+        if not d.is_dir():
+            out.append(f"{d}（文件夹不存在）")
+            continue
+        out += [f"{p}（不是规格：没有 id）" for p in _folder_specs(d) if _head(p) is None]
+    return out
+
+
+def describe_workbook(path: str | Path) -> dict:
+    """The spec a workbook names and carries, and the spec the search path gives for it (``specs --workbook``)."""
+    from workbook_tools.files.safety import check_workbook_file
+    from workbook_tools.files.xlsxfile import FileBook
+    from workbook_tools.model.layout import SHEET_META
+    path = Path(path)
+    check_workbook_file(path)
+    book = FileBook(str(path), path.read_bytes())
+    meta = {}
+    if SHEET_META in book.sheet_names():
+        cells = book.read_sheet(SHEET_META)
+        for r in range(1, 6):
+            k, v = cells.get(f"A{r}"), cells.get(f"B{r}")
+            if k is not None and isinstance(k.value, str):
+                meta[k.value] = "" if v is None or v.value is None else str(v.value)
+    emb = read_embedded(book)
+    sid, version = meta.get("spec_id", ""), meta.get("spec_version", "")
+    found = find(sid, version) if sid else None
+    out = {"file": str(path), "spec_id": sid or None, "spec_version": version or None,
+           "embedded": None, "found": None, "same": None}
+    if emb is not None:
+        out["embedded"] = {"id": emb.spec_id, "version": emb.version, "sha256": emb.sha256, "intact": emb.intact,
+                           "lines": len(emb.text.splitlines())}
+    if found is not None:
+        out["found"] = {"origin": found.origin, "origin_zh": ORIGIN_ZH[found.origin], "path": found.path,
+                        "version": found.version, "sha256": found.sha256}
+        if emb is not None and found.version == emb.version:
+            out["same"] = emb.intact and found.sha256 == emb.sha256
+    out["_text"] = emb.text if emb is not None else None
+    return out
