@@ -107,12 +107,19 @@ def test_project_workbook_carries_its_spec_too(tmp_path):
 
 
 def test_old_templates_without_a_copy_read_through_the_installed_spec(sample):
-    ret = read_workbook(sample)            # the shipped sample was made before templates carried their spec
+    hide_copy(sample, lambda wb: wb.remove(wb[speclib.SPEC_SHEET]))       # as templates were before this round
     assert speclib.SPEC_SHEET not in FileBook(str(sample), sample.read_bytes()).sheet_names()
+    ret = read_workbook(sample)
     assert ret.spec.id == "gd-dept-overall-2023" and ret.meta["_spec_origin"] == "package"
     assert ret.meta["_embedded"] == "none"
     r = run("validate", sample)
     assert r.exit_code == 0, r.output
+
+
+def test_the_committed_sample_carries_the_installed_spec(sample):
+    ret = read_workbook(sample)
+    assert ret.meta["_embedded"] == "same" and ret.meta["_spec_origin"] == "package"
+    assert ret.meta["_embedded_sha256"] == speclib.text_hash(SHIPPED.read_text("utf-8"))
 
 
 # ---------------------------------------------------------------- the search path
