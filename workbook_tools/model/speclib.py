@@ -74,7 +74,7 @@ def use(ref: str | Path):
     spec = load_spec(ref)
     path = Path(str(ref)) if Path(str(ref)).is_file() else Path(spec.source)
     if path.is_file():
-        _explicit[spec.id] = (str(path.resolve()), spec)
+        _explicit[spec.id] = (os.path.abspath(path), spec)
     return spec
 
 
@@ -101,60 +101,100 @@ def path_dirs() -> list[Path]:
     return [Path(p).expanduser() for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
 
 
-_HEAD_CACHE: dict[str, tuple[str, str] | None] = {}
+_HEAD_CACHE: dict[str, tuple[str, str, str] | None] = {}
 
 
-def _head(path: Path) -> tuple[str, str] | None:
-    """(id, version) a YAML file declares, or None when it is not a spec (cached by mtime and size)."""
+def _head(path: Path) -> tuple[str, str, str] | None:
+    """(id, version, text sha256) a YAML file declares, or None when it is not a spec (cached by mtime and size:
+    the search path is consulted for every workbook read)."""
     try:
         st = path.stat()
     except OSError:
         return None
-    key = f"{path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
+    key = f"{os.path.abspath(path)}:{st.st_mtime_ns}:{st.st_size}"
     if key not in _HEAD_CACHE:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
         except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            data = None
+            data = text = None
         ok = isinstance(data, dict) and isinstance(data.get("id"), str) and data.get("id")
-        _HEAD_CACHE[key] = (data["id"], str(data.get("version", ""))) if ok else None
+        _HEAD_CACHE[key] = (data["id"], str(data.get("version", "")), text_hash(text)) if ok else None
     return _HEAD_CACHE[key]
 
 
+_FOLDERS: dict[str, tuple[int, list[Path]]] = {}
+
+
 def _folder_specs(folder: Path) -> list[Path]:
+    """The YAML files of a folder (listed again only when the folder changed: files added, removed, renamed)."""
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".yaml", ".yml") and p.is_file())
+        mtime = folder.stat().st_mtime_ns
+        key = os.path.abspath(folder)
+        if key not in _FOLDERS or _FOLDERS[key][0] != mtime:
+            _FOLDERS[key] = (mtime, sorted(p for p in folder.iterdir()
+                                           if p.suffix.lower() in (".yaml", ".yml") and p.is_file()))
+        return _FOLDERS[key][1]
     except OSError:
         return []
 
 
+_MEMO: dict[tuple, list[Found]] = {}
+
+
 def candidates() -> list[Found]:
-    """Every spec on the search path (--spec, WBTOOL_SPEC_PATH, installed), highest precedence first."""
-    from workbook_tools.model.spec import spec_dir
+    """Every spec on the search path (--spec, WBTOOL_SPEC_PATH, installed), highest precedence first.
+
+    Asked for every workbook read: remembered while --spec, WBTOOL_SPEC_PATH and each folder (files added, removed,
+    renamed) stay the same; a spec file edited in place is read afresh by load_spec (its own cache is by mtime)."""
+    folders = [*path_dirs(), _package_dir()]
+    key = (tuple(p for p, _ in _explicit.values()), os.environ.get(ENV, ""), tuple(_mtime(d) for d in folders))
+    if key not in _MEMO:
+        if len(_MEMO) > 64:
+            _MEMO.clear()
+        _MEMO[key] = _candidates(folders)
+    return _MEMO[key]
+
+
+_PACKAGE: list[Path] = []
+
+
+def _package_dir() -> Path:
+    """The installed specs' folder (looked up once: importlib.resources is slow to ask for every workbook)."""
+    if not _PACKAGE:
+        from workbook_tools.model.spec import spec_dir
+        _PACKAGE.append(spec_dir())
+    return _PACKAGE[0]
+
+
+def _mtime(folder: Path) -> int:
+    try:
+        return folder.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+def _candidates(folders: list[Path]) -> list[Found]:
     out: list[Found] = []
     seen_paths: set[str] = set()
 
     def add(path: Path, origin: str):
-        rp = str(path.resolve())
+        rp = os.path.abspath(path)
         if rp in seen_paths:
             return
         head = _head(path)
         if head is None:
             return
         seen_paths.add(rp)
-        try:
-            digest = text_hash(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            return
-        out.append(Found(head[0], head[1], origin, rp, digest))
+        out.append(Found(head[0], head[1], origin, rp, head[2]))
 
     for p, spec in _explicit.values():
         seen_paths.add(p)
         out.append(Found(spec.id, spec.version, ORIGIN_EXPLICIT, p, spec_hash(spec)))
-    for d in path_dirs():
+    for d in folders[:-1]:
         for p in _folder_specs(d):
             add(p, ORIGIN_PATH)
-    for p in _folder_specs(spec_dir()):
+    for p in _folder_specs(folders[-1]):
         add(p, ORIGIN_PACKAGE)
     first: dict[str, str] = {}
     marked = []
