@@ -328,3 +328,38 @@ def test_edited_copy_alone_cannot_pass_as_the_issued_form(own_spec, tmp_path):
     assert r.exit_code == 1 and _findings(r.output, "fingerprint-mismatch"), r.output
     changed = _findings(r.output, "weight-changed")        # the form as issued shows 25 and 15
     assert {x["indicator"] for x in changed} >= {"1.1.1", "1.1.2"}, r.output
+
+
+def test_collect_sends_back_a_return_whose_copy_differs_from_the_others(own_spec, tmp_path):
+    """No bureau spec on the collecting machine: one return's copy was rewritten consistently (text + hash):
+    it is not scored silently by its own copy but sent back; with the bureau's spec given it is an error finding."""
+    spec = load_spec(own_spec)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    base = filled(spec, tmp_path / "base.xlsx")
+    for i in range(4):
+        shutil.copy(base, inbox / f"u{i}.xlsx")
+        hide_copy(inbox / f"u{i}.xlsx", lambda wb, i=i: wb["封面"].__setitem__("B4", f"44011710{i}"))
+    rows = speclib.embed_rows(type("S", (), {"text": own_text() + "# 改过\n", "id": OWN_ID, "version": "2024.1"})())
+
+    def forge(wb):
+        ws = wb[speclib.SPEC_SHEET]
+        ws.delete_rows(1, ws.max_row)
+        for r in rows:
+            ws.append(r)
+    hide_copy(inbox / "u3.xlsx", forge)
+    elsewhere = own_spec.rename(tmp_path / "elsewhere.yaml")
+    speclib.reset()
+    r = run("collect", inbox, "-o", "s.xlsx", "--format", "json")
+    res = json.loads(r.output)
+    assert r.exit_code == 1, r.output
+    wb = openpyxl.load_workbook("s.xlsx", read_only=True)
+    text = "\n".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
+    assert "内嵌规格 bureau-dept-2024（2024.1）与其他 3 份报送的不同" in text
+    assert res["ok"] is False
+    speclib.reset()
+    r = run("collect", inbox, "-o", "s2.xlsx", "--spec", elsewhere, "--db", "s2.db", "--format", "json")
+    with __import__("sqlite3").connect("s2.db") as con:
+        bad = con.execute("SELECT file_name, status FROM submissions WHERE status != '通过'").fetchall()
+        codes = {c for (c,) in con.execute("SELECT code FROM findings")}
+    assert bad == [("u3.xlsx", "需退回")] and "spec-embedded-mismatch" in codes, (bad, codes)

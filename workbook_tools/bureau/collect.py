@@ -123,6 +123,8 @@ def _process_file(path: str, expected_spec: str | None = None) -> dict:
             rec["data"]["kind"] = "project"
             rec["projects"] = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
                                             whole_file=True)]
+    rec.setdefault("data", {}).update(spec_origin=forms.meta.get("_spec_origin"),     # which copy read it (speclib)
+                                      spec_sha256=forms.meta.get("_spec_sha256") or None)
     errors = sum(1 for f in findings if f["severity"] == "error")
     rec.update(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
@@ -591,6 +593,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             ledger_returned = ledger_verdicts(store, kept, ledger_found, getattr(ledger, "name", "") if ledger else "")
             if spec is not None:     # beside overall forms, project returns are not "another form"
                 _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
+            flag_odd_copies(subs)
             findings = store.findings([s["id"] for s in subs])
             review, drawn = _review(kept, sample, seed, sample_csv)
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
@@ -699,6 +702,31 @@ def _main_spec(subs, kind=None):
     ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id")
                   and (kind is None or form_kind(s) == kind))
     return load_spec(ids.most_common(1)[0][0]) if ids else None
+
+
+def flag_odd_copies(subs) -> None:
+    """Returns read by their own copy of the spec (no bureau copy on this machine): a copy that differs from the
+    one most returns of the same id and version carry was edited, and its file is sent back, never silently scored
+    by its own rules. (With the bureau's spec on the search path each such file has spec-embedded-mismatch.)"""
+    groups: dict[tuple, list[dict]] = {}
+    for s in subs:
+        d = s.get("data") or {}
+        if s.get("readable") and d.get("spec_origin") == "embedded" and d.get("spec_sha256"):
+            groups.setdefault((s["spec_id"], s.get("spec_version")), []).append(s)
+    for (sid, version), group in groups.items():
+        counts = Counter(s["data"]["spec_sha256"] for s in group)
+        if len(counts) < 2:
+            continue
+        (usual, n), = counts.most_common(1)
+        for s in group:
+            if s["data"]["spec_sha256"] == usual:
+                continue
+            if s["status"] == PASS:
+                s["status"] = RETURN
+                s["errors"] = (s.get("errors") or 0) + 1
+            s.setdefault("notes", []).append(
+                f"内嵌规格 {sid}（{version}）与其他 {n} 份报送的不同（sha256 {s['data']['spec_sha256'][:12]}，"
+                f"多数为 {usual[:12]}）：隐藏的规格可能被改动；请用 --spec 或 WBTOOL_SPEC_PATH 给出财政局的规格后重新汇总")
 
 
 def _flag_other_specs(subs, spec, kind=None):
