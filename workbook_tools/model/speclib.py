@@ -156,15 +156,17 @@ def candidates() -> list[Found]:
     return _MEMO[key]
 
 
-_PACKAGE: list[Path] = []
+_PACKAGE: dict = {}
 
 
 def _package_dir() -> Path:
-    """The installed specs' folder (looked up once: importlib.resources is slow to ask for every workbook)."""
-    if not _PACKAGE:
-        from workbook_tools.model.spec import spec_dir
-        _PACKAGE.append(spec_dir())
-    return _PACKAGE[0]
+    """The installed specs' folder (asked once per ``spec_dir`` function: importlib.resources is slow to ask for
+    every workbook; a test that replaces spec_dir is still obeyed)."""
+    from workbook_tools.model import spec as spec_module
+    fn = spec_module.spec_dir
+    if _PACKAGE.get("fn") is not fn:
+        _PACKAGE.update(fn=fn, dir=Path(fn()))
+    return _PACKAGE["dir"]
 
 
 def _mtime(folder: Path) -> int:
