@@ -363,3 +363,12 @@ def test_collect_sends_back_a_return_whose_copy_differs_from_the_others(own_spec
         bad = con.execute("SELECT file_name, status FROM submissions WHERE status != '通过'").fetchall()
         codes = {c for (c,) in con.execute("SELECT code FROM findings")}
     assert bad == [("u3.xlsx", "需退回")] and "spec-embedded-mismatch" in codes, (bad, codes)
+
+
+def test_a_spec_file_edited_in_place_is_seen_at_once(own_spec, monkeypatch):
+    monkeypatch.setenv(speclib.ENV, str(own_spec.parent))
+    assert speclib.find(OWN_ID).version == "2024.1"
+    own_spec.write_text(own_text().replace('version: "2024.1"', 'version: "2024.2"'), "utf-8")
+    assert speclib.find(OWN_ID).version == "2024.2" and load_spec(OWN_ID).version == "2024.2"
+    (own_spec.parent / "另一份.yaml").write_text(own_text().replace(f"id: {OWN_ID}", "id: second-form"), "utf-8")
+    assert speclib.find("second-form") is not None

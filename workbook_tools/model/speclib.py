@@ -145,10 +145,11 @@ _MEMO: dict[tuple, list[Found]] = {}
 def candidates() -> list[Found]:
     """Every spec on the search path (--spec, WBTOOL_SPEC_PATH, installed), highest precedence first.
 
-    Asked for every workbook read: remembered while --spec, WBTOOL_SPEC_PATH and each folder (files added, removed,
-    renamed) stay the same; a spec file edited in place is read afresh by load_spec (its own cache is by mtime)."""
+    Asked for every workbook read: remembered while --spec, WBTOOL_SPEC_PATH, each folder (files added, removed,
+    renamed) and each spec file (size, mtime) stay the same."""
     folders = [*path_dirs(), _package_dir()]
-    key = (tuple(p for p, _ in _explicit.values()), os.environ.get(ENV, ""), tuple(_mtime(d) for d in folders))
+    files = tuple(_stamp(p) for d in folders for p in _folder_specs(d))
+    key = (tuple(p for p, _ in _explicit.values()), os.environ.get(ENV, ""), tuple(_mtime(d) for d in folders), files)
     if key not in _MEMO:
         if len(_MEMO) > 64:
             _MEMO.clear()
@@ -167,6 +168,14 @@ def _package_dir() -> Path:
     if _PACKAGE.get("fn") is not fn:
         _PACKAGE.update(fn=fn, dir=Path(fn()))
     return _PACKAGE["dir"]
+
+
+def _stamp(path: Path) -> tuple:
+    try:
+        st = path.stat()
+        return (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (-1, -1)
 
 
 def _mtime(folder: Path) -> int:
