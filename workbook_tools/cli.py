@@ -8,7 +8,7 @@ import sys
 import click
 
 from workbook_tools import __version__
-from workbook_tools.commands.common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
 from workbook_tools.errors import WbtoolError
 
 def _lang(ctx: click.Context, lang: str | None) -> str:
@@ -24,6 +24,13 @@ class WbtoolGroup(click.Group):
     """Library exceptions become user messages here, in one place."""
 
     def invoke(self, ctx):
+        try:
+            return self._invoke(ctx)
+        finally:
+            from workbook_tools.model import speclib
+            speclib.reset()          # --spec and specs learnt from workbooks last one command
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except WbtoolError as e:
@@ -64,11 +71,21 @@ def main(ctx, lang):
 @main.command("specs")
 @click.option("--check", "check_path", type=click.Path(dir_okay=False), help="检查一个规格 YAML 文件")
 @click.option("--schema", "schema", is_flag=True, help="输出规格格式的 JSON Schema（供编辑器检查，见 docs/specs.md）")
+@click.option("--workbook", "workbook", type=click.Path(dir_okay=False),
+              help="显示一个工作簿内嵌的规格及其与查找路径上同一规格的比较")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="与 --workbook 一起：把内嵌的规格另存为 YAML")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
-def specs_cmd(ctx, check_path, schema, lang):
-    """列出内置的指标体系规格，或用 --check 检查一个规格文件。"""
-    from workbook_tools.model.spec import list_specs, load_spec
+def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
+    """列出可用的规格及其来源（--spec、WBTOOL_SPEC_PATH、随 wbtool 安装），或检查一个规格文件，或显示工作簿内嵌的规格。
+
+    \b
+    查找顺序：--spec 指定 > WBTOOL_SPEC_PATH 中的文件夹（按顺序）> 随 wbtool 安装 > 工作簿内嵌。
+    同一 id 只用排在最前的一个；被遮住的列为“未使用”。--schema 输出规格格式的 JSON Schema。"""
+    from workbook_tools.model import speclib
+    from workbook_tools.model.spec import load_spec
     if schema:
         from workbook_tools.model.specformat import schema_text
         click.echo(schema_text(), nl=False)
@@ -79,9 +96,68 @@ def specs_cmd(ctx, check_path, schema, lang):
             f"spec {spec.id} (version {spec.version}) is valid: {len(spec.leaves())} leaves, total {spec.total_weight}.",
             lang)
         return
-    for sid in list_specs():
-        s = load_spec(sid)
-        click.echo(f"{s.id}\t{s.version}\t{s.title}\t{len(s.leaves())} 项指标")
+    if workbook:
+        _specs_workbook(ctx, workbook, output, fmt, lang)
+        return
+    if output:
+        raise click.UsageError("-o 只能与 --workbook 一起使用 / -o needs --workbook")
+    rows = speclib.listing()
+    if fmt == "json":
+        click.echo(json.dumps({"search_path": [str(d) for d in speclib.path_dirs()], "specs": rows,
+                               "skipped": speclib.skipped_files()}, ensure_ascii=False, indent=2))
+        return
+    en = _lang(ctx, lang) == "en"
+    for r in rows:
+        where = r["origin"] if en else r["origin_zh"]
+        note = ""
+        if r["shadowed_by"]:
+            note = f"\t(not used: shadowed by {r['shadowed_by']})" if en else f"\t（未使用：被 {r['shadowed_by']} 遮住）"
+        if r["error"]:
+            note += f"\t{r['error'].splitlines()[0]}"
+        leaves = "" if r["leaves"] is None else (f"{r['leaves']} leaves" if en else f"{r['leaves']} 项指标")
+        click.echo(f"{r['id']}\t{r['version']}\t{r['title']}\t{leaves}\t{where}\t{r['path']}{note}")
+    for s in speclib.skipped_files():
+        say(ctx, f"跳过：{s}", f"skipped: {s}", lang, err=True)
+
+
+def _specs_workbook(ctx, workbook, output, fmt, lang):
+    """`wbtool specs --workbook FILE`: the spec a workbook names and carries, against the search path."""
+    from workbook_tools.model import speclib
+    d = speclib.describe_workbook(workbook)
+    text = d.pop("_text")
+    if output:
+        if text is None:
+            from workbook_tools.errors import UsageError
+            raise UsageError(f"{workbook} 没有内嵌规格（模板由较早版本的 wbtool 生成）。",
+                             f"{workbook} carries no spec (made by an older wbtool)")
+        from workbook_tools.files.atomic import atomic_output
+        with atomic_output(output, "w") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
+    if fmt == "json":
+        click.echo(json.dumps(d, ensure_ascii=False, indent=2))
+    else:
+        e, f = d["embedded"], d["found"]
+        say(ctx, f"{workbook}：表单 {d['spec_id'] or '（无）'} 版本 {d['spec_version'] or '（无）'}",
+            f"{workbook}: form {d['spec_id']} version {d['spec_version']}", lang)
+        if e is None:
+            say(ctx, "  内嵌规格：无（较早的模板；按查找路径上的规格读取）", "  embedded spec: none (older template)", lang)
+        else:
+            ok = "完好" if e["intact"] else "已损坏或被改动"
+            say(ctx, f"  内嵌规格：{e['id']} {e['version']}，{e['lines']} 行，sha256 {e['sha256'][:12]}（{ok}）",
+                f"  embedded spec: {e['id']} {e['version']}, {e['lines']} lines, sha256 {e['sha256'][:12]}"
+                f" ({'intact' if e['intact'] else 'damaged or edited'})", lang)
+        if f is None:
+            say(ctx, "  查找路径上没有该规格：读取时使用内嵌规格。", "  not on the search path: the embedded copy is used.",
+                lang)
+        else:
+            same = {True: "与内嵌规格相同", False: "与内嵌规格不同（校验时报 spec-embedded-mismatch，按此规格计分）",
+                    None: ""}[d["same"]]
+            say(ctx, f"  查找路径上的规格：{f['origin_zh']} {f['path']}（版本 {f['version']}）{same}",
+                f"  on the search path: {f['origin']} {f['path']} (version {f['version']})"
+                + {True: ", same as the embedded copy", False: ", differs from the embedded copy", None: ""}[d["same"]],
+                lang)
+    if output:
+        say(ctx, f"已把内嵌规格写入 {output}。", f"embedded spec written to {output}.", lang, err=True)
 
 
 # ------------------------------------------------------------------ template
@@ -133,6 +209,7 @@ def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
 @click.option("--live", is_flag=True, help="在 Excel 中打开的工作簿上恢复公式（需 xlwings；FILE 可给工作簿名称）")
 @click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
               help="本单位的项目工作簿（可重复）：把已自评项目数（按资金来源）和平均分填入部门整体自评表")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def fill_cmd(ctx, file, output, no_backup, fmt, live, project_files, lang):
@@ -257,7 +334,8 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.option("--only", multiple=True, metavar="CODE", help="只运行这些检查（可重复或逗号分隔）")
 @click.option("--skip", multiple=True, metavar="CODE", help="跳过这些检查")
 @click.option("--annotate", type=click.Path(dir_okay=False), help="另存一份标注了问题的副本（原文件不变）")
-@click.option("--spec", "spec_ref", default=None, help="用指定规格（id 或 YAML 路径）读取")
+@click.option("--spec", "spec_ref", default=None,
+              help="用指定规格（id 或 YAML 路径）读取；先于 WBTOOL_SPEC_PATH、内置和内嵌的规格（见 wbtool specs）")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="报告写入文件")
 @click.option("--live", is_flag=True, help="校验 Excel 中打开的工作簿（需 xlwings；FILES 可给工作簿名称）")
 @click.option("--projects", "project_files", multiple=True, type=click.Path(dir_okay=False),
@@ -280,7 +358,8 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     if annotate and len(files) != 1:
         raise click.UsageError("--annotate 只能用于单个文件 / --annotate takes one file")
     check_codes(only), check_codes(skip)
-    spec = load_spec(spec_ref) if spec_ref else None
+    from workbook_tools.model import speclib
+    spec = speclib.use(spec_ref) if spec_ref else None
     pt = None
     if project_files:
         from workbook_tools.model.projectlink import tally_project_files
@@ -303,6 +382,7 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
 
 @main.command("mark")
 @click.argument("file", type=click.Path(dir_okay=False))
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def mark_cmd(ctx, file, lang):
@@ -331,6 +411,7 @@ def raise_unreadable(rep):
 @main.command("clear")
 @click.argument("target", required=False)
 @click.option("--live", is_flag=True, help="清除 Excel 中打开的工作簿（TARGET 为工作簿名称，可省略）")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def clear_cmd(ctx, target, live, lang):
@@ -356,6 +437,7 @@ def clear_cmd(ctx, target, live, lang):
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", help="输出格式")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="写入文件（默认输出到屏幕）")
+@SPEC_OPTION
 @click.pass_context
 def export_cmd(ctx, file, fmt, output):
     """导出工作簿的全部填报内容与计算结果（JSON，结构见 docs/export.md）。"""

@@ -123,6 +123,8 @@ def _process_file(path: str, expected_spec: str | None = None) -> dict:
             rec["data"]["kind"] = "project"
             rec["projects"] = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
                                             whole_file=True)]
+    rec.setdefault("data", {}).update(spec_origin=forms.meta.get("_spec_origin"),     # which copy read it (speclib)
+                                      spec_sha256=forms.meta.get("_spec_sha256") or None)
     errors = sum(1 for f in findings if f["severity"] == "error")
     rec.update(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
                errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
@@ -305,7 +307,7 @@ def _map(paths: list[Path], jobs: int, expected_spec):
     while todo:
         broken = None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=_watch_parent, initargs=(os.getpid(), _spec_refs())) as pool:
             window = jobs * 8
             futures = deque()
             while todo and len(futures) < window:
@@ -334,7 +336,7 @@ def _alone(p: Path, expected_spec, first_error) -> dict:
     from concurrent.futures.process import BrokenProcessPool
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context(),
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=_watch_parent, initargs=(os.getpid(), _spec_refs())) as pool:
             return pool.submit(process_file, str(p), expected_spec).result()
     except BrokenProcessPool:
         return failed_record(str(p), first_error, "读取该文件的进程意外退出（可能内存不足），")
@@ -352,8 +354,38 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _watch_parent(parent: int):
-    """In a worker: exit when the collect process is gone (killed), instead of lingering forever."""
+def learn_specs(store, subs) -> None:
+    """Every spec of the returns that the search path lacks, from a return's own copy (speclib), so the summary
+    and later ``status`` / ``report --summary`` find it; the copy's text is kept in the database."""
+    from workbook_tools.errors import SpecError
+    from workbook_tools.model import speclib
+    wanted = {(s["spec_id"], s.get("spec_version") or ""): s for s in subs if s.get("readable") and s.get("spec_id")}
+    for (sid, version), s in sorted(wanted.items()):
+        if speclib.find(sid, version) is not None:
+            continue
+        key = f"spec:{sid}@{version}"
+        text = speclib.text_of_return(s["path"], sid, version) or store.get_meta(key)
+        if not text:
+            continue
+        try:
+            speclib.learn(speclib.spec_from_text(text, f"{s['path']}!{speclib.SPEC_SHEET}"))
+        except SpecError:
+            continue
+        if store.get_meta(key) != text:
+            store.set_meta(key, text)
+
+
+def _spec_refs() -> tuple[str, ...]:
+    from workbook_tools.model.speclib import explicit_refs
+    return explicit_refs()
+
+
+def _watch_parent(parent: int, specs: tuple[str, ...] = ()):
+    """In a worker: exit when the collect process is gone (killed), instead of lingering forever; ``specs``:
+    the collect's --spec files, first for their ids here too (speclib)."""
+    from workbook_tools.model import speclib
+    for ref in specs:
+        speclib.use(ref)
     import threading
     import time
 
@@ -539,6 +571,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 return result
             from workbook_tools.bureau.summary import SummaryInput, write_summary   # pandas/openpyxl: only when there is work
             subs = store.submissions(set(res.submission_ids.values()))
+            learn_specs(store, subs)           # specs known only from the returns' own copies, for the summary
             same_content = _attach_paths(subs, res.submission_ids)
             main_kind = main_form_kind(subs, spec)
             if spec is None:
@@ -560,6 +593,7 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
             ledger_returned = ledger_verdicts(store, kept, ledger_found, getattr(ledger, "name", "") if ledger else "")
             if spec is not None:     # beside overall forms, project returns are not "another form"
                 _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
+            flag_odd_copies(subs)
             findings = store.findings([s["id"] for s in subs])
             review, drawn = _review(kept, sample, seed, sample_csv)
             counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
@@ -668,6 +702,31 @@ def _main_spec(subs, kind=None):
     ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id")
                   and (kind is None or form_kind(s) == kind))
     return load_spec(ids.most_common(1)[0][0]) if ids else None
+
+
+def flag_odd_copies(subs) -> None:
+    """Returns read by their own copy of the spec (no bureau copy on this machine): a copy that differs from the
+    one most returns of the same id and version carry was edited, and its file is sent back, never silently scored
+    by its own rules. (With the bureau's spec on the search path each such file has spec-embedded-mismatch.)"""
+    groups: dict[tuple, list[dict]] = {}
+    for s in subs:
+        d = s.get("data") or {}
+        if s.get("readable") and d.get("spec_origin") == "embedded" and d.get("spec_sha256"):
+            groups.setdefault((s["spec_id"], s.get("spec_version")), []).append(s)
+    for (sid, version), group in groups.items():
+        counts = Counter(s["data"]["spec_sha256"] for s in group)
+        if len(counts) < 2:
+            continue
+        (usual, n), = counts.most_common(1)
+        for s in group:
+            if s["data"]["spec_sha256"] == usual:
+                continue
+            if s["status"] == PASS:
+                s["status"] = RETURN
+                s["errors"] = (s.get("errors") or 0) + 1
+            s.setdefault("notes", []).append(
+                f"内嵌规格 {sid}（{version}）与其他 {n} 份报送的不同（sha256 {s['data']['spec_sha256'][:12]}，"
+                f"多数为 {usual[:12]}）：隐藏的规格可能被改动；请用 --spec 或 WBTOOL_SPEC_PATH 给出财政局的规格后重新汇总")
 
 
 def _flag_other_specs(subs, spec, kind=None):
@@ -1055,8 +1114,10 @@ def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
     from workbook_tools.bureau.store import apply_send_backs, open_store
     if not Path(db_path).exists():
         raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
+    from workbook_tools.model import speclib
     store = open_store(db_path)
     try:
+        speclib.learn_texts(store.metas("spec:"))       # the specs known only from the returns' own copies
         subs = store.submissions({sid for _, sid in store.current_files()})
         counts = store.submission_counts()
         kept = apply_send_backs(store, choose_current(subs)[0])     # the bureau's send-backs (wbtool serve)

@@ -257,6 +257,11 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
+    def metas(self, prefix: str) -> dict[str, str]:
+        """Every meta row whose key starts with ``prefix`` (e.g. the specs learnt from returns: ``spec:``)."""
+        rows = self.db.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ?", (len(prefix), prefix))
+        return dict(rows.fetchall())
+
     def set_meta(self, key: str, value: str):
         with self.db:
             self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",

@@ -109,6 +109,14 @@ entry("fingerprint-mismatch", "identity", ERROR, "表单指纹不符", "form fin
       "表单指纹 {found} 与规格 {spec} 的指纹 {expected} 不符，表单可能被改动或来自改过的规格。",
       "form fingerprint {found} differs from spec {spec} ({expected}); the form was altered.",
       "隐藏表中的指纹与当前规格文件计算的指纹不同。", "使用财政局下发的原模板重新填报。")
+entry("spec-embedded-mismatch", "identity", ERROR, "内嵌规格与财政局规格不符", "embedded spec differs",
+      "工作簿内嵌的规格副本（{spec} 版本 {version}，sha256 {found_short}）与{origin}的同一规格（{where}，sha256 "
+      "{expected_short}）不同：{what}。本文件按后者计分，内嵌副本不采用。",
+      "the workbook's own copy of spec {spec} {version} (sha256 {found_short}) differs from the one {origin_en} "
+      "({where}, sha256 {expected_short}): {what_en}. The file is scored by the latter; its own copy is not used.",
+      "模板隐藏表 _wbtool_spec 中的规格文本与 --spec、WBTOOL_SPEC_PATH 或随 wbtool 安装的同一 id、同一版本的规格不同："
+      "有人改过隐藏的规格副本，或财政局改了规格而未改版本号。",
+      "单位：使用财政局下发的原模板重新填报。财政局：规格改动后请改版本号并重新下发模板。")
 entry("spec-unexpected", "identity", ERROR, "表单与本次汇总不符", "form differs from the batch",
       "{detail}", "{detail_en}", "collect 时文件的表单规格与本次汇总的表单（--spec 或多数文件的表单）不同。",
       "使用本次下发的模板重新填报。")

@@ -13,6 +13,7 @@ def check(ctx):
     if fp != ctx.spec.fingerprint:
         yield ctx.finding("fingerprint-mismatch", cell=f"{SHEET_META}!B3", expected=ctx.spec.fingerprint, found=fp,
                           spec=ctx.spec.id)
+    yield from _own_copy(ctx)
     yield from _labels(ctx)
     yield from _headers(ctx)
     for key in sorted(ctx.overwritten, key=lambda k: (L[k].sheet, L[k].row, L[k].col)):
@@ -26,6 +27,30 @@ def check(ctx):
                               found_text="另一个公式" if text else f"数值“{found}”",
                               found_text_en="another formula" if text else f"the value '{found}'")
     yield from _names(ctx)
+
+
+_ORIGIN = {"explicit": ("--spec 指定", "given with --spec"), "path": ("WBTOOL_SPEC_PATH 中", "on WBTOOL_SPEC_PATH"),
+           "package": ("随 wbtool 安装", "installed with wbtool")}
+_WHAT = {"differ": ("评分规则、指标或分值不同", "the rules, indicators or weights differ"),
+         "same": ("规则相同，仅文字、注释或格式不同", "same rules; only wording, comments or layout of the text differ"),
+         "damaged": ("内嵌副本已损坏或被改动（文本与其记录的 sha256 不符）",
+                     "the copy is damaged or edited (its text does not match its recorded sha256)"),
+         "invalid": ("内嵌副本不是有效的规格", "the copy is not a valid spec")}
+
+
+def _own_copy(ctx):
+    """The workbook's embedded spec against the bureau's spec of the same id and version (speclib)."""
+    from workbook_tools.model.speclib import SPEC_SHEET
+    meta = ctx.ret.meta
+    if meta.get("_embedded") != "differs":
+        return
+    origin = meta.get("_spec_origin", "package")
+    zh, en = _ORIGIN.get(origin, (origin, origin))
+    what = _WHAT.get(meta.get("_embedded_rules", "differ"), _WHAT["differ"])
+    found, expected = meta.get("_embedded_sha256", ""), meta.get("_spec_sha256", "")
+    yield ctx.finding("spec-embedded-mismatch", cell=f"{SPEC_SHEET}!B4", expected=expected, found=found, spec=ctx.spec.id,
+                      version=ctx.spec.version, origin=zh, origin_en=en, where=ctx.spec.source or ctx.spec.id,
+                      found_short=found[:12], expected_short=expected[:12], what=what[0], what_en=what[1])
 
 
 def _labels(ctx):

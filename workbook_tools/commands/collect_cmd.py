@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from workbook_tools.commands.common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
 
 
 @click.command("collect")
@@ -38,6 +38,9 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     from workbook_tools.bureau.collect import run_collect
     if not inboxes:
         raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
+    if spec_ref:
+        from workbook_tools.model import speclib
+        speclib.use(spec_ref)          # first for its id here and in the worker processes (run_collect)
     if sample:
         from workbook_tools.foreign.review import parse_sample
         parse_sample(sample)
@@ -122,6 +125,7 @@ class _Bar:
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False), help="collect 生成的数据库")
 @click.option("--roster", type=click.Path(dir_okay=False), help="单位名单：列出未报送的单位")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def status_cmd(ctx, db_path, roster, fmt, lang):

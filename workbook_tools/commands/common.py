@@ -14,3 +14,16 @@ def _remember_lang(ctx, param, value):
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, callback=_remember_lang,
                            help="消息语言 / message language (默认 zh)")
+
+
+def _use_spec(ctx, param, value):
+    """--spec FILE|ID: that spec comes first for its id while this command runs (speclib's search path)."""
+    if value:
+        from workbook_tools.model import speclib
+        speclib.use(value)
+    return value
+
+
+SPEC_OPTION = click.option("--spec", "spec_use", default=None, callback=_use_spec, expose_value=False,
+                           metavar="FILE|ID",
+                           help="规格文件或 id：先于 WBTOOL_SPEC_PATH、内置规格和工作簿内嵌的规格使用（见 wbtool specs）")

@@ -5,13 +5,14 @@ import json
 
 import click
 
-from workbook_tools.commands.common import LANG_OPTION
+from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
 
 
 @click.command("inspect")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--layout", default=None, help="按指定表式读取（id 或 YAML 路径；默认自动选择内置表式）")
+@SPEC_OPTION
 @LANG_OPTION
 @click.pass_context
 def inspect_cmd(ctx, file, fmt, layout, lang):

@@ -156,7 +156,8 @@ def crosscheck_cmd(ctx, files, ledger_path, tolerance, money_unit, columns, shee
     if not files:
         raise click.UsageError("请指定要核对的文件 / give at least one file")
     tol = tolerance_of(tolerance)
-    spec = load_spec(spec_ref) if spec_ref else None
+    from workbook_tools.model import speclib
+    spec = speclib.use(spec_ref) if spec_ref else None
     ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec)
     reports = [crosscheck_workbook(f, ledger, tolerance=tol, spec=spec) for f in files]
     _report_out(ctx, reports, fmt, lang, strict, output)

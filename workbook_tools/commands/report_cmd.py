@@ -5,6 +5,7 @@ import click
 
 # cli.py imports this module while it registers commands: its helpers are imported inside the function
 from workbook_tools.commands.common import LANG_OPTION as _LANG
+from workbook_tools.commands.common import SPEC_OPTION
 
 
 @click.command("report")
@@ -15,6 +16,7 @@ from workbook_tools.commands.common import LANG_OPTION as _LANG
 @click.option("--summary", "summary", type=click.Path(dir_okay=False),
               help="财政局汇总报告：collect 的数据库（.db）或汇总表（.xlsx）")
 @click.option("--roster", type=click.Path(dir_okay=False), help="与 --summary 一起：单位名单，列出未报送单位")
+@SPEC_OPTION
 @_LANG
 @click.pass_context
 def report_cmd(ctx, file, output, force, summary, roster, lang):

@@ -89,10 +89,16 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
                          "cell": L[narrative_keys(f)[0]].addr} for f in spec.narrative}
     return {"schema": SCHEMA, "file": Path(ret.source).name, "sha256": ret.sha256, "narrative": narrative,
             "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint,
-                     "title": spec.title, "file_fingerprint": ret.meta.get("fingerprint")},
+                     "title": spec.title, "file_fingerprint": ret.meta.get("fingerprint"), **spec_origin(ret.meta)},
             "cover": cover, "funds": funds, "targets": targets, "indicators": indicators, "totals": totals}
 
 
+
+
+def spec_origin(meta: dict) -> dict:
+    """Where the spec that read the file came from and how the file's own copy compares (speclib)."""
+    return {"origin": meta.get("_spec_origin"), "sha256": meta.get("_spec_sha256") or None,
+            "embedded": meta.get("_embedded"), "embedded_sha256": meta.get("_embedded_sha256")}
 
 
 PROJECTS_SCHEMA = "wbtool.projects/1"
@@ -116,7 +122,7 @@ def export_forms(forms: Forms) -> dict:
     t = tally_projects(fund_types(spec), [r.values for r in results])
     return {"schema": PROJECTS_SCHEMA, "file": Path(forms.source).name, "sha256": forms.sha256,
             "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint, "title": spec.title,
-                     "file_fingerprint": forms.meta.get("fingerprint")},
+                     "file_fingerprint": forms.meta.get("fingerprint"), **spec_origin(forms.meta)},
             "totals": {"projects": len(projects), "evaluated": t.count, "counts": t.counts,
                        "average": jsonable(t.average), "budget": jsonable(t.budget), "actual": jsonable(t.actual),
                        "exec_rate": jsonable(t.rate)},

@@ -89,24 +89,89 @@ def identify(book: Book, spec: Spec | None = None) -> tuple[dict, Spec]:
         if k and isinstance(k.value, str):
             meta[k.value] = "" if v is None or v.value is None else str(v.value)
     spec_id = meta.get("spec_id", "")
-    if spec is not None and spec.id != spec_id:
-        spec = None
-    elif spec is None:
-        try:
-            spec = load_spec(spec_id) if spec_id else None
-        except SpecError:
-            spec = None
+    spec, emb = _spec_for(book, spec, spec_id, meta.get("spec_version", ""), meta)
     if spec is None:
+        damaged = emb is not None and emb.spec_id == spec_id and not emb.intact
         raise UnreadableInput(
-            f"{src} 来自未知的表单规格“{spec_id or '空'}”，无法校验。请使用财政局下发的模板填报。",
-            f"{src} comes from an unknown form spec '{spec_id}'", code="spec-unknown")
+            f"{src} 来自未知的表单规格“{spec_id or '空'}”，无法校验"
+            + ("（工作簿内嵌的规格副本已损坏或被改动）" if damaged else "")
+            + "。请使用财政局下发的模板填报，或用 --spec 或 WBTOOL_SPEC_PATH 指明该规格文件。",
+            f"{src} comes from an unknown form spec '{spec_id}'"
+            + (" (the workbook's own copy of it is damaged)" if damaged else "")
+            + "; give the spec file with --spec or WBTOOL_SPEC_PATH", code="spec-unknown")
     if meta.get("spec_version") != spec.version:
         raise UnreadableInput(
             f"{src} 使用的是旧版或不同版本的表单（版本 {meta.get('spec_version')}，当前版本 {spec.version}），"
             f"请用新版模板重新填报。",
             f"{src} uses form version {meta.get('spec_version')}, current is {spec.version}",
             code="spec-outdated")
+    _compare_copy(meta, spec, emb)
     return meta, spec
+
+
+def _spec_for(book: Book, spec: Spec | None, spec_id: str, version: str, meta: dict):
+    """The spec to read ``book`` with, by the search path (speclib): ``spec`` given (--spec) if its id matches;
+    else a spec file found for the id (the bureau's copies, then installed); else the workbook's own copy."""
+    from workbook_tools.model import speclib
+    try:
+        emb = speclib.read_embedded(book)
+    except (OSError, ValueError, KeyError):
+        emb = None
+    if spec is not None:
+        meta["_spec_origin"] = speclib.ORIGIN_EXPLICIT
+        return (spec if spec.id == spec_id else None), emb
+    if not spec_id:
+        return None, emb
+    found = speclib.find(spec_id, version)
+    if found is not None:
+        try:
+            meta["_spec_origin"] = found.origin
+            return speclib.load(found), emb
+        except SpecError:
+            meta.pop("_spec_origin")
+    if emb is not None and emb.intact and emb.spec_id == spec_id and emb.version == version:
+        try:
+            own = emb.spec(book.source)
+        except SpecError:
+            return None, emb
+        meta["_spec_origin"] = speclib.ORIGIN_EMBEDDED
+        speclib.learn(own)
+        return own, emb
+    return None, emb
+
+
+def _compare_copy(meta: dict, spec: Spec, emb) -> None:
+    """Record in ``meta`` how the workbook's own copy of its spec compares with the spec it is read with:
+    a copy that differs from the bureau's (same id and version) is the finding spec-embedded-mismatch."""
+    from workbook_tools.model import speclib
+    meta["_spec_sha256"] = speclib.spec_hash(spec)
+    if emb is None:
+        meta["_embedded"] = "none"
+        return
+    meta["_embedded_sha256"] = emb.sha256
+    if meta.get("_spec_origin") == speclib.ORIGIN_EMBEDDED:
+        meta["_embedded"] = "used"
+        return
+    if emb.spec_id != spec.id or emb.version != spec.version:
+        meta["_embedded"] = "other"          # a copy of another spec: the identity sheet says which form this is
+        return
+    mine = meta["_spec_sha256"]
+    if emb.intact and (not mine or text_equal(emb.sha256, mine)):
+        meta["_embedded"] = "same"
+        return
+    meta["_embedded"] = "differs"
+    meta["_embedded_text_sha256"] = speclib.text_hash(emb.text) if emb.text else ""
+    if not emb.intact:
+        meta["_embedded_rules"] = "damaged"
+        return
+    try:
+        meta["_embedded_rules"] = "same" if emb.spec(spec.source).fingerprint == spec.fingerprint else "differ"
+    except SpecError:
+        meta["_embedded_rules"] = "invalid"
+
+
+def text_equal(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
 
 
 @dataclass
@@ -137,7 +202,8 @@ def _check_sheets(book: Book, wanted: list[str]):
             f"{src} 缺少工作表：{'、'.join(missing[:10])}{'等' if len(missing) > 10 else ''}{hint}。"
             f"请勿删除或重命名模板中的工作表。",
             f"{src} lacks sheet(s): {', '.join(missing[:10])}", code="sheet-missing")
-    return [s for s in names if s not in wanted]
+    from workbook_tools.model.speclib import SPEC_SHEET      # the workbook's own spec: ours, not an extra sheet
+    return [s for s in names if s not in wanted and s != SPEC_SHEET]
 
 
 ROW_MARGIN, COL_MARGIN = 20, 4     # a note just below or beside the form is still read

@@ -416,7 +416,10 @@ def _select(pkg: Package, part: str | None) -> None:
     head = data[:end] if end > 0 else data[:4096]
     if re.search(rb'tabSelected="(?:1|true)"', head):
         return
-    new = re.sub(rb"(<(?:\w+:)?sheetView\b)", rb'\1 tabSelected="1"', head, count=1)
+    # LibreOffice writes tabSelected="false": set that attribute, never add a second one (invalid XML)
+    new, n = re.subn(rb'(<(?:\w+:)?sheetView\b[^>]*?\stabSelected=")(?:0|false)"', rb'\g<1>1"', head, count=1)
+    if not n:
+        new = re.sub(rb"(<(?:\w+:)?sheetView\b)", rb'\1 tabSelected="1"', head, count=1)
     if new != head:
         pkg.put(part, new + data[len(head):])
 

@@ -281,10 +281,25 @@ def render_template(layout: Layout) -> Workbook:
         ws.protection.formatColumns = False   # let staff widen columns and rows
         ws.protection.formatRows = False
     sheets[SHEET_META].sheet_state = "veryHidden"
+    _embed_spec(wb, layout.spec)
     fit_row_heights(wb)
     wb.calculation.fullCalcOnLoad = True
     wb.active = 1
     return wb
+
+
+def _embed_spec(wb: Workbook, spec: Spec):
+    """The spec's YAML text and hash in a veryHidden, protected sheet: the workbook describes itself (speclib)."""
+    from workbook_tools.model.speclib import SPEC_SHEET, embed_rows
+    rows = embed_rows(spec)
+    if rows is None:        # a spec built in code, not from YAML text: read through the search path only
+        return
+    ws = wb.create_sheet(SPEC_SHEET)
+    for r in rows:
+        ws.append(r)
+    ws.column_dimensions["A"].width = 100
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
 
 
 def build_projects_template(spec: Spec | str, projects: list[dict], output: str | Path | None = None, *,
