@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from workbook_tools.bureau.collect import PASS, RETURN, UNREADABLE
+from workbook_tools.bureau.records import PASS, RETURN, UNREADABLE
 from workbook_tools.errors import UsageError
 from workbook_tools.report.narrative import Bar, Chart, Document, Heading, Para, Table, score_text, write_document
 
 
 @dataclass
 class OverviewData:
-    """What the overview needs, whether it comes from the collect database or from a summary workbook."""
+    """What the overview needs, read from the collect database (a summary workbook only leads to its database)."""
     units: list[dict]                                   # unit_code, unit_name, display, grade, status, errors, file,
                                                         # on_roster (None: no roster)
     leaves: list[dict] = field(default_factory=list)    # statistics.leaf_stats over accepted returns
@@ -30,7 +30,9 @@ def _title(spec) -> str:
 
 def from_database(db_path, roster_path=None) -> OverviewData:
     """Current returns (one per unit) from a `wbtool collect` database."""
-    from workbook_tools.bureau.collect import _read_roster, current_returns, form_kind, main_form_kind
+    from workbook_tools.bureau.batch import main_form_kind
+    from workbook_tools.bureau.collect import _read_roster, current_returns
+    from workbook_tools.bureau.records import form_kind
     from workbook_tools.model.spec import load_spec
     from workbook_tools.bureau.statistics import accepted, leaf_stats, scored_units
     every, _ = current_returns(db_path)
@@ -52,91 +54,40 @@ def from_database(db_path, roster_path=None) -> OverviewData:
                         project_units=len({s.get("unit_code") for s in every if s.get("projects")}))
 
 
-def _table(path, name: str, key: str):
-    """A sheet of the summary workbook as records, its header found by the column ``key`` (a note or title line
-    above the header is allowed)."""
-    import pandas as pd
-    raw = pd.read_excel(path, sheet_name=name, header=None, dtype=object, engine="openpyxl")
-    for i in range(min(len(raw), 5)):
-        if key in [_s(v) for v in raw.iloc[i]]:
-            head = [_s(v) for v in raw.iloc[i]]
-            return [dict(zip(head, row)) for row in raw.iloc[i + 1:].itertuples(index=False)]
-    return None
-
-
-def from_workbook(path) -> OverviewData:
-    """The same from a summary workbook written by `wbtool collect` (its 汇总, 扣分统计 and 未报送 sheets, which hold
-    the numbers statistics.py computed when the workbook was written)."""
+def database_of(summary) -> Path:
+    """The collect database a summary workbook was written from: the one the workbook names (its ``wbtool_db``
+    property), else the database beside it under collect's default name (汇总.xlsx → 汇总.db). The overview reads
+    only the database: the workbook's cells are a paper for people, not a record to parse back."""
     import openpyxl
+    path = Path(summary)
     try:
         book = openpyxl.load_workbook(path, read_only=True)
         names = book.sheetnames
         props = {p.name: p.value for p in getattr(book, "custom_doc_props", None) or []}
         book.close()
-        units_rows = _table(path, "汇总", "单位编码") if "汇总" in names else None
-    except Exception as e:   # openpyxl/pandas raise many types for a file that is not a summary
+    except Exception as e:   # openpyxl raises many types for a file that is not a workbook
         raise UsageError(f"无法读取汇总表 {path}：{e}", f"cannot read summary workbook {path}: {e}") from None
-    need = {"单位编码", "状态", "来源文件"}
-    if not units_rows and units_rows is not None and "汇总" in names:
-        units_rows = []
-    if units_rows is None or (units_rows and not need <= set(units_rows[0])) or "汇总" not in names:
-        raise UsageError(f"{path} 不是 wbtool collect 生成的汇总表（“汇总”表缺少单位编码、状态、来源文件等列）。",
-                         f"{path} is not a summary workbook written by wbtool collect")
-    from workbook_tools.bureau.statistics import parse_reasons
-    spec = None
-    if props.get("wbtool_spec"):
-        from workbook_tools.errors import SpecError
-        from workbook_tools.model.spec import load_spec
-        try:
-            spec = load_spec(props["wbtool_spec"])
-        except (SpecError, OSError, ValueError):
-            spec = None
-    roster_known = "未报送" in names
-    units = [{"unit_code": _code(r.get("单位编码")),
-              "unit_name": _s(r.get("单位名称")) or Path(_s(r.get("来源文件"))).name,
-              "display": _f(r.get("总分")), "grade": _s(r.get("等级")), "status": _s(r.get("状态")),
-              "errors": int(_f(r.get("错误数")) or 0), "file": Path(_s(r.get("来源文件"))).name,
-              "on_roster": ("不在名单中" not in _s(r.get("备注"))) if roster_known else None}
-             for r in units_rows if _s(r.get("状态"))]
-    leaves = []
-    for r in (_table(path, "扣分统计", "编号") or []) if "扣分统计" in names else []:
-        if not _s(r.get("编号")):
-            continue
-        leaves.append({"id": _s(r.get("编号")), "name": _s(r.get("指标")), "weight": _f(r.get("分值")) or 0,
-                       "units": None, "losers": int(_f(r.get("扣分单位数")) or 0), "lost": _f(r.get("扣分合计")),
-                       "lost_mean": _f(r.get("平均扣分")), "mean": _f(r.get("平均得分")), "rate": _f(r.get("得分率")),
-                       "reasons": parse_reasons(_s(r.get("常见扣分原因")))})
-    missing = [{"unit_code": _code(r.get("单位编码")), "unit_name": _s(r.get("单位名称"))}
-               for r in (_table(path, "未报送", "单位编码") or []) if _s(r.get("单位编码"))] if roster_known else []
-    projects, project_units = 0, 0
-    if "项目汇总" in names:
-        rows = [r for r in (_table(path, "项目汇总", "单位编码") or []) if any(_s(v) for v in r.values())]
-        projects, project_units = len(rows), len({_code(r.get("单位编码")) for r in rows})
-    return OverviewData(units, leaves, missing, [g.name for g in spec.grades] if spec else ["优", "良", "中", "差"],
-                        title=_title(spec), projects=projects, project_units=project_units)
+    if "汇总" not in names and "wbtool_db" not in props:
+        raise UsageError(f"{path} 不是 wbtool collect 生成的汇总表。请给出 collect 的数据库（.db 文件）。",
+                         f"{path} is not a summary workbook written by wbtool collect; give the collect database (.db)")
+    named = Path(props["wbtool_db"]) if props.get("wbtool_db") else None
+    beside = path.with_suffix(".db")
+    for db in (named, beside, beside.with_name(named.name) if named else None):
+        if db is not None and db.is_file():
+            return db
+    where = f"（汇总表记录的数据库为 {named}）" if named else ""
+    raise UsageError(f"找不到汇总表 {path.name} 对应的 collect 数据库{where}，也不在它旁边（{beside.name}）。"
+                     "汇总情况只从数据库统计：请用 wbtool report --summary 数据库.db。",
+                     f"cannot find the collect database of {path.name}; give the .db to report --summary")
 
 
-def _code(v) -> str:
-    """A unit code read back from a cell: text as written (a code that looks like a number has no '.0')."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return _s(v)
+def from_workbook(path, roster_path=None) -> OverviewData:
+    """The overview of a summary workbook: from the collect database it was written from (``database_of``)."""
+    return from_database(database_of(path), roster_path)
 
 
 def _score(v) -> str:
     return "—" if v is None else f"{v:.2f}"
-
-
-def _s(v) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
-
-
-def _f(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
 
 
 def build_overview(data: OverviewData) -> Document:
@@ -205,11 +156,12 @@ def build_overview(data: OverviewData) -> Document:
 
 
 def report_overview(source, output, roster_path=None) -> Document:
-    """Write the bureau's overview from a collect database (.db) or summary workbook (.xlsx)."""
+    """Write the bureau's overview from a collect database (.db), or from the database a summary workbook (.xlsx)
+    was written from (see ``database_of``)."""
     from workbook_tools.report.narrative import output_format
     output_format(output)
     src = Path(source)
-    data = from_workbook(src) if src.suffix.lower() in (".xlsx", ".xlsm") else from_database(src, roster_path)
+    data = from_workbook(src, roster_path) if src.suffix.lower() in (".xlsx", ".xlsm") else from_database(src, roster_path)
     doc = build_overview(data)
     write_document(doc, output)
     return doc

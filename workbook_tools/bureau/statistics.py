@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-PASS = "通过"          # collect.PASS (not imported: this module stays free of the collect machinery)
+from workbook_tools.bureau.records import PASS
+
 REASONS_SHOWN = 3      # 常见扣分原因 per indicator: the summary's 扣分统计 column and the overview both use these
 
 
@@ -61,15 +62,3 @@ def _one_line(text):
 def reasons_text(reasons) -> str:
     """The 常见扣分原因 cell: 原因（单位数）；…"""
     return "；".join(f"{r}（{c}）" for r, c in reasons)
-
-
-def parse_reasons(text: str) -> list[tuple[str, int]]:
-    """The inverse of reasons_text (a reason may itself hold brackets: the count is the last （n）)."""
-    out = []
-    for part in (text or "").split("；"):
-        if part.endswith("）") and "（" in part:
-            t, n = part[:-1].rsplit("（", 1)
-            out.append((t, int(n) if n.isdigit() else 1))
-        elif part:
-            out.append((part, 1))
-    return out

@@ -288,6 +288,8 @@ class Store:
         projects = self.projects([d["id"] for d in out])
         for d in out:
             d["projects"] = projects.get(d["id"], [])
+            if d["readable"] and not d["data"].get("kind"):
+                d["data"]["kind"] = _recorded_kind(d["projects"])
         return out
 
     def submission_counts(self) -> dict[str, int]:
@@ -435,6 +437,13 @@ def apply_send_backs(store: Store, subs: list[dict]) -> list[dict]:
             s["send_back"] = b
             s.setdefault("notes", []).append(f"财政局退回：{b['note']}")
     return subs
+
+
+def _recorded_kind(projects: list[dict]) -> str:
+    """The kind of a readable submission recorded before records carried their kind (databases of earlier
+    versions): as those versions classified it — no project rows an overall form, one a one-project file,
+    several a project workbook."""
+    return "overall" if not projects else "project" if len(projects) == 1 else "projects"
 
 
 def _chunks(items, n):

@@ -10,8 +10,8 @@ import pandas as pd
 import xlsxwriter
 
 from workbook_tools.files.atomic import atomic_output
-from workbook_tools.bureau.collect import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label, project_tally,
-                      single_project, spec_fund_types, unit_view)
+from workbook_tools.bureau.records import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label,
+                                           project_tally, single_project, spec_fund_types, unit_view)
 from workbook_tools.model.spec import Spec
 from workbook_tools.bureau.statistics import accepted, leaf_stats, reasons_text, scored_units
 from workbook_tools.text import excel_text
@@ -68,6 +68,7 @@ class SummaryInput:
     review: list[dict] = field(default_factory=list)         # 复核: one line per form (foreign/review.py)
     sample: list[dict] | None = None                         # 抽查: the --sample draw
     sample_label: tuple = (None, None)                       # (size, seed) as given
+    db: str | None = None                                    # the collect database (report --summary finds it)
 
 
 class _Book:
@@ -544,6 +545,24 @@ def _bar(book, ws, title, header_row, values, y_title, *, horizontal=False, rate
     ws.insert_chart(header_row, 3, ch, {"y_offset": 4})     # inside its page, not on the break
 
 
+def _review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
+    """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
+    from workbook_tools.foreign.review import REVIEW_KEYS, SAMPLE_HEADERS
+    cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
+            Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
+            Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
+            Column("无法复核的行数", 7), Column("校验状态", 8)]
+    _sheet(book, "复核", cols, ([r[k] for k in REVIEW_KEYS] for r in review),
+           note="每份自评表一行：自评总分、按表中数据用同一计分引擎复核的总分及差额（差额 > 0 为自评高于复核）；"
+                "wbtool 模板的得分即公式结果。", status_col=12)
+    if sample is not None:
+        scols = [Column(h, 10 if k in ("order", "self", "recomputed", "diff", "flagged_count") else 22)
+                 for k, h in SAMPLE_HEADERS]
+        _sheet(book, "抽查", scols, ([r.get(k) for k, _ in SAMPLE_HEADERS] for r in sample),
+               note=f"随机抽查 {len(sample)} 份（--sample {size} --seed {seed}；同样的文件、份数和种子抽出同样的清单）。",
+               status_col=len(SAMPLE_HEADERS) - 1)
+
+
 def summary_title(spec: Spec | None) -> str:
     """The printed title: 部门整体支出绩效自评表 → 部门整体支出绩效自评汇总表."""
     return spec.title.replace("自评表", "自评汇总表") if spec and "自评表" in spec.title else "绩效自评汇总表"
@@ -555,6 +574,8 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     roster_codes = {u.code for u in data.roster}
     if data.spec:        # report --summary on this workbook names the spec as the database does
         wb.wb.set_custom_property("wbtool_spec", data.spec.id)
+    if data.db:          # report --summary on this workbook reads this database (overview.database_of)
+        wb.wb.set_custom_property("wbtool_db", str(data.db))
     _, n_units = _units_sheet(wb, data, roster_codes)
     _rollup_sheet(wb, data)
     project_subs = _project_subs(data)
@@ -569,8 +590,7 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     _duplicates_sheet(wb, data)
     _ledger_sheet(wb, data)
     if data.review or data.sample is not None:
-        from workbook_tools.foreign.review import review_sheets
-        review_sheets(wb, data.review, data.sample, seed=data.sample_label[1], size=data.sample_label[0])
+        _review_sheets(wb, data.review, data.sample, seed=data.sample_label[1], size=data.sample_label[0])
     if data.spec:
         _charts_sheet(wb, data)
     data_bytes = wb.close()

@@ -48,6 +48,7 @@ def foreign_record(path: Path, rec: dict) -> dict | None:
         if len(rows) > 1:
             out.update(total=_avg(rows), display=_avg(rows), grade="")
     else:
+        data["kind"] = "overall"
         data["leaves"] = {n.id: to_float(checks[0].result.leaf_scores.get(n.id)) for n in spec.leaves()}
     out["data"] = data
     return out
@@ -146,24 +147,6 @@ def write_sample_csv(rows: list[dict], path) -> None:
         w.writerow([h for _, h in SAMPLE_HEADERS])
         for r in rows:
             w.writerow([csv_safe(r.get(k)) for k, _ in SAMPLE_HEADERS])
-
-
-def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
-    """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
-    from workbook_tools.bureau.summary import Column, _sheet
-    cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
-            Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
-            Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
-            Column("无法复核的行数", 7), Column("校验状态", 8)]
-    _sheet(book, "复核", cols, ([r[k] for k in REVIEW_KEYS] for r in review),
-           note="每份自评表一行：自评总分、按表中数据用同一计分引擎复核的总分及差额（差额 > 0 为自评高于复核）；"
-                "wbtool 模板的得分即公式结果。", status_col=12)
-    if sample is not None:
-        scols = [Column(h, 10 if k in ("order", "self", "recomputed", "diff", "flagged_count") else 22)
-                 for k, h in SAMPLE_HEADERS]
-        _sheet(book, "抽查", scols, ([r.get(k) for k, _ in SAMPLE_HEADERS] for r in sample),
-               note=f"随机抽查 {len(sample)} 份（--sample {size} --seed {seed}；同样的文件、份数和种子抽出同样的清单）。",
-               status_col=len(SAMPLE_HEADERS) - 1)
 
 
 def feedback_csv(path, dest) -> str:

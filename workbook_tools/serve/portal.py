@@ -222,9 +222,9 @@ class Portal:
         returns the submission as it now stands."""
         if self.ledger is None:
             return None
-        from workbook_tools.bureau.collect import _crosscheck_rows, ledger_verdicts
+        from workbook_tools.bureau.batch import crosscheck_rows, ledger_verdicts
         sub = self.store.submissions([sid])[0]
-        _, by_sub = _crosscheck_rows([sub], self.ledger, None)
+        _, by_sub = crosscheck_rows([sub], self.ledger, None)
         ledger_verdicts(self.store, [sub], by_sub, str(self.cfg.ledger.name if self.cfg.ledger else ""))
         return sub
 
@@ -375,28 +375,16 @@ class Portal:
         return from_database(self.cfg.db, self.cfg.roster) if self.cfg.db.exists() else None
 
     def summary_workbook(self, output: Path) -> Path:
-        """The summary workbook of every unit's current return, written by collect's own summary writer."""
-        from workbook_tools.bureau.collect import _crosscheck_rows, _main_spec, current_returns, form_kind, main_form_kind
-        from workbook_tools.bureau.summary import SummaryInput, write_summary
+        """The summary workbook of every unit's current return: collect's own summary step (batch.summarise_current)
+        over the database's current returns."""
+        from workbook_tools.bureau.batch import summarise_current
+        from workbook_tools.bureau.collect import current_returns
         kept, _ = current_returns(self.cfg.db)
-        spec = self._spec()
-        kind = main_form_kind(kept, spec)
-        spec = spec or _main_spec(kept, kind)
-        project_returns = [s for s in kept if form_kind(s) == "project"]
-        mixed = kind == "overall" and bool(project_returns)
-        main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
-        ledger_rows = []
-        if self.ledger is not None:
-            ledger = self.ledger
-            ledger_rows, _ = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
-                                            or ledger.has_projects], ledger, None)
         roster = []
         if self.cfg.roster:
             from workbook_tools.bureau.roster import read_roster
             roster = read_roster(self.cfg.roster)
-        findings = self.store.findings([s["id"] for s in kept])
-        write_summary(SummaryInput(spec, main, kept, findings, [], roster, ledger_rows,
-                                   projects=project_returns if mixed else None), output)
+        summarise_current(self.store, kept, output, spec=self._spec(), roster=roster, ledger=self.ledger)
         return output
 
     def overview_report(self, output: Path) -> Path:

@@ -1,0 +1,153 @@
+"""What a collected return is and how the bureau's papers classify it: statuses, kinds, one current return per
+unit (and per project), a unit's standing. Shared by collect, the summary, the overview and the portal; imports
+none of them."""
+from __future__ import annotations
+
+from workbook_tools.numbers import to_float
+
+PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
+OVERALL, PROJECT, PROJECTS = "overall", "project", "projects"     # data["kind"]: 部门整体 form, one project form,
+                                                                   # a project workbook (项目清单 + project sheets)
+
+
+def record_kind(s: dict) -> str | None:
+    """The kind every readable record carries (``data["kind"]``: OVERALL, PROJECT or PROJECTS), set where the
+    record is made (collect's reader, foreign/review.py) or, for a row of an older database, by the store's row
+    mapping; never guessed from the record's shape. None for a file that could not be read."""
+    return (s.get("data") or {}).get("kind") if s.get("readable") else None
+
+
+def single_project(s: dict) -> dict | None:
+    """The project row of a one-project file of a project spec (not of a project workbook), else None."""
+    rows = s.get("projects") or []
+    return rows[0] if record_kind(s) == PROJECT and rows else None
+
+
+def is_project_workbook(s: dict) -> bool:
+    return record_kind(s) == PROJECTS
+
+
+def form_kind(s: dict) -> str | None:
+    """``project`` for a project workbook or a one-project file, ``overall`` for any other readable return
+    (the 部门整体 form), None for a file that could not be read."""
+    kind = record_kind(s)
+    if not s.get("readable"):
+        return None
+    return "project" if kind in (PROJECT, PROJECTS) else "overall"
+
+
+def project_label(row: dict) -> str:
+    code, name = row.get("project_code") or "", row.get("project_name") or ""
+    return f"{name}（{code}）" if code and name else (code or name)
+
+
+def current_key(s: dict) -> tuple[str, str]:
+    """What one current return stands for: the unit's overall form, the unit's project workbook, or — for a
+    one-project file — the unit's project (by project code, else project name). A unit's overall form and its
+    project workbook are two returns, not duplicates of each other."""
+    row = single_project(s)
+    if row is not None:
+        if row.get("project_code"):
+            return s["unit_code"], "code:" + row["project_code"]
+        if row.get("project_name"):
+            return s["unit_code"], "name:" + row["project_name"]
+    if form_kind(s) == "project":
+        return s["unit_code"], "projects"
+    return s["unit_code"], ""
+
+
+def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """One submission per unit — per (unit, project) for one-project files — (latest 填报日期, then latest
+    modification time); the rest as duplicates."""
+    by_key: dict[tuple[str, str], list[dict]] = {}
+    singles = []
+    for s in subs:
+        if s["readable"] and s.get("unit_code"):
+            by_key.setdefault(current_key(s), []).append(s)
+        else:
+            singles.append(s)
+    kept, dups = [], []
+    readable_units = {code for code, _ in by_key}
+    for s in list(singles):
+        if not s["readable"] and s.get("unit_code") in readable_units:
+            singles.remove(s)
+            dups.append({"unit_code": s["unit_code"], "unit_name": s.get("unit_name"), "kept": "",
+                         "kept_path": "", "dropped": s["file_name"], "dropped_path": s["path"],
+                         "reason": "该文件无法读取，已采用同一单位可读取的报送", "project": ""})
+    for (code, proj), group in by_key.items():
+        group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
+        best = group[0]
+        kept.append(best)
+        for other in group[1:]:
+            if (other.get("fill_date") or "") != (best.get("fill_date") or ""):
+                why = f"保留填报日期较晚的文件（{best.get('fill_date') or '无'} 晚于 {other.get('fill_date') or '无'}）"
+            else:
+                why = "填报日期相同，保留修改时间较晚的文件"
+            dups.append({"unit_code": code, "unit_name": best.get("unit_name"), "kept": best["file_name"],
+                         "kept_path": best["path"], "dropped": other["file_name"], "dropped_path": other["path"],
+                         "reason": why, "project": project_label(single_project(best) or {})})
+    return kept + singles, dups
+
+
+STATUS_ORDER = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
+
+
+def unit_view(group: list[dict]) -> dict:
+    """One unit's standing from its current returns: the return itself, or — several one-project files — the
+    worst status, summed errors and money, and the average score of its self-evaluated projects."""
+    overall = [g for g in group if form_kind(g) == "overall"]
+    if overall and len(overall) < len(group):      # the overall form stands for the unit; its projects beside it
+        rest = [g for g in group if g not in overall]
+        u = unit_view(overall)
+        u["projects"] = [p for g in rest for p in g.get("projects") or []]
+        u["project_status"] = min((g["status"] for g in rest), key=lambda x: STATUS_ORDER.get(x, 9))
+        return u
+    s = group[0]
+    projects = [p for g in group for p in g.get("projects") or []]
+    if len(group) == 1:
+        return {"status": s["status"], "display": s.get("display"), "grade": s.get("grade"),
+                "errors": s.get("errors"), "warnings": s.get("warnings"), "fill_date": s.get("fill_date"),
+                "budget": s.get("budget"), "actual": s.get("actual"), "exec_rate": s.get("exec_rate"),
+                "projects": projects}
+    tally = project_tally(projects, spec_fund_types(s.get("spec_id")))
+    return {"status": min((g["status"] for g in group), key=lambda x: STATUS_ORDER.get(x, 9)),
+            "display": to_float(tally.average), "grade": "",
+            "errors": sum(g.get("errors") or 0 for g in group), "warnings": sum(g.get("warnings") or 0 for g in group),
+            "fill_date": max(g.get("fill_date") or "" for g in group) or None,
+            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
+            "projects": projects}
+
+
+def project_tally(rows: list[dict], fund_types):
+    """The engine's 项目清单 totals (count per 资金性质, average of self-evaluated projects) over stored rows."""
+    from decimal import Decimal
+
+    from workbook_tools.model.engine import tally_projects
+
+    def dec(x):
+        return None if x is None else Decimal(str(x))
+    return tally_projects(fund_types, [{"list.status": r.get("status"), "list.fundType": r.get("fund_type"),
+                                        "list.total": dec(r.get("display")), "list.budget": dec(r.get("budget")),
+                                        "list.actual": dec(r.get("actual"))} for r in rows])
+
+
+def spec_fund_types(spec_id) -> tuple[str, ...]:
+    from workbook_tools.errors import SpecError
+    from workbook_tools.model.projectbook import fund_types
+    from workbook_tools.model.spec import load_spec
+    try:
+        return fund_types(load_spec(spec_id)) if spec_id else ()
+    except (SpecError, OSError, ValueError):
+        return ()
+
+
+def link_note(s: dict) -> str:
+    """The 汇总 备注 of an overall return checked against its unit's project forms."""
+    link = (s.get("data") or {}).get("links")
+    if not link:
+        return ""
+    if link.get("problem"):
+        return f"未能与项目自评表核对项目数：{link['problem']}"
+    note = f"开展绩效自评项目数已与 {link.get('forms', 0)} 个项目自评表核对"
+    bad = (link.get("errors") or 0) + (link.get("warnings") or 0)
+    return note + (f"，{bad} 处不一致" if bad else "，一致")
