@@ -49,6 +49,27 @@ def collect_pass(paths):
         store.close()
 
 
+def read_pass(paths):
+    from workbook_tools.errors import UnreadableInput
+    from workbook_tools.files.reader import read_workbook_forms
+    for p in paths:
+        try:
+            read_workbook_forms(p)
+        except UnreadableInput:
+            pass
+
+
+def check_pass(paths):
+    from workbook_tools.checks.validate import validate_forms
+    from workbook_tools.errors import UnreadableInput
+    from workbook_tools.files.reader import read_workbook_forms
+    for p in paths:
+        try:
+            validate_forms(read_workbook_forms(p))
+        except UnreadableInput:
+            pass
+
+
 def summary_pass(paths):
     from workbook_tools.bureau.collect import run_collect
     with tempfile.TemporaryDirectory() as d:
@@ -82,11 +103,16 @@ def main():
     collect_pass(paths)
     cal = cpu(calamine_pass, paths, a.repeat)
     col = cpu(collect_pass, paths, a.repeat)
+    read = cpu(read_pass, paths, a.repeat)
+    check = cpu(check_pass, paths, a.repeat)
     whole = cpu(summary_pass, paths, 1)
     c, k = statistics.median(cal), statistics.median(col)
+    r, v = statistics.median(read), statistics.median(check)
     print(f"{len(paths)} files, CPU per file (median of {a.repeat}):")
     print(f"  python-calamine read of every sheet  {c:7.2f} ms")
     print(f"  collect (process_file + record)      {k:7.2f} ms   ratio {k / c:.2f}x  (target <= 3x)")
+    print(f"    of which: safety scan + read (read_workbook_forms) {r:7.2f} ms, the checks {v - r:7.2f} ms, "
+          f"the record (process_file's own work + SQLite) {k - v:7.2f} ms")
     print(f"  whole run_collect -j 1 incl. summary {whole[0]:7.2f} ms   ratio {whole[0] / c:.2f}x")
 
 

@@ -15,6 +15,7 @@ from workbook_tools.bureau.batch import (crosscheck_rows, ledger_scope, ledger_v
                                          name_unreadable, read_as_recorded, roster_verdicts, scale_verdicts,
                                          summarise_current, unit_project_tally, _link_view)
 from workbook_tools.bureau.records import (OVERALL, PASS, PROJECT, PROJECTS, RETURN, STATUS_ORDER, UNREADABLE,  # noqa: F401
+                                           ProjectRow, Submission,
                                            choose_current, current_key, form_kind, is_project_workbook,
                                            single_project, unit_view)
 from workbook_tools.errors import UnreadableInput, UsageError
@@ -43,16 +44,17 @@ def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) 
     return sorted(set(found))
 
 
-def process_file(path: str, expected_spec: str | None = None) -> dict:
-    """Read and check one file; a plain dict so it crosses process boundaries. Never raises: bad input is the
-    file's 无法读取, and so is a bug met inside this one file (its traceback saved to a log) — the batch goes on."""
+def process_file(path: str, expected_spec: str | tuple[str, ...] | None = None) -> Submission:
+    """Read and check one file into its record (plain data: it crosses process boundaries). Never raises: bad
+    input is the file's 无法读取, and so is a bug met inside this one file (its traceback saved to a log) — the
+    batch goes on."""
     try:
         return _process_file(path, expected_spec)
     except Exception as e:          # noqa: BLE001 — one file's bug must not stop the batch
         return failed_record(path, e)
 
 
-def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> dict:
+def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> Submission:
     """The 无法读取 record of a file whose processing failed inside wbtool (a bug, or its worker died)."""
     from workbook_tools.errors import save_traceback
     p = Path(path)
@@ -66,15 +68,19 @@ def failed_record(path: str, exc: BaseException, what: str = "处理该文件时
            + (f"；详细信息见 {log}" if log else "") + "。请将该文件反馈给维护者。")
     # the path in the hash: a later run (a fixed wbtool) reads the same file again instead of reusing this verdict
     import hashlib
-    return {"path": str(p), "file_name": p.name, "size": size, "mtime": mtime, "mtime_ns": -1,   # read next run
-            "sha256": "failed:" + hashlib.sha256(f"{p}|{mtime_ns}|{log}".encode()).hexdigest(),
-            "status": UNREADABLE, "readable": False, "error_code": "internal-error", "error_message": msg,
-            "errors": 1, "warnings": 0, "findings": [{"code": "internal-error", "severity": "error", "cell": "",
-                                                      "indicator": "", "message": msg, "explained": False}]}
+    return Submission(path=str(p), file_name=p.name, size=size, mtime=mtime, mtime_ns=-1,    # read next run
+                      sha256="failed:" + hashlib.sha256(f"{p}|{mtime_ns}|{log}".encode()).hexdigest(),
+                      status=UNREADABLE, readable=False, error_code="internal-error", error_message=msg,
+                      errors=1, warnings=0, findings=[_file_finding("internal-error", msg)])
 
 
-def _process_file(path: str, expected_spec: str | None = None) -> dict:
-    """``process_file`` without the safety net.
+def _file_finding(code: str, message: str) -> dict:
+    return {"code": code, "severity": "error", "cell": "", "indicator": "", "message": message, "explained": False}
+
+
+def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None) -> Submission:
+    """``process_file`` without the safety net: the file stat'ed, read once (``read_workbook_forms``, whose hash
+    is the record's), checked, and made a record.
 
     A project workbook (项目清单 + one sheet per project) gives unit-level fields (the average score of its
     self-evaluated projects, summed money) plus one row per project in ``projects``; a one-project file of a
@@ -86,91 +92,90 @@ def _process_file(path: str, expected_spec: str | None = None) -> dict:
         st = p.stat()
     except OSError as e:       # gone or unreadable between finding and reading it
         import hashlib
-        return {"path": str(p), "file_name": p.name, "size": -1, "mtime": 0, "mtime_ns": -1,
-                "sha256": "missing:" + hashlib.sha256(str(p).encode()).hexdigest(), "status": UNREADABLE,
-                "readable": False, "error_code": "file-missing", "error_message": f"文件 {p.name} 无法访问：{e.strerror or e}",
-                "errors": 1, "warnings": 0, "findings": []}
-    rec = {"path": str(p), "file_name": p.name, "size": st.st_size, "mtime": st.st_mtime,
-           "mtime_ns": st.st_mtime_ns}
+        return Submission(path=str(p), file_name=p.name, sha256="missing:" + hashlib.sha256(str(p).encode()).hexdigest(),
+                          status=UNREADABLE, readable=False, error_code="file-missing",
+                          error_message=f"文件 {p.name} 无法访问：{e.strerror or e}", errors=1)
+    rec = Submission(path=str(p), file_name=p.name, size=st.st_size, mtime=st.st_mtime, mtime_ns=st.st_mtime_ns,
+                     sha256="", status=UNREADABLE, readable=False)
     try:
         forms = read_workbook_forms(p)
-        rec["sha256"] = forms.sha256
     except UnreadableInput as e:
         from workbook_tools.foreign import is_foreign_candidate
         if is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
             from workbook_tools.foreign.review import foreign_record
             return foreign_record(p, rec)
-        rec.setdefault("sha256", _hash(p))
-        rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
-                   warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
-                                          "message": e.zh, "explained": False}])
-        rec.update(_unreadable_unit(p, e))
-        return rec
+        rec.set(sha256=_hash(p), error_code=e.code, error_message=e.zh, errors=1,
+                findings=[_file_finding(e.code, e.zh)])
+        return _unreadable_unit(rec, p, e)
     except OSError as e:
-        rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
-                   error_message=str(e), errors=1, warnings=0, findings=[])
-        return rec
+        return rec.set(sha256=_hash(p) or f"oserror:{p}", error_code="file-unreadable", error_message=str(e), errors=1)
     report = validate_forms(forms)
     spec = forms.spec
     findings = [f.to_dict("zh") for f in report.findings]
-    if expected_spec and spec.id != expected_spec and _same_kind(spec, expected_spec):
-        findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
-                            "message": f"本次汇总的表单为 {expected_spec}，该文件为 {spec.id}（{spec.title}）。",
-                            "explained": False})
+    named = expected_ids(expected_spec)
+    if named and spec.id not in named and _same_kind(spec, named):
+        findings.insert(0, _file_finding("spec-unexpected",
+                                         f"本次汇总的表单为 {'、'.join(named)}，该文件为 {spec.id}（{spec.title}）。"))
+    rec.sha256 = forms.sha256
     if forms.is_projects:
-        rec.update(_projects_scores(forms, report, findings))
+        _projects_scores(rec, forms, report, findings)
     else:
         ret = forms.forms[0]
-        rec.update(_scores(ret, report.result))
+        _scores(rec, ret, report.result)
         if spec.kind == "project":          # one project per file
-            rec["data"]["kind"] = PROJECT
-            rec["projects"] = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
-                                            whole_file=True)]
+            rec.kind = PROJECT
+            rec.projects = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
+                                         whole_file=True)]
     errors = sum(1 for f in findings if f["severity"] == "error")
-    rec.update(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
-               errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
-               status=RETURN if errors else PASS)
-    return rec
+    return rec.set(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
+                   errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
+                   status=RETURN if errors else PASS)
 
 
-def _unreadable_unit(p: Path, e) -> dict:
+def _unreadable_unit(rec: Submission, p: Path, e) -> Submission:
     """The unit of a workbook that opened but could not be checked (an old template, another form, a renamed
     sheet): its cover's 单位编码 / 单位名称, so the bureau's list names it instead of showing a blank row."""
     if getattr(e, "code", "") not in ("form-unknown", "spec-unknown", "spec-outdated", "sheet-missing"):
-        return {}
+        return rec
     from workbook_tools.bureau.unitmatch import cover_unit
     found = cover_unit(p)
     if not found:
-        return {}
-    return {"unit_code": _code(found.get("code")), "unit_name": found.get("name") or "",
-            "data": {"unit_from": "cover"}}
+        return rec
+    return rec.set(unit_code=_code(found.get("code")), unit_name=found.get("name") or "", data={"unit_from": "cover"})
 
 
-def _same_kind(spec, expected_spec: str) -> bool:
+def expected_ids(expected_spec) -> tuple[str, ...]:
+    """The spec ids a batch collects: none (any), one id, or several (``collect --spec A --spec B``)."""
+    if not expected_spec:
+        return ()
+    return (expected_spec,) if isinstance(expected_spec, str) else tuple(expected_spec)
+
+
+def _same_kind(spec, named: tuple[str, ...]) -> bool:
     """A project form in an overall batch is consolidated on its own sheets, not flagged: only a form of the
     same kind but another spec (an old overall form, say) cannot be summed with the batch. (A batch of project
     forms has no place for an overall form: that one is still flagged.)"""
     from workbook_tools.errors import SpecError
     from workbook_tools.model.spec import load_spec
     try:
-        return not (spec.kind == "project" and load_spec(expected_spec).kind != "project")
+        return not (spec.kind == "project" and all(load_spec(e).kind != "project" for e in named))
     except (SpecError, OSError, ValueError):
         return True
 
 
-def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> dict:
+def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> ProjectRow:
     """One project's row of the ``projects`` table: the 项目清单 values and its findings (those on its sheet)."""
     from workbook_tools.checks.validate import project_summary
     d = project_summary(ret, res)
     mine = findings if whole_file else [f for f in findings if f.get("sheet") == sheet]
-    return {"sheet": sheet, "project_code": _clean(d["projectCode"]), "project_name": _clean(d["projectName"]),
-            "fund_type": _clean(d["fundType"]), "budget": d["budget"], "actual": d["actual"],
-            "exec_rate": d["exec_rate"], "total": d["total"], "display": d["display"], "grade": d["grade"],
-            "status": d["status"], "errors": sum(1 for f in mine if f["severity"] == "error"),
-            "warnings": sum(1 for f in mine if f["severity"] == "warning")}
+    return ProjectRow(sheet=sheet, project_code=_clean(d["projectCode"]), project_name=_clean(d["projectName"]),
+                      fund_type=_clean(d["fundType"]), budget=d["budget"], actual=d["actual"],
+                      exec_rate=d["exec_rate"], total=d["total"], display=d["display"], grade=d["grade"],
+                      status=d["status"], errors=sum(1 for f in mine if f["severity"] == "error"),
+                      warnings=sum(1 for f in mine if f["severity"] == "warning"))
 
 
-def _projects_scores(forms, report, findings: list[dict]) -> dict:
+def _projects_scores(rec: Submission, forms, report, findings: list[dict]) -> Submission:
     """Unit-level fields of a project workbook: cover of its first form, average score, summed money."""
     from workbook_tools.model.engine import tally_projects
     from workbook_tools.model.projectbook import fund_types
@@ -181,15 +186,15 @@ def _projects_scores(forms, report, findings: list[dict]) -> dict:
     dates = [d for d in dates if isinstance(d, dt.date)]
     tally = tally_projects(fund_types(forms.spec), [r.values for r in report.result])
     rows = [_project_row(ret, res, findings, ret.layout.form) for ret, res in zip(forms.forms, report.result)]
-    return {"unit_code": _code(cover.get("agencyCode")), "unit_name": str(cover.get("unitName") or "").strip(),
-            "fiscal_year": str(cover.get("fiscalYear") or ""),
-            "fill_date": max(dates).isoformat() if dates else None,
-            "total": to_float(tally.average), "display": to_float(tally.average), "grade": "",
-            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
-            "data": {"kind": PROJECTS, "nodes": {}, "leaves": {}, "reasons": {},
-                     "parent": str(cover.get("supervisor") or ""), "evaluated": tally.count,
-                     "counts": dict(tally.counts)},
-            "projects": rows}
+    return rec.set(unit_code=_code(cover.get("agencyCode")), unit_name=str(cover.get("unitName") or "").strip(),
+                   fiscal_year=str(cover.get("fiscalYear") or ""),
+                   fill_date=max(dates).isoformat() if dates else None,
+                   total=to_float(tally.average), display=to_float(tally.average), grade="",
+                   budget=to_float(tally.budget), actual=to_float(tally.actual), exec_rate=to_float(tally.rate),
+                   kind=PROJECTS, data={"nodes": {}, "leaves": {}, "reasons": {},
+                                        "parent": str(cover.get("supervisor") or ""), "evaluated": tally.count,
+                                        "counts": dict(tally.counts)},
+                   projects=rows)
 
 
 def _code(code) -> str:
@@ -210,7 +215,7 @@ def _hash(p: Path) -> str | None:
         return None
 
 
-def _scores(ret, res=None) -> dict:
+def _scores(rec: Submission, ret, res=None) -> Submission:
     """What the summary needs of one workbook: cover, money, subtotals, leaf scores and reasons."""
     from workbook_tools.model.engine import compute
     from workbook_tools.files.reader import as_date
@@ -219,17 +224,17 @@ def _scores(ret, res=None) -> dict:
     cover = ret.cover()
     code = _code(cover.get("agencyCode"))
     fill = as_date(ret.inputs.get("cover.fillDate"))
-    data = {"kind": OVERALL, "nodes": {n.id: to_float(res.node_scores.get(n.id)) for n in ret.spec.nodes() if not n.is_leaf},
+    data = {"nodes": {n.id: to_float(res.node_scores.get(n.id)) for n in ret.spec.nodes() if not n.is_leaf},
             "leaves": {n.id: to_float(res.leaf_scores.get(n.id)) for n in ret.spec.leaves()},
             "reasons": {n.id: str(ret.inputs.get(f"node.{n.id}.reason")).strip() for n in ret.spec.leaves()
                         if ret.inputs.get(f"node.{n.id}.reason") not in (None, "")},
             "parent": str(cover.get("supervisor") or "")}
-    return {"unit_code": code, "unit_name": str(cover.get("unitName") or "").strip(),
-            "fiscal_year": str(cover.get("fiscalYear") or ""),
-            "fill_date": fill.isoformat() if isinstance(fill, dt.date) else None,
-            "total": to_float(res.total), "display": to_float(res.display), "grade": res.grade,
-            "budget": to_float(v.get("funds.total.adjusted")), "actual": to_float(v.get("funds.total.actual")),
-            "exec_rate": to_float(v.get("funds.exec_rate")), "data": data}
+    return rec.set(unit_code=code, unit_name=str(cover.get("unitName") or "").strip(),
+                   fiscal_year=str(cover.get("fiscalYear") or ""),
+                   fill_date=fill.isoformat() if isinstance(fill, dt.date) else None,
+                   total=to_float(res.total), display=to_float(res.display), grade=res.grade,
+                   budget=to_float(v.get("funds.total.adjusted")), actual=to_float(v.get("funds.total.actual")),
+                   exec_rate=to_float(v.get("funds.exec_rate")), kind=OVERALL, data=data)
 
 
 @dataclass
@@ -241,7 +246,7 @@ class CollectResult:
     submission_ids: dict[str, int] = field(default_factory=dict)    # path → submission id
 
 
-def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected_spec: str | None = None,
+def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected_spec=None,
                   progress: Callable[[int], None] | None = None) -> CollectResult:
     """Record every file in ``store``; unchanged files (same path, size, mtime) are not read again."""
     out = CollectResult(files=[str(p) for p in paths])
@@ -273,7 +278,7 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
     results = _map(todo, jobs, expected_spec)
     for p, rec in zip(todo, results):
         sid = store.add_submission(rec)
-        store.link_file(str(p.resolve()), rec["size"], rec["mtime_ns"], rec["sha256"], sid)
+        store.link_file(str(p.resolve()), rec.size, rec.mtime_ns, rec.sha256, sid)
         out.submission_ids[str(p)] = sid
         out.read += 1
         if progress:
@@ -332,7 +337,7 @@ def _map(paths: list[Path], jobs: int, expected_spec):
             yield _alone(broken[0], expected_spec, broken[1])
 
 
-def _alone(p: Path, expected_spec, first_error) -> dict:
+def _alone(p: Path, expected_spec, first_error) -> Submission:
     """A file whose worker died, read once more in a worker of its own: its record, or 无法读取 if it dies again."""
     from concurrent.futures.process import BrokenProcessPool
     try:
@@ -390,20 +395,21 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
     output = Path(output)
     db_path = Path(db_path) if db_path else default_db_path(output)
     roster = _read_roster(roster_path)
-    spec = load_spec(spec_ref) if spec_ref else None
+    specs = [load_spec(ref) for ref in expected_ids(spec_ref)]     # the forms the bureau named (--spec, repeatable)
+    spec = specs[0] if specs else None
     paths = _inbox_files(inboxes, output, db_path, feedback_dir)
     store = open_store(db_path)
     try:
         with store.lock(on_wait):
             run_id = store.start_run(inboxes)
-            res = _record_files(store, paths, jobs, spec, progress_factory)
+            res = _record_files(store, paths, jobs, specs, progress_factory)
             key = (_batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + f"|{sample}|{seed}|{sample_csv}"
                    + store.send_back_stamp())
             result = _cached_result(store, output, key, res, len(paths))
             if result is None:
                 judged = _judge_batch(store, res, spec, roster, ledger, tolerance)
                 review, drawn = _review(judged.kept, sample, seed, sample_csv)
-                counts = summarise_current(store, judged.kept, output, spec=spec, subs=judged.subs,
+                counts = summarise_current(store, judged.kept, output, spec=spec, specs=specs, subs=judged.subs,
                                            duplicates=judged.duplicates, roster=roster, ledger=ledger,
                                            ledger_rows=judged.ledger_rows, review=review, sample=drawn,
                                            sample_label=(sample, seed))
@@ -427,11 +433,11 @@ def _inbox_files(inboxes, output: Path, db_path: Path, feedback_dir) -> list[Pat
     return [p for p in find_workbooks(inboxes, exclude) if not (feedback_dir and _inside(p, Path(feedback_dir)))]
 
 
-def _record_files(store, paths: list[Path], jobs, spec, progress_factory) -> CollectResult:
+def _record_files(store, paths: list[Path], jobs, specs, progress_factory) -> CollectResult:
     """Every file read and checked once (or found unchanged) and recorded, with a progress bar when asked."""
     bar = progress_factory(len(paths)) if progress_factory else None
     try:
-        return collect_files(store, paths, jobs=jobs, expected_spec=spec.id if spec else None,
+        return collect_files(store, paths, jobs=jobs, expected_spec=tuple(s.id for s in specs) or None,
                              progress=bar.update if bar else None)
     finally:
         if bar:
@@ -454,11 +460,11 @@ def _cached_result(store, output: Path, key: str, res: CollectResult, found: int
 @dataclass
 class Judged:
     """The batch after its verdicts: every file's submission, the current returns, duplicates, ledger findings."""
-    subs: list[dict]
-    kept: list[dict]
+    subs: list[Submission]
+    kept: list[Submission]
     duplicates: list[dict]
     mixed: bool                         # overall forms with project returns beside them
-    project_returns: list[dict]
+    project_returns: list[Submission]
     links: dict
     ledger_rows: list[dict]
     ledger_found: dict | None
@@ -487,25 +493,25 @@ def _judge_batch(store, res: CollectResult, spec, roster, ledger, tolerance) -> 
     return Judged(subs, kept, same_content + dups, mixed, project_returns, links, ledger_rows, ledger_found, returned)
 
 
-def _result(judged: Judged, counts: dict, res: CollectResult, output: Path, db_path: Path, found: int,
+def _result(judged: Judged, counts: Submission, res: CollectResult, output: Path, db_path: Path, found: int,
             feedback: list[str], feedback_failed: list[dict]) -> dict:
     """The run's result (``wbtool.collect/1``): what `wbtool collect` prints and ``--format json`` gives."""
     kept = judged.kept
-    result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
+    result = {"schema": "wbtool.collect/1", "ok": all(s.status == PASS for s in kept),
               "summary": str(output), "db": str(db_path), "files": found, "read": res.read,
-              "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
+              "cached": res.cached, "units": len({s.unit_code for s in kept if s.unit_code}),
               "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": judged.duplicates,
               "feedback": feedback, "feedback_failed": feedback_failed, "spec": counts.get("spec"),
-              "projects": sum(len(s.get("projects") or []) for s in kept),
+              "projects": sum(len(s.projects or []) for s in kept),
               "ledger_returned": judged.ledger_returned,
-              "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
-                                                  "errors", "warnings", "exec_rate", "file_name")},
-                        "kind": form_kind(s), "projects": s.get("projects") or [],
-                        **({"link": _link_view(s)} if (s.get("data") or {}).get("links") else {})}
+              "rows": [{**{k: getattr(s, k) for k in ("unit_code", "unit_name", "display", "grade", "status",
+                                                        "errors", "warnings", "exec_rate", "file_name")},
+                        "kind": form_kind(s), "projects": [p.as_dict() for p in s.projects],
+                        **({"link": _link_view(s)} if (s.data or {}).get("links") else {})}
                        for s in kept]}
     if judged.mixed:       # the overall forms are the main rows; the project returns are counted beside them
         links = judged.links
-        result["project_statuses"] = dict(Counter(s["status"] for s in judged.project_returns))
+        result["project_statuses"] = dict(Counter(s.status for s in judged.project_returns))
         result["project_returns"] = len(judged.project_returns)
         result["linked_units"] = links["checked"] + links["cached"]
         result["link_checks"] = {"checked": links["checked"], "cached": links["cached"],
@@ -546,10 +552,10 @@ def _attach_paths(subs, submission_ids) -> list[dict]:
         paths.setdefault(sid, []).append(path)
     dups = []
     for s in subs:
-        first, *others = paths[s["id"]]
-        s["path"], s["file_name"] = first, Path(first).name
+        first, *others = paths[s.id]
+        s.path, s.file_name = first, Path(first).name
         for other in others:
-            dups.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name"), "kept": s["file_name"],
+            dups.append({"unit_code": s.unit_code or "", "unit_name": s.unit_name, "kept": s.file_name,
                          "kept_path": first, "dropped": Path(other).name, "dropped_path": other,
                          "reason": "两个文件内容完全相同，保留其一"})
     return dups
@@ -585,24 +591,24 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for s in kept:
-        if s["status"] != RETURN or not s["readable"]:
+        if s.status != RETURN or not s.readable:
             continue
-        name = f"{safe_path_component(s.get('unit_code') or 'unknown')}_{safe_path_component(s.get('unit_name') or '')}"
+        name = f"{safe_path_component(s.unit_code or 'unknown')}_{safe_path_component(s.unit_name or '')}"
         row = single_project(s)
-        if row is not None and (row.get("project_code") or row.get("project_name")):   # a unit's several projects
-            name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
+        if row is not None and (row.project_code or row.project_name):   # a unit's several projects
+            name += f"_{safe_path_component(row.project_code or row.project_name)}"
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
         try:
-            if (s.get("data") or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
+            if (s.data or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
                 from workbook_tools.foreign.review import feedback_csv
-                written.append(feedback_csv(s["path"], ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
+                written.append(feedback_csv(s.path, ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
                 continue
-            dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s['path']).suffix.lower()}"))
+            dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s.path).suffix.lower()}"))
             # the recorded bytes, checked again for the marks: a file changed since it was recorded is refused
             report = validate_forms(read_as_recorded(s), projects=_feedback_tally(s, kept))
-            report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]
-            annotate_workbook(s["path"], report, dest)
+            report.findings += [f for f in (ledger_found or {}).get(s.id, []) if not isinstance(f, dict)]
+            annotate_workbook(s.path, report, dest)
         except WbtoolError as e:
             _feedback_failed(failures, s, e.zh)
             continue
@@ -611,34 +617,34 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
             continue
         except Exception as e:       # noqa: BLE001 — one copy's bug must not stop the others
             from workbook_tools.errors import save_traceback
-            log = save_traceback(e, f"collect --feedback: {s['path']}")
+            log = save_traceback(e, f"collect --feedback: {s.path}")
             _feedback_failed(failures, s, f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else ""))
             continue
         written.append(str(dest))
     return written
 
 
-def _feedback_failed(failures, s: dict, message: str) -> None:
+def _feedback_failed(failures, s: Submission, message: str) -> None:
     if failures is not None:
-        failures.append({"file": s["file_name"], "path": s["path"], "unit_code": s.get("unit_code") or "",
-                         "unit_name": s.get("unit_name") or "", "message": message})
+        failures.append({"file": s.file_name, "path": s.path, "unit_code": s.unit_code or "",
+                         "unit_name": s.unit_name or "", "message": message})
 
 
-def _feedback_tally(s: dict, kept: list[dict]):
+def _feedback_tally(s: Submission, kept: list[Submission]):
     """The unit's projects for an overall form that was checked against them (its annotated copy shows those
     findings too), else None."""
-    link = (s.get("data") or {}).get("links")
+    link = (s.data or {}).get("links")
     if not link or link.get("problem"):
         return None
-    mine = [p for p in kept if form_kind(p) == "project" and p.get("unit_code") == s.get("unit_code")]
-    rows = [{**r, "_file": p["file_name"]} for p in mine for r in p.get("projects") or []]
+    mine = [p for p in kept if form_kind(p) == "project" and p.unit_code == s.unit_code]
+    rows = [(r, p.file_name) for p in mine for r in p.projects]
     try:
-        return unit_project_tally(rows, [p["path"] for p in mine], {p["spec_id"] for p in mine if p.get("spec_id")})
+        return unit_project_tally(rows, [p.path for p in mine], {p.spec_id for p in mine if p.spec_id})
     except UsageError:
         return None
 
 
-def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
+def current_returns(db_path) -> tuple[list[Submission], dict[str, int]]:
     """From a collect database alone: one current submission per unit, and each unit's submission count."""
     from workbook_tools.bureau.store import apply_send_backs, open_store
     if not Path(db_path).exists():
@@ -659,7 +665,7 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
     kept, counts = current_returns(db_path)
     groups: dict[str, list[dict]] = {}
     for s in kept:
-        groups.setdefault(s.get("unit_code") or "\0" + s["path"], []).append(s)
+        groups.setdefault(s.unit_code or "\0" + s.path, []).append(s)
     rows = []
     for group in groups.values():
         s = group[0]
@@ -669,13 +675,13 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
         if overall is not None:          # the overall form first: it is the unit's row, its projects beside it
             group = [overall] + [g for g in group if g is not overall]
             s = overall
-        rows.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "",
+        rows.append({"unit_code": s.unit_code or "", "unit_name": s.unit_name or "",
                      "status": u["status"], "display": u["display"], "grade": u["grade"], "errors": u["errors"],
-                     "file": s["path"], "fill_date": u["fill_date"], "submissions": counts.get(s.get("unit_code"), 1),
-                     "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.get("errors")),
-                     "files": [g["path"] for g in group],
+                     "file": s.path, "fill_date": u["fill_date"], "submissions": counts.get(s.unit_code, 1),
+                     "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.errors),
+                     "files": [g.path for g in group],
                      "project_status": u.get("project_status") or (u["status"] if form_kind(s) == "project" else None),
-                     "note": "；".join(n for g in group for n in g.get("notes") or [])})
+                     "note": "；".join(n for g in group for n in g.notes or [])})
     if roster_path:
         have = {r["unit_code"] for r in rows}
         rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,

@@ -22,6 +22,8 @@ class OverviewData:
     title: str = "绩效自评汇总情况"
     projects: int = 0                                   # project forms among the returns (项目汇总 rows)
     project_units: int = 0                              # units that returned them
+    sections: list[tuple[str, str, list[dict]]] = field(default_factory=list)   # accepted returns of several
+                                                        # forms: (spec id, title, leaf_stats) per form
 
 
 def _title(spec) -> str:
@@ -38,20 +40,40 @@ def from_database(db_path, roster_path=None) -> OverviewData:
     every, _ = current_returns(db_path)
     main = main_form_kind(every)       # beside overall forms, project returns are only counted as projects
     kept = [s for s in every if form_kind(s) in (main, None)]
-    specs = Counter(s["spec_id"] for s in kept if s.get("spec_id"))
+    specs = Counter(s.spec_id for s in kept if s.spec_id)
     spec = load_spec(specs.most_common(1)[0][0]) if specs else None
     roster = _read_roster(roster_path)
     codes = {u.code for u in roster}
-    units = [{"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or s["file_name"],
-              "display": s.get("display"), "grade": s.get("grade"), "status": s["status"],
-              "errors": s.get("errors") or 0, "file": s["file_name"],
-              "on_roster": ((s.get("unit_code") or "") in codes) if codes else None} for s in kept]
+    units = [{"unit_code": s.unit_code or "", "unit_name": s.unit_name or s.file_name,
+              "display": s.display, "grade": s.grade, "status": s.status,
+              "errors": s.errors or 0, "file": s.file_name,
+              "on_roster": ((s.unit_code or "") in codes) if codes else None} for s in kept]
     leaves = leaf_stats(spec, accepted(scored_units(spec, kept), codes)) if spec else []
+    sections = _sections(kept, codes)
     have = {u["unit_code"] for u in units}
     missing = [{"unit_code": u.code, "unit_name": u.name} for u in roster if u.code not in have]
     return OverviewData(units, leaves, missing, [g.name for g in spec.grades] if spec else ["优", "良", "中", "差"],
-                        title=_title(spec), projects=sum(len(s.get("projects") or []) for s in every),
-                        project_units=len({s.get("unit_code") for s in every if s.get("projects")}))
+                        title=_title(spec), projects=sum(len(s.projects or []) for s in every),
+                        project_units=len({s.unit_code for s in every if s.projects}), sections=sections)
+
+
+def _sections(kept, codes) -> list[tuple[str, str, list[dict]]]:
+    """Accepted returns of several forms (``collect --spec A --spec B``): each form's indicator statistics apart,
+    never averaged across forms. Empty for one form."""
+    from workbook_tools.errors import SpecError
+    from workbook_tools.model.spec import load_spec
+    from workbook_tools.bureau.statistics import accepted, leaf_stats, scored_units
+    ids = sorted({s.spec_id for s in accepted(kept, codes) if s.spec_id})
+    if len(ids) < 2:
+        return []
+    out = []
+    for sid in ids:
+        try:
+            spec = load_spec(sid)
+        except (SpecError, OSError, ValueError):     # a form no longer available here: its statistics cannot be named
+            continue
+        out.append((spec.id, spec.title, leaf_stats(spec, accepted(scored_units(spec, kept), codes))))
+    return out
 
 
 def database_of(summary) -> Path:
@@ -119,23 +141,19 @@ def build_overview(data: OverviewData) -> Document:
                              for g in data.grades], numeric=(1, 2)))
     doc.blocks.append(Chart("等级分布（单位数）", [Bar(g, Decimal(max(len(good), 1)), Decimal(grades.get(g, 0)))
                                              for g in data.grades], count="单位数"))
-    scored = [x for x in data.leaves if x["mean"] is not None and x["weight"]]
-    low = sorted(scored, key=lambda x: (x["mean"] / x["weight"], x["id"]))[:5]
+    parts = ([(f"（{'一二三四五六七八九十'[i - 1] if i <= 10 else i}）{title}（{sid}）", f"-{i}", leaves)
+              for i, (sid, title, leaves) in enumerate(data.sections, 1)]
+             or [(None, "", data.leaves)])
     doc.blocks.append(Heading(1, "三、得分较低的指标"))
-    doc.blocks.append(Table("表 2  平均得分率最低的指标", ["编号", "指标", "分值", "平均得分", "得分率", "扣分单位数"],
-                            [[x["id"], x["name"], score_text(Decimal(str(x["weight"]))),
-                              f"{x['mean']:.2f}", f"{x['mean'] / x['weight'] * 100:.2f}%",
-                              str(x["losers"])] for x in low], numeric=(2, 3, 4, 5)))
+    for head, n, leaves in parts:
+        if head:
+            doc.blocks.append(Heading(2, head))
+        doc.blocks.append(_low_table(leaves, n))
     doc.blocks.append(Heading(1, "四、常见扣分原因"))
-    reasons = Counter()
-    where: dict[str, str] = {}
-    for x in data.leaves:
-        for text, n in x["reasons"]:
-            reasons[text] += n
-            where.setdefault(text, f"{x['id']} {x['name']}")
-    rows = [[text, where[text], str(n)] for text, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
-    doc.blocks.append(Table("表 3  出现最多的扣分原因", ["扣分原因", "指标", "单位数"], rows, numeric=(2,)) if rows
-                      else Para("各单位均未填写扣分原因。"))
+    for head, n, leaves in parts:
+        if head:
+            doc.blocks.append(Heading(2, head))
+        doc.blocks.append(_reasons_table(leaves, n))
     doc.blocks.append(Heading(1, "五、需跟进的单位"))
 
     def why(u):
@@ -153,6 +171,29 @@ def build_overview(data: OverviewData) -> Document:
     doc.blocks.append(Table("表 4  需退回、无法读取、不在名单、未报送或得分偏低的单位", ["单位编码", "单位名称", "状态", "说明"],
                             follow) if follow else Para("所有单位均已报送且校验通过。"))
     return doc
+
+
+def _low_table(leaves: list[dict], n: str = "") -> Table:
+    """表 2: the five indicators with the lowest mean score rate."""
+    scored = [x for x in leaves if x["mean"] is not None and x["weight"]]
+    low = sorted(scored, key=lambda x: (x["mean"] / x["weight"], x["id"]))[:5]
+    return Table(f"表 2{n}  平均得分率最低的指标", ["编号", "指标", "分值", "平均得分", "得分率", "扣分单位数"],
+                 [[x["id"], x["name"], score_text(Decimal(str(x["weight"]))),
+                   f"{x['mean']:.2f}", f"{x['mean'] / x['weight'] * 100:.2f}%",
+                   str(x["losers"])] for x in low], numeric=(2, 3, 4, 5))
+
+
+def _reasons_table(leaves: list[dict], n: str = ""):
+    """表 3: the ten most frequent deduction reasons, with the indicator they were given for."""
+    reasons = Counter()
+    where: dict[str, str] = {}
+    for x in leaves:
+        for text, count in x["reasons"]:
+            reasons[text] += count
+            where.setdefault(text, f"{x['id']} {x['name']}")
+    rows = [[text, where[text], str(c)] for text, c in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:10]]
+    return (Table(f"表 3{n}  出现最多的扣分原因", ["扣分原因", "指标", "单位数"], rows, numeric=(2,)) if rows
+            else Para("各单位均未填写扣分原因。"))
 
 
 def report_overview(source, output, roster_path=None) -> Document:

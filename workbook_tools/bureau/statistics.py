@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workbook_tools.bureau.records import PASS
+from workbook_tools.bureau.records import PASS, PROJECTS
 
 REASONS_SHOWN = 3      # 常见扣分原因 per indicator: the summary's 扣分统计 column and the overview both use these
 
@@ -12,21 +12,21 @@ def accepted(kept: list[dict], roster_codes: set | None = None) -> list[dict]:
     """Returns that count in the statistics: passed every check (own, project links, ledger) and — when a roster
     is given — from a unit on it. Returns to be sent back and units not on the roster are listed apart, never
     averaged in: a 需退回 return may carry a score the form does not allow (3 points on a 2-point indicator)."""
-    return [s for s in kept if s.get("readable") and s.get("status") == PASS
-            and (not roster_codes or (s.get("unit_code") or "") in roster_codes)]
+    return [s for s in kept if s.readable and s.status == PASS
+            and (not roster_codes or (s.unit_code or "") in roster_codes)]
 
 
 def off_roster(kept: list[dict], roster_codes: set | None) -> list[dict]:
     """Readable returns from units the roster does not list (none without a roster)."""
     if not roster_codes:
         return []
-    return [s for s in kept if s.get("readable") and (s.get("unit_code") or "") not in roster_codes]
+    return [s for s in kept if s.readable and (s.unit_code or "") not in roster_codes]
 
 
 def scored_units(spec, subs: list[dict]) -> list[dict]:
     """Returns of this spec with per-indicator scores (not project workbooks, whose score is an average)."""
-    return [s for s in subs if s.get("readable") and s.get("spec_id") == spec.id
-            and (s.get("data") or {}).get("kind") != "projects"]
+    return [s for s in subs if s.readable and s.spec_id == spec.id
+            and s.kind != PROJECTS]
 
 
 def leaf_stats(spec, units: list[dict]) -> list[dict]:
@@ -36,10 +36,10 @@ def leaf_stats(spec, units: list[dict]) -> list[dict]:
     out = []
     for leaf in spec.leaves():
         weight = float(leaf.weight)
-        scored = [(s, ((s.get("data") or {}).get("leaves") or {}).get(leaf.id)) for s in units]
+        scored = [(s, ((s.data or {}).get("leaves") or {}).get(leaf.id)) for s in units]
         scored = [(s, float(x)) for s, x in scored if x is not None]
         losers = [(s, weight - x) for s, x in scored if weight - x > 1e-9]
-        reasons = Counter(_one_line(((s.get("data") or {}).get("reasons") or {}).get(leaf.id)) for s, _ in losers)
+        reasons = Counter(_one_line(((s.data or {}).get("reasons") or {}).get(leaf.id)) for s, _ in losers)
         reasons.pop(None, None)
         mean = sum(x for _, x in scored) / len(scored) if scored else None
         lost = sum(x for _, x in losers)
