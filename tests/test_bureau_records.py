@@ -171,7 +171,9 @@ def test_each_named_form_gets_its_own_section(two_forms, tmp_path):
     assert by_file["太平_2023.xlsx"]["表单"] == "gd-dept-overall-2023" and by_file["太平_2023.xlsx"]["状态"] == "通过"
     assert by_file["温泉_全国表.xlsx"]["状态"] == "需退回"
     note = pd.read_excel(out, sheet_name="汇总", header=None, nrows=1, engine="openpyxl").iloc[0, 0]
-    assert "本次汇总 2 种表单" in note and f"{OLD}（部门整体支出绩效自评表（2022 版））1 份" in note
+    assert "本次汇总 2 种表单" in note and f"{OLD} 1 份" in note and "gd-dept-overall-2023 2 份" in note
+    old_note = pd.read_excel(out, sheet_name=f"扣分统计（{OLD}）", header=None, nrows=1, engine="openpyxl").iloc[0, 0]
+    assert old_note.startswith(f"表单 {OLD}（部门整体支出绩效自评表（2022 版））")
     # statistics per form: each form's 扣分统计 counts only its own returns
     new = pd.read_excel(out, sheet_name="扣分统计（gd-dept-overall-2023）", header=1, engine="openpyxl").set_index("编号")
     old = pd.read_excel(out, sheet_name=f"扣分统计（{OLD}）", header=1, engine="openpyxl").set_index("编号")

@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from workbook_tools.files.atomic import atomic_output
@@ -259,13 +258,13 @@ def _matrix_sheet(wb, data: SummaryInput, roster_codes: set | None = None, spec:
     cols = ([Column("单位编码", 11), Column("单位名称", 26)] + [Column(_label(n), 7.5, SCORE) for n in nodes]
             + [Column(_label(n), 7.5, SCORE) for n in leaves])
     units = scored_units(spec, data.kept)
-    frame = pd.DataFrame([(s.data or {}).get("leaves", {}) for s in units], columns=[n.id for n in leaves])
     stats = leaf_stats(spec, accepted(units, roster_codes))
 
     def rows():
-        for s, (_, r) in zip(units, frame.iterrows()):
+        for s in units:
+            scores = s.data.get("leaves") or {}
             yield ([s.unit_code or "", s.unit_name or ""] + [(s.data.get("nodes") or {}).get(n.id) for n in nodes]
-                   + [None if pd.isna(x) else float(x) for x in r])
+                   + [_score_cell(scores.get(n.id)) for n in leaves])
         if units:       # the same means as 扣分统计: accepted returns only
             yield ["平均", ""] + [None] * len(nodes) + [x["mean"] for x in stats]
     _sheet(wb, "指标得分" + suffix, cols, rows(), key_cols=2,
@@ -447,6 +446,15 @@ def _unit_projects_sheet(wb, data: SummaryInput, subs: list[dict]):
            note="已自评 = 状态不是“未完成”的项目（与项目清单的统计口径一致）；平均分与等级分布按已自评项目计。")
 
 
+def _score_cell(x):
+    """A recorded leaf score as a cell: a number, or empty (not scored, or not a number)."""
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
 def _float(x):
     return None if x is None else float(x)
 
@@ -592,9 +600,9 @@ def _suffix(spec: Spec) -> str:
 
 def _sections_note(data: SummaryInput) -> str:
     n = Counter(s.spec_id for s in data.kept if s.readable)
-    forms = "；".join(f"{sp.id}（{sp.title}）{n.get(sp.id, 0)} 份" for sp in data.sections)
-    return (f"本次汇总 {len(data.sections)} 种表单：{forms}。各表单的指标得分、扣分统计和图表分表列出，"
-            "表名后括号内为表单编号；其他表单的报送列为需退回，不计入统计。")
+    forms = "，".join(f"{sp.id} {n.get(sp.id, 0)} 份" for sp in data.sections)    # titles: in each form's sheets
+    return (f"本次汇总 {len(data.sections)} 种表单（见“表单”列）：{forms}；指标得分、扣分统计、图表按表单分表，"
+            "表名括号内为表单编号。")
 
 
 def summary_title(spec: Spec | None) -> str:
