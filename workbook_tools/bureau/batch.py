@@ -67,56 +67,64 @@ def link_checks(store, kept: list[Submission]) -> dict:
     (an error makes it 需退回); ``data["links"]`` records which project submissions they were checked against and
     the submission's own counts, so a later run checks again only when the unit's overall form or project returns
     changed, and undoes the check when the unit's project returns are gone."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
     start = time.perf_counter()
     stats = {"checked": 0, "cached": 0, "cleared": 0, "seconds": 0.0}
-    projects: Submission[str, list[dict]] = {}
+    projects: dict[str, list[Submission]] = {}
     for s in kept:
         if form_kind(s) == "project" and s.unit_code:
             projects.setdefault(s.unit_code, []).append(s)
-    codes, linkable = None, {}
+    linkable: dict[str | None, bool] = {}
     for s in kept:
         if form_kind(s) != "overall":
             continue
-        data = s.data or {}
-        state = data.get("links")
+        state = s.data.get("links")
         mine = sorted(projects.get(s.unit_code or "", []), key=lambda p: p.path)
-        sid = s.spec_id
-        if sid not in linkable:
-            try:
-                linkable[sid] = bool(sid) and bool(load_spec(sid).funds.project_counts)
-            except (SpecError, OSError, ValueError):    # a spec no longer shipped: nothing to check against
-                linkable[sid] = False
-        if not mine or not linkable[sid]:
+        if not mine or not _linkable(s.spec_id, linkable):
             if state:             # checked in an earlier batch, no project returns now: back to the file's own verdict
-                codes = codes or _link_codes()
-                _store_links(store, s, codes, [], None)
+                _store_links(store, s, _link_codes(), [], None)
                 stats["cleared"] += 1
             continue
         key = [s.id, sorted(p.id for p in mine)]
         if state and state.get("key") == key:
             stats["cached"] += 1
             continue
-        codes = codes or _link_codes()
-        link = {"key": key, "forms": sum(len(p.projects or []) for p in mine),
-                "files": [p.path for p in mine], "base": (state or {}).get("base")}
-        found = []
-        try:
-            rows = [(r, p.file_name + (f" {r.sheet}" if is_project_workbook(p) else ""))
-                    for p in mine for r in p.projects]
-            pt = unit_project_tally(rows, [p.path for p in mine], {p.spec_id for p in mine if p.spec_id})
-            found = _link_findings(s, pt, codes)
-        except (UsageError, UnreadableInput, OSError) as e:
-            link["problem"] = getattr(e, "zh", None) or str(e)
-        except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
-            from workbook_tools.errors import save_traceback
-            log = save_traceback(e, f"collect link check: {s.path}")
-            link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
-        _store_links(store, s, codes, found, link)
+        _check_links(store, s, mine, key, state)
         stats["checked"] += 1
     stats["seconds"] = time.perf_counter() - start
     return stats
+
+
+def _linkable(spec_id, seen: dict) -> bool:
+    """Whether returns of this spec state project counts to check (looked up once per spec)."""
+    from workbook_tools.errors import SpecError
+    from workbook_tools.model.spec import load_spec
+    if spec_id not in seen:
+        try:
+            seen[spec_id] = bool(spec_id) and bool(load_spec(spec_id).funds.project_counts)
+        except (SpecError, OSError, ValueError):    # a spec no longer shipped: nothing to check against
+            seen[spec_id] = False
+    return seen[spec_id]
+
+
+def _check_links(store, s: Submission, mine: list[Submission], key: list, state: dict | None) -> None:
+    """One unit's overall form against its project returns; a problem (two specs, a code twice, the file changed)
+    is recorded on the link instead of findings."""
+    codes = _link_codes()
+    link = {"key": key, "forms": sum(len(p.projects or []) for p in mine),
+            "files": [p.path for p in mine], "base": (state or {}).get("base")}
+    found = []
+    try:
+        rows = [(r, p.file_name + (f" {r.sheet}" if is_project_workbook(p) else ""))
+                for p in mine for r in p.projects]
+        pt = unit_project_tally(rows, [p.path for p in mine], {p.spec_id for p in mine if p.spec_id})
+        found = _link_findings(s, pt, codes)
+    except (UsageError, UnreadableInput, OSError) as e:
+        link["problem"] = getattr(e, "zh", None) or str(e)
+    except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
+        from workbook_tools.errors import save_traceback
+        log = save_traceback(e, f"collect link check: {s.path}")
+        link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
+    _store_links(store, s, codes, found, link)
 
 
 def read_as_recorded(s: Submission):

@@ -100,13 +100,7 @@ def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None)
     try:
         forms = read_workbook_forms(p)
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate
-        if is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
-            from workbook_tools.foreign.review import foreign_record
-            return foreign_record(p, rec)
-        rec.set(sha256=_hash(p), error_code=e.code, error_message=e.zh, errors=1,
-                findings=[_file_finding(e.code, e.zh)])
-        return _unreadable_unit(rec, p, e)
+        return _not_ours(rec, p, e)
     except OSError as e:
         return rec.set(sha256=_hash(p) or f"oserror:{p}", error_code="file-unreadable", error_message=str(e), errors=1)
     report = validate_forms(forms)
@@ -130,6 +124,17 @@ def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None)
     return rec.set(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
                    errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
                    status=RETURN if errors else PASS)
+
+
+def _not_ours(rec: Submission, p: Path, e: UnreadableInput) -> Submission:
+    """The record of a file our reader refused: a foreign form (or .xls) read by its labels, else 无法读取 with
+    the reason and, where its cover can be read, its unit."""
+    from workbook_tools.foreign import is_foreign_candidate
+    if is_foreign_candidate(p, e):
+        from workbook_tools.foreign.review import foreign_record
+        return foreign_record(p, rec)
+    rec.set(sha256=_hash(p), error_code=e.code, error_message=e.zh, errors=1, findings=[_file_finding(e.code, e.zh)])
+    return _unreadable_unit(rec, p, e)
 
 
 def _unreadable_unit(rec: Submission, p: Path, e) -> Submission:

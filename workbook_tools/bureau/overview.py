@@ -113,34 +113,12 @@ def _score(v) -> str:
 
 
 def build_overview(data: OverviewData) -> Document:
+    """The overview document: 一 returns, 二 score distribution, 三 weakest indicators, 四 common deduction
+    reasons (三 and 四 per form when the accepted returns are of several), 五 units to follow up."""
     doc = Document(title=data.title)
-    st = Counter(u["status"] for u in data.units)
-    outside = [u for u in data.units if u.get("on_roster") is False]
     good = [u for u in data.units if u["status"] == PASS and u.get("on_roster") is not False]   # statistics.accepted
-    totals = [u["display"] for u in good if u["display"] is not None]
-    doc.blocks.append(Heading(1, "一、报送情况"))
-    line = (f"共收到 {len(data.units)} 份报送（同一单位取最新一份），其中校验通过 {st.get(PASS, 0)} 份，"
-            f"需退回修改 {st.get(RETURN, 0)} 份，无法读取 {st.get(UNREADABLE, 0)} 份")
-    if outside:
-        line += f"；{len(outside)} 份来自不在单位名单中的单位"
-    line += f"；名单中尚有 {len(data.missing)} 个单位未报送。" if data.missing else "。"
-    if data.projects:
-        line += f"其中项目支出自评 {data.projects} 个项目，来自 {data.project_units} 个单位（明细见汇总表“项目汇总”）。"
-    doc.blocks.append(Para(line))
-    doc.blocks.append(Heading(1, "二、自评得分分布"))
-    scope = (f"以下统计只含校验通过" + ("且在单位名单中" if any(u.get("on_roster") is not None for u in data.units) else "")
-             + f"的 {len(good)} 个单位；需退回、无法读取"
-             + ("和不在名单中" if outside else "") + "的单位另列于第五部分，不计入统计。")
-    doc.blocks.append(Para(scope))
-    grades = Counter(u["grade"] for u in good)
-    if totals:
-        doc.blocks.append(Para(f"平均分 {sum(totals) / len(totals):.2f} 分，最高 {max(totals):.2f} 分，最低 {min(totals):.2f} 分；"
-                               + "，".join(f"{g} {grades.get(g, 0)} 个" for g in data.grades) + "。"))
-    doc.blocks.append(Table("表 1  自评等级分布", ["等级", "单位数", "占比"],
-                            [[g, str(grades.get(g, 0)), f"{grades.get(g, 0) / len(good) * 100:.1f}%" if good else "—"]
-                             for g in data.grades], numeric=(1, 2)))
-    doc.blocks.append(Chart("等级分布（单位数）", [Bar(g, Decimal(max(len(good), 1)), Decimal(grades.get(g, 0)))
-                                             for g in data.grades], count="单位数"))
+    doc.blocks += _returns_part(data)
+    doc.blocks += _scores_part(data, good)
     parts = ([(f"（{'一二三四五六七八九十'[i - 1] if i <= 10 else i}）{title}（{sid}）", f"-{i}", leaves)
               for i, (sid, title, leaves) in enumerate(data.sections, 1)]
              or [(None, "", data.leaves)])
@@ -155,7 +133,46 @@ def build_overview(data: OverviewData) -> Document:
             doc.blocks.append(Heading(2, head))
         doc.blocks.append(_reasons_table(leaves, n))
     doc.blocks.append(Heading(1, "五、需跟进的单位"))
+    doc.blocks.append(_follow_up_table(data))
+    return doc
 
+
+def _returns_part(data: OverviewData) -> list:
+    """一、报送情况: how many returns, in which state, from whom, who is missing."""
+    st = Counter(u["status"] for u in data.units)
+    outside = [u for u in data.units if u.get("on_roster") is False]
+    line = (f"共收到 {len(data.units)} 份报送（同一单位取最新一份），其中校验通过 {st.get(PASS, 0)} 份，"
+            f"需退回修改 {st.get(RETURN, 0)} 份，无法读取 {st.get(UNREADABLE, 0)} 份")
+    if outside:
+        line += f"；{len(outside)} 份来自不在单位名单中的单位"
+    line += f"；名单中尚有 {len(data.missing)} 个单位未报送。" if data.missing else "。"
+    if data.projects:
+        line += f"其中项目支出自评 {data.projects} 个项目，来自 {data.project_units} 个单位（明细见汇总表“项目汇总”）。"
+    return [Heading(1, "一、报送情况"), Para(line)]
+
+
+def _scores_part(data: OverviewData, good: list[dict]) -> list:
+    """二、自评得分分布 over the accepted returns: the scope, mean / max / min, 表 1 and its chart."""
+    outside = any(u.get("on_roster") is False for u in data.units)
+    totals = [u["display"] for u in good if u["display"] is not None]
+    scope = ("以下统计只含校验通过" + ("且在单位名单中" if any(u.get("on_roster") is not None for u in data.units) else "")
+             + f"的 {len(good)} 个单位；需退回、无法读取"
+             + ("和不在名单中" if outside else "") + "的单位另列于第五部分，不计入统计。")
+    out = [Heading(1, "二、自评得分分布"), Para(scope)]
+    grades = Counter(u["grade"] for u in good)
+    if totals:
+        out.append(Para(f"平均分 {sum(totals) / len(totals):.2f} 分，最高 {max(totals):.2f} 分，最低 {min(totals):.2f} 分；"
+                        + "，".join(f"{g} {grades.get(g, 0)} 个" for g in data.grades) + "。"))
+    out.append(Table("表 1  自评等级分布", ["等级", "单位数", "占比"],
+                     [[g, str(grades.get(g, 0)), f"{grades.get(g, 0) / len(good) * 100:.1f}%" if good else "—"]
+                      for g in data.grades], numeric=(1, 2)))
+    out.append(Chart("等级分布（单位数）", [Bar(g, Decimal(max(len(good), 1)), Decimal(grades.get(g, 0)))
+                                      for g in data.grades], count="单位数"))
+    return out
+
+
+def _follow_up_table(data: OverviewData):
+    """表 4: returns to send back, unreadable, off the roster or scored low, and units that have not returned."""
     def why(u):
         if u["status"] == RETURN:
             return f"{u['errors']} 项强制性问题"
@@ -168,9 +185,8 @@ def build_overview(data: OverviewData) -> Document:
               for u in sorted(data.units, key=lambda u: (u["status"] == PASS, u["display"] or 0, u["unit_code"]))
               if u["status"] != PASS or u.get("on_roster") is False or (u["grade"] in data.grades[2:])]
     follow += [[m["unit_code"], m["unit_name"], "未报送", "催报"] for m in data.missing]
-    doc.blocks.append(Table("表 4  需退回、无法读取、不在名单、未报送或得分偏低的单位", ["单位编码", "单位名称", "状态", "说明"],
-                            follow) if follow else Para("所有单位均已报送且校验通过。"))
-    return doc
+    return (Table("表 4  需退回、无法读取、不在名单、未报送或得分偏低的单位", ["单位编码", "单位名称", "状态", "说明"],
+                  follow) if follow else Para("所有单位均已报送且校验通过。"))
 
 
 def _low_table(leaves: list[dict], n: str = "") -> Table:
