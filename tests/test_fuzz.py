@@ -218,5 +218,5 @@ def test_odd_batch_collects_every_file_with_its_own_verdict(tmp_path):
     finally:
         store.close()
     assert len(subs) == len(cases)
-    assert all(s["status"] in ("通过", "需退回", "无法读取") for s in subs)
-    assert not [s for s in subs if s.get("error_code") == "internal-error"]
+    assert all(s.status in ("通过", "需退回", "无法读取") for s in subs)
+    assert not [s for s in subs if s.error_code == "internal-error"]

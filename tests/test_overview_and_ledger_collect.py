@@ -125,7 +125,7 @@ def test_overview_numbers_are_the_same_from_database_and_workbook(batch):
         assert r.exit_code == 0, r.output
         texts.append(out.read_text(encoding="utf-8"))
     assert texts[0] == texts[1]
-    db, wb = from_database(batch / "汇总.db", batch / "名单.csv"), from_workbook(batch / "汇总.xlsx")
+    db, wb = from_database(batch / "汇总.db", batch / "名单.csv"), from_workbook(batch / "汇总.xlsx", batch / "名单.csv")
     strip = [{k: v for k, v in x.items() if k != "units"} for x in db.leaves]
     assert strip == [{k: v for k, v in x.items() if k != "units"} for x in wb.leaves]
     by = {x["id"]: x for x in db.leaves}

@@ -110,16 +110,18 @@ def test_overview_html_grade_legend_counts_units(tmp_path):
 
 # ---------------------------------------------------------------- the summary workbook (collect → summary.xlsx)
 
-def _submission(i: int, spec) -> dict:
+def _submission(i: int, spec):
+    from workbook_tools.bureau.records import Submission
     status = ["通过", "需退回", "通过", "通过"][i % 4]
     leaves = {leaf.id: float(leaf.weight) * (0.8 + (i % 5) / 25) for leaf in spec.leaves()}
     nodes = {n.id: float(n.weight) * 0.9 for n in spec.nodes() if not n.is_leaf}
     name = LONG_NAMES[i % len(LONG_NAMES)] + ("" if i < len(LONG_NAMES) else f"{i}")
-    return {"id": i, "unit_code": f"4401171{i:02d}", "unit_name": name, "status": status, "readable": True,
-            "display": 80 + i % 20, "grade": "优" if i % 20 >= 10 else "良", "errors": int(status != "通过"),
-            "warnings": 0, "budget": 1000.0 + i, "actual": 950.0 + i, "exec_rate": 0.55 + (i % 45) / 100,
-            "fill_date": "2024-03-15", "file_name": f"{i}.xlsx", "path": f"回收/{i}.xlsx", "spec_id": spec.id,
-            "data": {"leaves": leaves, "nodes": nodes, "reasons": {}, "parent": "广州市从化区人民政府"}}
+    return Submission(id=i, unit_code=f"4401171{i:02d}", unit_name=name, status=status, readable=True,
+                      display=80 + i % 20, grade="优" if i % 20 >= 10 else "良", errors=int(status != "通过"),
+                      warnings=0, budget=1000.0 + i, actual=950.0 + i, exec_rate=0.55 + (i % 45) / 100,
+                      fill_date="2024-03-15", file_name=f"{i}.xlsx", path=f"回收/{i}.xlsx", spec_id=spec.id,
+                      sha256=f"sha{i}", kind="overall",
+                      data={"leaves": leaves, "nodes": nodes, "reasons": {}, "parent": "广州市从化区人民政府"})
 
 
 @pytest.fixture(scope="module")

@@ -66,4 +66,4 @@ def test_feedback_names_never_escape_the_folder(tmp_path):
 def test_a_file_that_vanishes_mid_batch_is_reported_not_fatal(tmp_path):
     from workbook_tools.bureau.collect import UNREADABLE, process_file
     rec = process_file(str(tmp_path / "已删除.xlsx"))
-    assert rec["status"] == UNREADABLE and rec["error_code"] == "file-missing" and "已删除.xlsx" in rec["error_message"]
+    assert rec.status == UNREADABLE and rec.error_code == "file-missing" and "已删除.xlsx" in rec.error_message

@@ -5,18 +5,22 @@ import datetime as dt
 import json
 import multiprocessing
 import os
-import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from workbook_tools.bureau.batch import (crosscheck_rows, ledger_scope, ledger_verdicts, link_checks, main_form_kind,
+                                         name_unreadable, read_as_recorded, roster_verdicts, scale_verdicts,
+                                         summarise_current, unit_project_tally, _link_view)
+from workbook_tools.bureau.records import (OVERALL, PASS, PROJECT, PROJECTS, RETURN, STATUS_ORDER, UNREADABLE,  # noqa: F401
+                                           ProjectRow, Submission,
+                                           choose_current, current_key, form_kind, is_project_workbook,
+                                           single_project, unit_view)
 from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.numbers import to_float
 from workbook_tools.files.tables import code_text
-
-PASS, RETURN, UNREADABLE = "通过", "需退回", "无法读取"
 EXTENSIONS = (".xlsx", ".xlsm", ".xls")     # .xls: read as a foreign form (foreign/review.py)
 SUMMARY_FORMAT = 5      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
@@ -40,16 +44,17 @@ def find_workbooks(inboxes: Iterable[str | Path], exclude: Iterable[Path] = ()) 
     return sorted(set(found))
 
 
-def process_file(path: str, expected_spec: str | None = None) -> dict:
-    """Read and check one file; a plain dict so it crosses process boundaries. Never raises: bad input is the
-    file's 无法读取, and so is a bug met inside this one file (its traceback saved to a log) — the batch goes on."""
+def process_file(path: str, expected_spec: str | tuple[str, ...] | None = None) -> Submission:
+    """Read and check one file into its record (plain data: it crosses process boundaries). Never raises: bad
+    input is the file's 无法读取, and so is a bug met inside this one file (its traceback saved to a log) — the
+    batch goes on."""
     try:
         return _process_file(path, expected_spec)
     except Exception as e:          # noqa: BLE001 — one file's bug must not stop the batch
         return failed_record(path, e)
 
 
-def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> dict:
+def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> Submission:
     """The 无法读取 record of a file whose processing failed inside wbtool (a bug, or its worker died)."""
     from workbook_tools.errors import save_traceback
     p = Path(path)
@@ -63,15 +68,19 @@ def failed_record(path: str, exc: BaseException, what: str = "处理该文件时
            + (f"；详细信息见 {log}" if log else "") + "。请将该文件反馈给维护者。")
     # the path in the hash: a later run (a fixed wbtool) reads the same file again instead of reusing this verdict
     import hashlib
-    return {"path": str(p), "file_name": p.name, "size": size, "mtime": mtime, "mtime_ns": -1,   # read next run
-            "sha256": "failed:" + hashlib.sha256(f"{p}|{mtime_ns}|{log}".encode()).hexdigest(),
-            "status": UNREADABLE, "readable": False, "error_code": "internal-error", "error_message": msg,
-            "errors": 1, "warnings": 0, "findings": [{"code": "internal-error", "severity": "error", "cell": "",
-                                                      "indicator": "", "message": msg, "explained": False}]}
+    return Submission(path=str(p), file_name=p.name, size=size, mtime=mtime, mtime_ns=-1,    # read next run
+                      sha256="failed:" + hashlib.sha256(f"{p}|{mtime_ns}|{log}".encode()).hexdigest(),
+                      status=UNREADABLE, readable=False, error_code="internal-error", error_message=msg,
+                      errors=1, warnings=0, findings=[_file_finding("internal-error", msg)])
 
 
-def _process_file(path: str, expected_spec: str | None = None) -> dict:
-    """``process_file`` without the safety net.
+def _file_finding(code: str, message: str) -> dict:
+    return {"code": code, "severity": "error", "cell": "", "indicator": "", "message": message, "explained": False}
+
+
+def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None) -> Submission:
+    """``process_file`` without the safety net: the file stat'ed, read once (``read_workbook_forms``, whose hash
+    is the record's), checked, and made a record.
 
     A project workbook (项目清单 + one sheet per project) gives unit-level fields (the average score of its
     self-evaluated projects, summed money) plus one row per project in ``projects``; a one-project file of a
@@ -83,93 +92,97 @@ def _process_file(path: str, expected_spec: str | None = None) -> dict:
         st = p.stat()
     except OSError as e:       # gone or unreadable between finding and reading it
         import hashlib
-        return {"path": str(p), "file_name": p.name, "size": -1, "mtime": 0, "mtime_ns": -1,
-                "sha256": "missing:" + hashlib.sha256(str(p).encode()).hexdigest(), "status": UNREADABLE,
-                "readable": False, "error_code": "file-missing", "error_message": f"文件 {p.name} 无法访问：{e.strerror or e}",
-                "errors": 1, "warnings": 0, "findings": []}
-    rec = {"path": str(p), "file_name": p.name, "size": st.st_size, "mtime": st.st_mtime,
-           "mtime_ns": st.st_mtime_ns}
+        return Submission(path=str(p), file_name=p.name, sha256="missing:" + hashlib.sha256(str(p).encode()).hexdigest(),
+                          status=UNREADABLE, readable=False, error_code="file-missing",
+                          error_message=f"文件 {p.name} 无法访问：{e.strerror or e}", errors=1)
+    rec = Submission(path=str(p), file_name=p.name, size=st.st_size, mtime=st.st_mtime, mtime_ns=st.st_mtime_ns,
+                     sha256="", status=UNREADABLE, readable=False)
     try:
         forms = read_workbook_forms(p)
-        rec["sha256"] = forms.sha256
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate
-        if is_foreign_candidate(p, e):    # not ours, or .xls: read it by its labels
-            from workbook_tools.foreign.review import foreign_record
-            return foreign_record(p, rec)
-        rec.setdefault("sha256", _hash(p))
-        rec.update(status=UNREADABLE, readable=False, error_code=e.code, error_message=e.zh, errors=1,
-                   warnings=0, findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "",
-                                          "message": e.zh, "explained": False}])
-        rec.update(_unreadable_unit(p, e))
-        return rec
+        return _not_ours(rec, p, e)
     except OSError as e:
-        rec.update(sha256=_hash(p) or f"oserror:{p}", status=UNREADABLE, readable=False, error_code="file-unreadable",
-                   error_message=str(e), errors=1, warnings=0, findings=[])
-        return rec
+        return rec.set(sha256=_hash(p) or f"oserror:{p}", error_code="file-unreadable", error_message=str(e), errors=1)
     report = validate_forms(forms)
     spec = forms.spec
     findings = [f.to_dict("zh") for f in report.findings]
-    if expected_spec and spec.id != expected_spec and _same_kind(spec, expected_spec):
-        findings.insert(0, {"code": "spec-unexpected", "severity": "error", "cell": "", "indicator": "",
-                            "message": f"本次汇总的表单为 {expected_spec}，该文件为 {spec.id}（{spec.title}）。",
-                            "explained": False})
+    named = expected_ids(expected_spec)
+    if named and spec.id not in named and _same_kind(spec, named):
+        findings.insert(0, _file_finding("spec-unexpected",
+                                         f"本次汇总的表单为 {'、'.join(named)}，该文件为 {spec.id}（{spec.title}）。"))
+    rec.sha256 = forms.sha256
     if forms.is_projects:
-        rec.update(_projects_scores(forms, report, findings))
+        _projects_scores(rec, forms, report, findings)
     else:
         ret = forms.forms[0]
-        rec.update(_scores(ret, report.result))
+        _scores(rec, ret, report.result)
         if spec.kind == "project":          # one project per file
-            rec["data"]["kind"] = "project"
-            rec["projects"] = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
-                                            whole_file=True)]
-    rec.setdefault("data", {}).update(spec_origin=forms.meta.get("_spec_origin"),     # which copy read it (speclib)
-                                      spec_sha256=forms.meta.get("_spec_sha256") or None)
+            rec.kind = PROJECT
+            rec.projects = [_project_row(ret, report.result, findings, ret.layout["cover.projectName"].sheet,
+                                         whole_file=True)]
+    rec.data.update(spec_origin=forms.meta.get("_spec_origin"),     # which copy read it (speclib)
+                    spec_sha256=forms.meta.get("_spec_sha256") or None)
     errors = sum(1 for f in findings if f["severity"] == "error")
-    rec.update(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
-               errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
-               status=RETURN if errors else PASS)
-    return rec
+    return rec.set(readable=True, spec_id=spec.id, spec_version=spec.version, findings=findings,
+                   errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
+                   status=RETURN if errors else PASS)
 
 
-def _unreadable_unit(p: Path, e) -> dict:
+def _not_ours(rec: Submission, p: Path, e: UnreadableInput) -> Submission:
+    """The record of a file our reader refused: a foreign form (or .xls) read by its labels, else 无法读取 with
+    the reason and, where its cover can be read, its unit."""
+    from workbook_tools.foreign import is_foreign_candidate
+    if is_foreign_candidate(p, e):
+        from workbook_tools.foreign.review import foreign_record
+        return foreign_record(p, rec)
+    rec.set(sha256=_hash(p), error_code=e.code, error_message=e.zh, errors=1, findings=[_file_finding(e.code, e.zh)])
+    return _unreadable_unit(rec, p, e)
+
+
+def _unreadable_unit(rec: Submission, p: Path, e) -> Submission:
     """The unit of a workbook that opened but could not be checked (an old template, another form, a renamed
     sheet): its cover's 单位编码 / 单位名称, so the bureau's list names it instead of showing a blank row."""
     if getattr(e, "code", "") not in ("form-unknown", "spec-unknown", "spec-outdated", "sheet-missing"):
-        return {}
+        return rec
     from workbook_tools.bureau.unitmatch import cover_unit
     found = cover_unit(p)
     if not found:
-        return {}
-    return {"unit_code": _code(found.get("code")), "unit_name": found.get("name") or "",
-            "data": {"unit_from": "cover"}}
+        return rec
+    return rec.set(unit_code=_code(found.get("code")), unit_name=found.get("name") or "", data={"unit_from": "cover"})
 
 
-def _same_kind(spec, expected_spec: str) -> bool:
+def expected_ids(expected_spec) -> tuple[str, ...]:
+    """The spec ids a batch collects: none (any), one id, or several (``collect --spec A --spec B``)."""
+    if not expected_spec:
+        return ()
+    return (expected_spec,) if isinstance(expected_spec, str) else tuple(expected_spec)
+
+
+def _same_kind(spec, named: tuple[str, ...]) -> bool:
     """A project form in an overall batch is consolidated on its own sheets, not flagged: only a form of the
     same kind but another spec (an old overall form, say) cannot be summed with the batch. (A batch of project
     forms has no place for an overall form: that one is still flagged.)"""
     from workbook_tools.errors import SpecError
     from workbook_tools.model.spec import load_spec
     try:
-        return not (spec.kind == "project" and load_spec(expected_spec).kind != "project")
+        return not (spec.kind == "project" and all(load_spec(e).kind != "project" for e in named))
     except (SpecError, OSError, ValueError):
         return True
 
 
-def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> dict:
+def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> ProjectRow:
     """One project's row of the ``projects`` table: the 项目清单 values and its findings (those on its sheet)."""
     from workbook_tools.checks.validate import project_summary
     d = project_summary(ret, res)
     mine = findings if whole_file else [f for f in findings if f.get("sheet") == sheet]
-    return {"sheet": sheet, "project_code": _clean(d["projectCode"]), "project_name": _clean(d["projectName"]),
-            "fund_type": _clean(d["fundType"]), "budget": d["budget"], "actual": d["actual"],
-            "exec_rate": d["exec_rate"], "total": d["total"], "display": d["display"], "grade": d["grade"],
-            "status": d["status"], "errors": sum(1 for f in mine if f["severity"] == "error"),
-            "warnings": sum(1 for f in mine if f["severity"] == "warning")}
+    return ProjectRow(sheet=sheet, project_code=_clean(d["projectCode"]), project_name=_clean(d["projectName"]),
+                      fund_type=_clean(d["fundType"]), budget=d["budget"], actual=d["actual"],
+                      exec_rate=d["exec_rate"], total=d["total"], display=d["display"], grade=d["grade"],
+                      status=d["status"], errors=sum(1 for f in mine if f["severity"] == "error"),
+                      warnings=sum(1 for f in mine if f["severity"] == "warning"))
 
 
-def _projects_scores(forms, report, findings: list[dict]) -> dict:
+def _projects_scores(rec: Submission, forms, report, findings: list[dict]) -> Submission:
     """Unit-level fields of a project workbook: cover of its first form, average score, summed money."""
     from workbook_tools.model.engine import tally_projects
     from workbook_tools.model.projectbook import fund_types
@@ -180,15 +193,15 @@ def _projects_scores(forms, report, findings: list[dict]) -> dict:
     dates = [d for d in dates if isinstance(d, dt.date)]
     tally = tally_projects(fund_types(forms.spec), [r.values for r in report.result])
     rows = [_project_row(ret, res, findings, ret.layout.form) for ret, res in zip(forms.forms, report.result)]
-    return {"unit_code": _code(cover.get("agencyCode")), "unit_name": str(cover.get("unitName") or "").strip(),
-            "fiscal_year": str(cover.get("fiscalYear") or ""),
-            "fill_date": max(dates).isoformat() if dates else None,
-            "total": to_float(tally.average), "display": to_float(tally.average), "grade": "",
-            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
-            "data": {"kind": "projects", "nodes": {}, "leaves": {}, "reasons": {},
-                     "parent": str(cover.get("supervisor") or ""), "evaluated": tally.count,
-                     "counts": dict(tally.counts)},
-            "projects": rows}
+    return rec.set(unit_code=_code(cover.get("agencyCode")), unit_name=str(cover.get("unitName") or "").strip(),
+                   fiscal_year=str(cover.get("fiscalYear") or ""),
+                   fill_date=max(dates).isoformat() if dates else None,
+                   total=to_float(tally.average), display=to_float(tally.average), grade="",
+                   budget=to_float(tally.budget), actual=to_float(tally.actual), exec_rate=to_float(tally.rate),
+                   kind=PROJECTS, data={"nodes": {}, "leaves": {}, "reasons": {},
+                                        "parent": str(cover.get("supervisor") or ""), "evaluated": tally.count,
+                                        "counts": dict(tally.counts)},
+                   projects=rows)
 
 
 def _code(code) -> str:
@@ -209,7 +222,7 @@ def _hash(p: Path) -> str | None:
         return None
 
 
-def _scores(ret, res=None) -> dict:
+def _scores(rec: Submission, ret, res=None) -> Submission:
     """What the summary needs of one workbook: cover, money, subtotals, leaf scores and reasons."""
     from workbook_tools.model.engine import compute
     from workbook_tools.files.reader import as_date
@@ -223,12 +236,12 @@ def _scores(ret, res=None) -> dict:
             "reasons": {n.id: str(ret.inputs.get(f"node.{n.id}.reason")).strip() for n in ret.spec.leaves()
                         if ret.inputs.get(f"node.{n.id}.reason") not in (None, "")},
             "parent": str(cover.get("supervisor") or "")}
-    return {"unit_code": code, "unit_name": str(cover.get("unitName") or "").strip(),
-            "fiscal_year": str(cover.get("fiscalYear") or ""),
-            "fill_date": fill.isoformat() if isinstance(fill, dt.date) else None,
-            "total": to_float(res.total), "display": to_float(res.display), "grade": res.grade,
-            "budget": to_float(v.get("funds.total.adjusted")), "actual": to_float(v.get("funds.total.actual")),
-            "exec_rate": to_float(v.get("funds.exec_rate")), "data": data}
+    return rec.set(unit_code=code, unit_name=str(cover.get("unitName") or "").strip(),
+                   fiscal_year=str(cover.get("fiscalYear") or ""),
+                   fill_date=fill.isoformat() if isinstance(fill, dt.date) else None,
+                   total=to_float(res.total), display=to_float(res.display), grade=res.grade,
+                   budget=to_float(v.get("funds.total.adjusted")), actual=to_float(v.get("funds.total.actual")),
+                   exec_rate=to_float(v.get("funds.exec_rate")), kind=OVERALL, data=data)
 
 
 @dataclass
@@ -240,7 +253,7 @@ class CollectResult:
     submission_ids: dict[str, int] = field(default_factory=dict)    # path → submission id
 
 
-def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected_spec: str | None = None,
+def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected_spec=None,
                   progress: Callable[[int], None] | None = None) -> CollectResult:
     """Record every file in ``store``; unchanged files (same path, size, mtime) are not read again."""
     out = CollectResult(files=[str(p) for p in paths])
@@ -272,7 +285,7 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
     results = _map(todo, jobs, expected_spec)
     for p, rec in zip(todo, results):
         sid = store.add_submission(rec)
-        store.link_file(str(p.resolve()), rec["size"], rec["mtime_ns"], rec["sha256"], sid)
+        store.link_file(str(p.resolve()), rec.size, rec.mtime_ns, rec.sha256, sid)
         out.submission_ids[str(p)] = sid
         out.read += 1
         if progress:
@@ -331,7 +344,7 @@ def _map(paths: list[Path], jobs: int, expected_spec):
             yield _alone(broken[0], expected_spec, broken[1])
 
 
-def _alone(p: Path, expected_spec, first_error) -> dict:
+def _alone(p: Path, expected_spec, first_error) -> Submission:
     """A file whose worker died, read once more in a worker of its own: its record, or 无法读取 if it dies again."""
     from concurrent.futures.process import BrokenProcessPool
     try:
@@ -359,16 +372,16 @@ def learn_specs(store, subs) -> None:
     and later ``status`` / ``report --summary`` find it; the copy's text is kept in the database."""
     from workbook_tools.errors import SpecError
     from workbook_tools.model import speclib
-    wanted = {(s["spec_id"], s.get("spec_version") or ""): s for s in subs if s.get("readable") and s.get("spec_id")}
-    for (sid, version), s in sorted(wanted.items()):
+    wanted = {(s.spec_id, s.spec_version or ""): s for s in subs if s.readable and s.spec_id}
+    for (sid, version), s in sorted(wanted.items(), key=lambda kv: kv[0]):
         if speclib.find(sid, version) is not None:
             continue
         key = f"spec:{sid}@{version}"
-        text = speclib.text_of_return(s["path"], sid, version) or store.get_meta(key)
+        text = speclib.text_of_return(s.path, sid, version) or store.get_meta(key)
         if not text:
             continue
         try:
-            speclib.learn(speclib.spec_from_text(text, f"{s['path']}!{speclib.SPEC_SHEET}"))
+            speclib.learn(speclib.spec_from_text(text, f"{s.path}!{speclib.SPEC_SHEET}"))
         except SpecError:
             continue
         if store.get_meta(key) != text:
@@ -403,134 +416,6 @@ def _watch_parent(parent: int, specs: tuple[str, ...] = ()):
 
 # ------------------------------------------------------------------ choosing one file per unit
 
-def single_project(s: dict) -> dict | None:
-    """The project row of a one-project file of a project spec (not of a project workbook), else None."""
-    kind = (s.get("data") or {}).get("kind")
-    rows = s.get("projects") or []
-    if kind == "project" or (kind is None and len(rows) == 1):
-        return rows[0] if rows else None
-    return None
-
-
-def is_project_workbook(s: dict) -> bool:
-    return (s.get("data") or {}).get("kind") == "projects"
-
-
-def form_kind(s: dict) -> str | None:
-    """``project`` for a project workbook or a one-project file, ``overall`` for any other readable return
-    (the 部门整体 form), None for a file that could not be read."""
-    if not s.get("readable"):
-        return None
-    if s.get("projects") or (s.get("data") or {}).get("kind") in ("project", "projects"):
-        return "project"
-    return "overall"
-
-
-def project_label(row: dict) -> str:
-    code, name = row.get("project_code") or "", row.get("project_name") or ""
-    return f"{name}（{code}）" if code and name else (code or name)
-
-
-def current_key(s: dict) -> tuple[str, str]:
-    """What one current return stands for: the unit's overall form, the unit's project workbook, or — for a
-    one-project file — the unit's project (by project code, else project name). A unit's overall form and its
-    project workbook are two returns, not duplicates of each other."""
-    row = single_project(s)
-    if row is not None:
-        if row.get("project_code"):
-            return s["unit_code"], "code:" + row["project_code"]
-        if row.get("project_name"):
-            return s["unit_code"], "name:" + row["project_name"]
-    if form_kind(s) == "project":
-        return s["unit_code"], "projects"
-    return s["unit_code"], ""
-
-
-def choose_current(subs: list[dict]) -> tuple[list[dict], list[dict]]:
-    """One submission per unit — per (unit, project) for one-project files — (latest 填报日期, then latest
-    modification time); the rest as duplicates."""
-    by_key: dict[tuple[str, str], list[dict]] = {}
-    singles = []
-    for s in subs:
-        if s["readable"] and s.get("unit_code"):
-            by_key.setdefault(current_key(s), []).append(s)
-        else:
-            singles.append(s)
-    kept, dups = [], []
-    readable_units = {code for code, _ in by_key}
-    for s in list(singles):
-        if not s["readable"] and s.get("unit_code") in readable_units:
-            singles.remove(s)
-            dups.append({"unit_code": s["unit_code"], "unit_name": s.get("unit_name"), "kept": "",
-                         "kept_path": "", "dropped": s["file_name"], "dropped_path": s["path"],
-                         "reason": "该文件无法读取，已采用同一单位可读取的报送", "project": ""})
-    for (code, proj), group in by_key.items():
-        group.sort(key=lambda s: (s.get("fill_date") or "", s.get("mtime") or 0), reverse=True)
-        best = group[0]
-        kept.append(best)
-        for other in group[1:]:
-            if (other.get("fill_date") or "") != (best.get("fill_date") or ""):
-                why = f"保留填报日期较晚的文件（{best.get('fill_date') or '无'} 晚于 {other.get('fill_date') or '无'}）"
-            else:
-                why = "填报日期相同，保留修改时间较晚的文件"
-            dups.append({"unit_code": code, "unit_name": best.get("unit_name"), "kept": best["file_name"],
-                         "kept_path": best["path"], "dropped": other["file_name"], "dropped_path": other["path"],
-                         "reason": why, "project": project_label(single_project(best) or {})})
-    return kept + singles, dups
-
-
-STATUS_ORDER = {RETURN: 0, UNREADABLE: 1, "未报送": 2, PASS: 3}
-
-
-def unit_view(group: list[dict]) -> dict:
-    """One unit's standing from its current returns: the return itself, or — several one-project files — the
-    worst status, summed errors and money, and the average score of its self-evaluated projects."""
-    overall = [g for g in group if form_kind(g) == "overall"]
-    if overall and len(overall) < len(group):      # the overall form stands for the unit; its projects beside it
-        rest = [g for g in group if g not in overall]
-        u = unit_view(overall)
-        u["projects"] = [p for g in rest for p in g.get("projects") or []]
-        u["project_status"] = min((g["status"] for g in rest), key=lambda x: STATUS_ORDER.get(x, 9))
-        return u
-    s = group[0]
-    projects = [p for g in group for p in g.get("projects") or []]
-    if len(group) == 1:
-        return {"status": s["status"], "display": s.get("display"), "grade": s.get("grade"),
-                "errors": s.get("errors"), "warnings": s.get("warnings"), "fill_date": s.get("fill_date"),
-                "budget": s.get("budget"), "actual": s.get("actual"), "exec_rate": s.get("exec_rate"),
-                "projects": projects}
-    tally = project_tally(projects, spec_fund_types(s.get("spec_id")))
-    return {"status": min((g["status"] for g in group), key=lambda x: STATUS_ORDER.get(x, 9)),
-            "display": to_float(tally.average), "grade": "",
-            "errors": sum(g.get("errors") or 0 for g in group), "warnings": sum(g.get("warnings") or 0 for g in group),
-            "fill_date": max(g.get("fill_date") or "" for g in group) or None,
-            "budget": to_float(tally.budget), "actual": to_float(tally.actual), "exec_rate": to_float(tally.rate),
-            "projects": projects}
-
-
-def project_tally(rows: list[dict], fund_types):
-    """The engine's 项目清单 totals (count per 资金性质, average of self-evaluated projects) over stored rows."""
-    from decimal import Decimal
-
-    from workbook_tools.model.engine import tally_projects
-
-    def dec(x):
-        return None if x is None else Decimal(str(x))
-    return tally_projects(fund_types, [{"list.status": r.get("status"), "list.fundType": r.get("fund_type"),
-                                        "list.total": dec(r.get("display")), "list.budget": dec(r.get("budget")),
-                                        "list.actual": dec(r.get("actual"))} for r in rows])
-
-
-def spec_fund_types(spec_id) -> tuple[str, ...]:
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.projectbook import fund_types
-    from workbook_tools.model.spec import load_spec
-    try:
-        return fund_types(load_spec(spec_id)) if spec_id else ()
-    except (SpecError, OSError, ValueError):
-        return ()
-
-
 # ------------------------------------------------------------------ the whole job
 
 def default_db_path(output: Path) -> Path:
@@ -540,93 +425,135 @@ def default_db_path(output: Path) -> Path:
 def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, spec_ref=None, feedback_dir=None,
                 ledger=None, tolerance=None, progress_factory=None, on_wait=None, sample=None, seed=0,
                 sample_csv=None) -> dict:
-    """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database."""
+    """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database: find the files,
+    record each (read once), judge the batch, summarise it, write the feedback copies, report."""
     from workbook_tools.model.spec import load_spec
-    from workbook_tools.bureau.store import apply_send_backs, open_store
+    from workbook_tools.bureau.store import open_store
     output = Path(output)
     db_path = Path(db_path) if db_path else default_db_path(output)
     roster = _read_roster(roster_path)
-    spec = load_spec(spec_ref) if spec_ref else None
-    exclude = [output, db_path] + ([Path(feedback_dir)] if feedback_dir else [])
-    paths = [p for p in find_workbooks(inboxes, exclude) if not (feedback_dir and _inside(p, Path(feedback_dir)))]
+    specs = [load_spec(ref) for ref in expected_ids(spec_ref)]     # the forms the bureau named (--spec, repeatable)
+    spec = specs[0] if specs else None
+    paths = _inbox_files(inboxes, output, db_path, feedback_dir)
     store = open_store(db_path)
     try:
         with store.lock(on_wait):
             run_id = store.start_run(inboxes)
-            bar = progress_factory(len(paths)) if progress_factory else None
-            res = collect_files(store, paths, jobs=jobs, expected_spec=spec.id if spec else None,
-                                progress=bar.update if bar else None)
-            if bar:
-                bar.close()
+            res = _record_files(store, paths, jobs, specs, progress_factory)
             key = (_batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) + f"|{sample}|{seed}|{sample_csv}"
                    + store.send_back_stamp())
-            cached = store.get_meta(f"summary:{output.resolve()}")
-            if cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed:
-                # nothing changed since the last run wrote this summary: it would come out the same
-                result = json.loads(cached)["result"]
-                result.update(read=res.read, cached=res.cached, files=len(paths))
-                if "link_checks" in result:      # nothing was checked again: every link is as recorded
-                    result["link_checks"] = {"checked": 0, "cached": result.get("linked_units", 0), "seconds": 0.0}
-                store.finish_run(run_id, len(paths), res.read, res.cached)
-                return result
-            from workbook_tools.bureau.summary import SummaryInput, write_summary   # pandas/openpyxl: only when there is work
-            subs = store.submissions(set(res.submission_ids.values()))
-            learn_specs(store, subs)           # specs known only from the returns' own copies, for the summary
-            same_content = _attach_paths(subs, res.submission_ids)
-            main_kind = main_form_kind(subs, spec)
-            if spec is None:
-                spec = _main_spec(subs, main_kind)
-            name_unreadable(store, subs, roster)          # before choosing: a named .xls joins its unit
-            kept, dups = choose_current(subs)
-            apply_send_backs(store, kept)            # the bureau's send-backs (wbtool serve) stand in the summary
-            dups = same_content + dups
-            roster_verdicts(store, kept, roster)
-            scale_verdicts(store, kept, roster)
-            project_returns = [s for s in kept if form_kind(s) == "project"]
-            mixed = main_kind == "overall" and bool(project_returns)
-            links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
-            main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
-            ledger_rows, ledger_found = [], None
-            if ledger is not None:       # beside overall forms, project returns only against a project-level ledger
-                ledger_rows, ledger_found = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
-                                                              or ledger.has_projects], ledger, tolerance)
-            ledger_returned = ledger_verdicts(store, kept, ledger_found, getattr(ledger, "name", "") if ledger else "")
-            if spec is not None:     # beside overall forms, project returns are not "another form"
-                _flag_other_specs(subs, spec, main_kind if main_kind == "overall" else None)
-            flag_odd_copies(subs)
-            findings = store.findings([s["id"] for s in subs])
-            review, drawn = _review(kept, sample, seed, sample_csv)
-            counts = write_summary(SummaryInput(spec, main, subs, findings, dups, roster, ledger_rows,
-                                                projects=project_returns if mixed else None,
-                                                review=review, sample=drawn, sample_label=(sample, seed)), output)
-            feedback_failed: list[dict] = []
-            feedback = (_feedback(kept, feedback_dir, mixed, feedback_failed, ledger_found)
-                        if feedback_dir else [])
-            result = {"schema": "wbtool.collect/1", "ok": all(s["status"] == PASS for s in kept),
-                      "summary": str(output), "db": str(db_path), "files": len(paths), "read": res.read,
-                      "cached": res.cached, "units": len({s["unit_code"] for s in kept if s.get("unit_code")}),
-                      "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": dups,
-                      "feedback": feedback, "feedback_failed": feedback_failed, "spec": spec.id if spec else None,
-                      "projects": sum(len(s.get("projects") or []) for s in kept),
-                      "ledger_returned": ledger_returned,
-                      "rows": [{**{k: s.get(k) for k in ("unit_code", "unit_name", "display", "grade", "status",
-                                                          "errors", "warnings", "exec_rate", "file_name")},
-                                "kind": form_kind(s), "projects": s.get("projects") or [],
-                                **({"link": _link_view(s)} if (s.get("data") or {}).get("links") else {})}
-                               for s in kept]}
-            result["review"] = {"forms": len(review), "flagged": sum(1 for r in review if (r["diff"] or 0) > 0.005),
-                                "sample": drawn, "seed": seed if sample else None}
-            if mixed:       # the overall forms are the main rows; the project returns are counted beside them
-                result["project_statuses"] = dict(Counter(s["status"] for s in project_returns))
-                result["project_returns"] = len(project_returns)
-                result["linked_units"] = links["checked"] + links["cached"]
-                result["link_checks"] = {"checked": links["checked"], "cached": links["cached"],
-                                         "seconds": round(links["seconds"], 3)}
-            store.set_meta(f"summary:{output.resolve()}", json.dumps({"key": key, "result": result},
-                                                                      ensure_ascii=False, default=str))
+            result = _cached_result(store, output, key, res, len(paths))
+            if result is None:
+                judged = _judge_batch(store, res, spec, roster, ledger, tolerance)
+                review, drawn = _review(judged.kept, sample, seed, sample_csv)
+                counts = summarise_current(store, judged.kept, output, spec=spec, specs=specs, subs=judged.subs,
+                                           duplicates=judged.duplicates, roster=roster, ledger=ledger,
+                                           ledger_rows=judged.ledger_rows, review=review, sample=drawn,
+                                           sample_label=(sample, seed))
+                feedback_failed: list[dict] = []
+                feedback = (_feedback(judged.kept, feedback_dir, judged.mixed, feedback_failed, judged.ledger_found)
+                            if feedback_dir else [])
+                result = _result(judged, counts, res, output, db_path, len(paths), feedback, feedback_failed)
+                result["review"] = {"forms": len(review), "flagged": sum(1 for r in review if (r["diff"] or 0) > 0.005),
+                                    "sample": drawn, "seed": seed if sample else None}
+                store.set_meta(f"summary:{output.resolve()}", json.dumps({"key": key, "result": result},
+                                                                          ensure_ascii=False, default=str))
             store.finish_run(run_id, len(paths), res.read, res.cached)
     finally:
         store.close()
+    return result
+
+
+def _inbox_files(inboxes, output: Path, db_path: Path, feedback_dir) -> list[Path]:
+    """The returns to collect: every workbook below the inboxes but our own outputs and feedback copies."""
+    exclude = [output, db_path] + ([Path(feedback_dir)] if feedback_dir else [])
+    return [p for p in find_workbooks(inboxes, exclude) if not (feedback_dir and _inside(p, Path(feedback_dir)))]
+
+
+def _record_files(store, paths: list[Path], jobs, specs, progress_factory) -> CollectResult:
+    """Every file read and checked once (or found unchanged) and recorded, with a progress bar when asked."""
+    bar = progress_factory(len(paths)) if progress_factory else None
+    try:
+        return collect_files(store, paths, jobs=jobs, expected_spec=tuple(s.id for s in specs) or None,
+                             progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+
+
+def _cached_result(store, output: Path, key: str, res: CollectResult, found: int) -> dict | None:
+    """The result of the last run that wrote this summary, when nothing it depends on changed since (the summary
+    would come out the same and is not written again); else None."""
+    cached = store.get_meta(f"summary:{output.resolve()}")
+    if not (cached and output.exists() and json.loads(cached).get("key") == key and not res.refreshed):
+        return None
+    result = json.loads(cached)["result"]
+    result.update(read=res.read, cached=res.cached, files=found)
+    if "link_checks" in result:      # nothing was checked again: every link is as recorded
+        result["link_checks"] = {"checked": 0, "cached": result.get("linked_units", 0), "seconds": 0.0}
+    return result
+
+
+@dataclass
+class Judged:
+    """The batch after its verdicts: every file's submission, the current returns, duplicates, ledger findings."""
+    subs: list[Submission]
+    kept: list[Submission]
+    duplicates: list[dict]
+    mixed: bool                         # overall forms with project returns beside them
+    project_returns: list[Submission]
+    links: dict
+    ledger_rows: list[dict]
+    ledger_found: dict | None
+    ledger_returned: int
+
+
+def _judge_batch(store, res: CollectResult, spec, roster, ledger, tolerance) -> Judged:
+    """One current return per unit and every verdict that depends on the batch (roster, scale, the unit's
+    project forms, the ledger), recorded in the database."""
+    from workbook_tools.bureau.store import apply_send_backs
+    subs = store.submissions(set(res.submission_ids.values()))
+    learn_specs(store, subs)           # specs known only from the returns' own copies, for the summary
+    same_content = _attach_paths(subs, res.submission_ids)
+    main_kind = main_form_kind(subs, spec)
+    name_unreadable(store, subs, roster)          # before choosing: a named .xls joins its unit
+    kept, dups = choose_current(subs)
+    apply_send_backs(store, kept)            # the bureau's send-backs (wbtool serve) stand in the summary
+    roster_verdicts(store, kept, roster)
+    scale_verdicts(store, kept, roster)
+    project_returns = [s for s in kept if form_kind(s) == "project"]
+    mixed = main_kind == "overall" and bool(project_returns)
+    links = link_checks(store, kept) if main_kind == "overall" else {"checked": 0, "cached": 0, "seconds": 0}
+    ledger_rows, ledger_found = [], None
+    if ledger is not None:
+        ledger_rows, ledger_found = crosscheck_rows(ledger_scope(kept, ledger, mixed), ledger, tolerance)
+    returned = ledger_verdicts(store, kept, ledger_found, getattr(ledger, "name", "") if ledger else "")
+    return Judged(subs, kept, same_content + dups, mixed, project_returns, links, ledger_rows, ledger_found, returned)
+
+
+def _result(judged: Judged, counts: Submission, res: CollectResult, output: Path, db_path: Path, found: int,
+            feedback: list[str], feedback_failed: list[dict]) -> dict:
+    """The run's result (``wbtool.collect/1``): what `wbtool collect` prints and ``--format json`` gives."""
+    kept = judged.kept
+    result = {"schema": "wbtool.collect/1", "ok": all(s.status == PASS for s in kept),
+              "summary": str(output), "db": str(db_path), "files": found, "read": res.read,
+              "cached": res.cached, "units": len({s.unit_code for s in kept if s.unit_code}),
+              "statuses": counts["statuses"], "missing": counts["missing"], "duplicates": judged.duplicates,
+              "feedback": feedback, "feedback_failed": feedback_failed, "spec": counts.get("spec"),
+              "projects": sum(len(s.projects or []) for s in kept),
+              "ledger_returned": judged.ledger_returned,
+              "rows": [{**{k: getattr(s, k) for k in ("unit_code", "unit_name", "display", "grade", "status",
+                                                        "errors", "warnings", "exec_rate", "file_name")},
+                        "kind": form_kind(s), "projects": [p.as_dict() for p in s.projects],
+                        **({"link": _link_view(s)} if (s.data or {}).get("links") else {})}
+                       for s in kept]}
+    if judged.mixed:       # the overall forms are the main rows; the project returns are counted beside them
+        links = judged.links
+        result["project_statuses"] = dict(Counter(s.status for s in judged.project_returns))
+        result["project_returns"] = len(judged.project_returns)
+        result["linked_units"] = links["checked"] + links["cached"]
+        result["link_checks"] = {"checked": links["checked"], "cached": links["cached"],
+                                 "seconds": round(links["seconds"], 3)}
     return result
 
 
@@ -663,10 +590,10 @@ def _attach_paths(subs, submission_ids) -> list[dict]:
         paths.setdefault(sid, []).append(path)
     dups = []
     for s in subs:
-        first, *others = paths[s["id"]]
-        s["path"], s["file_name"] = first, Path(first).name
+        first, *others = paths[s.id]
+        s.path, s.file_name = first, Path(first).name
         for other in others:
-            dups.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name"), "kept": s["file_name"],
+            dups.append({"unit_code": s.unit_code or "", "unit_name": s.unit_name, "kept": s.file_name,
                          "kept_path": first, "dropped": Path(other).name, "dropped_path": other,
                          "reason": "两个文件内容完全相同，保留其一"})
     return dups
@@ -687,362 +614,7 @@ def _read_roster(path):
     return read_roster(path)
 
 
-def main_form_kind(subs, spec=None) -> str:
-    """The kind the batch's main sheets (汇总, 指标得分, 未报送 …) are built from: the kind of ``--spec`` when given,
-    else the overall form when any was returned, else the project forms. Beside overall forms, project returns
-    go to their own sheets; in a batch of project forms every file is a main row, as before."""
-    if spec is not None:
-        return "project" if spec.kind == "project" else "overall"
-    kinds = {form_kind(s) for s in subs}
-    return "overall" if "overall" in kinds or "project" not in kinds else "project"
-
-
-def _main_spec(subs, kind=None):
-    from workbook_tools.model.spec import load_spec
-    ids = Counter(s["spec_id"] for s in subs if s["readable"] and s.get("spec_id")
-                  and (kind is None or form_kind(s) == kind))
-    return load_spec(ids.most_common(1)[0][0]) if ids else None
-
-
-def flag_odd_copies(subs) -> None:
-    """Returns read by their own copy of the spec (no bureau copy on this machine): a copy that differs from the
-    one most returns of the same id and version carry was edited, and its file is sent back, never silently scored
-    by its own rules. (With the bureau's spec on the search path each such file has spec-embedded-mismatch.)"""
-    groups: dict[tuple, list[dict]] = {}
-    for s in subs:
-        d = s.get("data") or {}
-        if s.get("readable") and d.get("spec_origin") == "embedded" and d.get("spec_sha256"):
-            groups.setdefault((s["spec_id"], s.get("spec_version")), []).append(s)
-    for (sid, version), group in groups.items():
-        counts = Counter(s["data"]["spec_sha256"] for s in group)
-        if len(counts) < 2:
-            continue
-        (usual, n), = counts.most_common(1)
-        for s in group:
-            if s["data"]["spec_sha256"] == usual:
-                continue
-            if s["status"] == PASS:
-                s["status"] = RETURN
-                s["errors"] = (s.get("errors") or 0) + 1
-            s.setdefault("notes", []).append(
-                f"内嵌规格 {sid}（{version}）与其他 {n} 份报送的不同（sha256 {s['data']['spec_sha256'][:12]}，"
-                f"多数为 {usual[:12]}）：隐藏的规格可能被改动；请用 --spec 或 WBTOOL_SPEC_PATH 给出财政局的规格后重新汇总")
-
-
-def _flag_other_specs(subs, spec, kind=None):
-    """Files of another form of the main kind cannot be consolidated with this batch: they must be returned.
-    Returns of the other kind (project forms beside overall forms) are consolidated on their own sheets."""
-    for s in subs:
-        if kind is not None and form_kind(s) != kind:
-            continue
-        if s["readable"] and s.get("spec_id") and s["spec_id"] != spec.id and s["status"] == PASS:
-            s["status"] = RETURN
-            s["errors"] = (s.get("errors") or 0) + 1
-            s.setdefault("notes", []).append(f"表单 {s['spec_id']} 与本次汇总的 {spec.id} 不同")
-
-
 # ------------------------------------------------------------------ the overall form against the unit's projects
-
-def _link_codes() -> tuple[str, ...]:
-    from workbook_tools.checks.catalogue import CATALOGUE
-    return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "links"))
-
-
-def unit_project_tally(rows: list[dict], files: list[str], spec_ids: set[str]):
-    """The ProjectTally of a unit's current project returns, from their recorded project rows (the same counts
-    and average as ``projectlink.tally_project_files`` over those files, without reading them again).
-    Raises UsageError where that function would: a project code twice, or project forms of two specs."""
-    from workbook_tools.model.projectlink import ProjectTally
-    if len(spec_ids) > 1:
-        a, b = sorted(spec_ids)[:2]
-        raise UsageError(f"项目自评表来自不同的表单（{a} 与 {b}）。", f"project forms come from different forms ({a}, {b})")
-    seen: dict[str, str] = {}
-    for r in rows:
-        code = r.get("project_code")
-        if code and code in seen:
-            raise UsageError(f"项目编码 {code} 出现两次（{seen[code]} 与 {r['_file']}）。",
-                             f"project code {code} appears twice ({seen[code]}, {r['_file']})")
-        if code:
-            seen[code] = r["_file"]
-    return ProjectTally(project_tally(rows, spec_fund_types(next(iter(spec_ids), None))), list(files), len(rows))
-
-
-def link_checks(store, kept: list[dict]) -> dict:
-    """For every unit with a current overall form and current project returns: the overall form's project
-    counts and average against those projects (the ``links`` checks of ``validate --projects``).
-
-    The findings join the overall submission's findings in the database, and its error count and status follow
-    (an error makes it 需退回); ``data["links"]`` records which project submissions they were checked against and
-    the submission's own counts, so a later run checks again only when the unit's overall form or project returns
-    changed, and undoes the check when the unit's project returns are gone."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
-    start = time.perf_counter()
-    stats = {"checked": 0, "cached": 0, "cleared": 0, "seconds": 0.0}
-    projects: dict[str, list[dict]] = {}
-    for s in kept:
-        if form_kind(s) == "project" and s.get("unit_code"):
-            projects.setdefault(s["unit_code"], []).append(s)
-    codes, linkable = None, {}
-    for s in kept:
-        if form_kind(s) != "overall":
-            continue
-        data = s.get("data") or {}
-        state = data.get("links")
-        mine = sorted(projects.get(s.get("unit_code") or "", []), key=lambda p: p["path"])
-        sid = s.get("spec_id")
-        if sid not in linkable:
-            try:
-                linkable[sid] = bool(sid) and bool(load_spec(sid).funds.project_counts)
-            except (SpecError, OSError, ValueError):    # a spec no longer shipped: nothing to check against
-                linkable[sid] = False
-        if not mine or not linkable[sid]:
-            if state:             # checked in an earlier batch, no project returns now: back to the file's own verdict
-                codes = codes or _link_codes()
-                _store_links(store, s, codes, [], None)
-                stats["cleared"] += 1
-            continue
-        key = [s["id"], sorted(p["id"] for p in mine)]
-        if state and state.get("key") == key:
-            stats["cached"] += 1
-            continue
-        codes = codes or _link_codes()
-        link = {"key": key, "forms": sum(len(p.get("projects") or []) for p in mine),
-                "files": [p["path"] for p in mine], "base": (state or {}).get("base")}
-        found = []
-        try:
-            rows = [{**r, "_file": p["file_name"] + (f" {r['sheet']}" if is_project_workbook(p) else "")}
-                    for p in mine for r in p.get("projects") or []]
-            pt = unit_project_tally(rows, [p["path"] for p in mine], {p["spec_id"] for p in mine if p.get("spec_id")})
-            found = _link_findings(s, pt, codes)
-        except (UsageError, UnreadableInput, OSError) as e:
-            link["problem"] = getattr(e, "zh", None) or str(e)
-        except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
-            from workbook_tools.errors import save_traceback
-            log = save_traceback(e, f"collect link check: {s.get('path')}")
-            link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
-        _store_links(store, s, codes, found, link)
-        stats["checked"] += 1
-    stats["seconds"] = time.perf_counter() - start
-    return stats
-
-
-def _link_findings(s: dict, pt, codes) -> list[dict]:
-    from workbook_tools.files.reader import read_workbook_forms
-    from workbook_tools.checks.validate import validate_forms
-    forms = read_workbook_forms(s["path"])
-    if forms.sha256 != s["sha256"]:
-        raise UnreadableInput(f"{s['file_name']} 在汇总过程中被改动，请重新运行 collect。",
-                              f"{s['file_name']} changed during the run; run collect again", code="file-changed")
-    return [f.to_dict("zh") for f in validate_forms(forms, projects=pt, only=list(codes)).findings]
-
-
-def _store_links(store, s: dict, codes, found: list[dict], link: dict | None):
-    """Replace the submission's link findings (in the database and in ``s``); errors and status follow."""
-    _store_batch(store, s, "links", codes, found, link)
-
-
-BATCH_GROUPS = ("links", "ledger", "roster", "scale")   # findings that depend on the batch (project forms, ledger,
-                                                       # roster, earlier years)
-
-
-def _store_batch(store, s: dict, group: str, codes, found: list[dict], info: dict | None):
-    """Replace one group of a submission's batch findings (the overall form against its project forms, the return
-    against the bureau's ledger) in the database and in ``s``; its error count and status follow: the file's own
-    counts (``data["own"]``) plus every group's. ``info`` None removes the group (not checked in this batch)."""
-    data = dict(s.get("data") or {})
-    own = data.get("own") or (data.get("links") or {}).get("base") \
-        or {"errors": s.get("errors") or 0, "warnings": s.get("warnings") or 0}
-    data["own"] = own
-    if info is None:
-        data.pop(group, None)
-    else:
-        info = dict(info)
-        info["errors"] = sum(1 for f in found if f["severity"] == "error")
-        info["warnings"] = sum(1 for f in found if f["severity"] == "warning")
-        if group == "links":
-            info["base"] = own
-        data[group] = info
-    errors = own["errors"] + sum((data.get(g) or {}).get("errors") or 0 for g in BATCH_GROUPS)
-    warnings = own["warnings"] + sum((data.get(g) or {}).get("warnings") or 0 for g in BATCH_GROUPS)
-    status = RETURN if errors else PASS
-    if not s.get("readable"):
-        status = s["status"]
-    store.set_links(s["id"], codes, found, errors=errors, warnings=warnings, status=status, data=data)
-    s.update(errors=errors, warnings=warnings, status=status, data=data)
-
-
-def _link_view(s: dict) -> dict:
-    link = (s.get("data") or {}).get("links") or {}
-    return {"forms": link.get("forms"), "files": link.get("files"), "errors": link.get("errors"),
-            "warnings": link.get("warnings"), "problem": link.get("problem")}
-
-
-def link_note(s: dict) -> str:
-    """The 汇总 备注 of an overall return checked against its unit's project forms."""
-    link = (s.get("data") or {}).get("links")
-    if not link:
-        return ""
-    if link.get("problem"):
-        return f"未能与项目自评表核对项目数：{link['problem']}"
-    note = f"开展绩效自评项目数已与 {link.get('forms', 0)} 个项目自评表核对"
-    bad = (link.get("errors") or 0) + (link.get("warnings") or 0)
-    return note + (f"，{bad} 处不一致" if bad else "，一致")
-
-
-def name_unreadable(store, kept: list[dict], roster) -> int:
-    """Unreadable returns without a unit (a .xls, a damaged file) named from the file name against the roster, so
-    the unit shows as 无法读取 and not as 未报送. Returns how many were named."""
-    from workbook_tools.bureau.unitmatch import unit_from_name
-    named = 0
-    for s in kept:
-        if s.get("readable") or s.get("unit_code") or not roster:
-            continue
-        hit = unit_from_name(s["file_name"], roster)
-        if hit:
-            data = {**(s.get("data") or {}), "unit_from": "file name"}
-            store.set_unit(s["id"], hit[0], hit[1], data)
-            s.update(unit_code=hit[0], unit_name=hit[1], data=data)
-            named += 1
-    return named
-
-
-def roster_verdicts(store, kept: list[dict], roster) -> None:
-    """Every readable return against the roster (roster-unit-unknown, roster-name-mismatch): the findings join the
-    return's own; without a roster in this run earlier ones are withdrawn."""
-    from workbook_tools.bureau.unitmatch import roster_findings
-    codes = ("roster-name-mismatch", "roster-unit-unknown")
-    by_code = {u.code: u for u in roster}
-    for s in kept:
-        if not s.get("readable"):
-            continue
-        if not roster:
-            if (s.get("data") or {}).get("roster"):
-                _store_batch(store, s, "roster", codes, [], None)
-            continue
-        found = roster_findings(s, by_code)
-        old = (s.get("data") or {}).get("roster")
-        if not found and not old:
-            continue
-        _store_batch(store, s, "roster", codes, found, {"codes": [f["code"] for f in found]})
-
-
-SCALE_RATIO = 100      # a budget this many times last year's (or the roster's 预算规模), or a hundredth of it
-
-
-def scale_verdicts(store, kept: list[dict], roster) -> None:
-    """Each overall return's budget total against the unit's return of the previous year in this database and the
-    roster's 预算规模 where known (funds-scale-vs-last-year, a warning with both figures): a form typed in 元
-    instead of 万元 is consistent in itself but 10,000 times its usual size."""
-    from workbook_tools.checks.catalogue import CATALOGUE
-    code = "funds-scale-vs-last-year"
-    e = CATALOGUE[code]
-    budgets = store.unit_budgets()
-    scale = {u.code: _amount(getattr(u, "budget", "")) for u in roster or []}
-    for s in kept:
-        if not s.get("readable") or form_kind(s) != "overall":
-            continue
-        found = []
-        b = s.get("budget")
-        year = str(s.get("fiscal_year") or "")
-        prev = budgets.get((s.get("unit_code") or "", str(int(year) - 1))) if year.isdigit() else None
-        for ref, basis, basis_en in ((prev, f"该单位 {int(year) - 1 if year.isdigit() else ''} 年度报送的", "last year's"),
-                                     (scale.get(s.get("unit_code") or ""), "名单中的预算规模", "the roster's scale")):
-            if b and ref and ref > 0 and b > 0 and max(b / ref, ref / b) >= SCALE_RATIO:
-                params = {"found": b, "expected": ref, "ratio": _ratio(b / ref), "basis": basis, "basis_en": basis_en,
-                          "unit": "万元"}
-                found.append({"code": code, "severity": e.severity, "cell": _total_cell(s), "indicator": "",
-                              "message": e.render("zh", params), "expected": ref, "found": b, "explained": False,
-                              "project": ""})
-                break
-        if found or (s.get("data") or {}).get("scale"):
-            _store_batch(store, s, "scale", (code,), found, {"codes": [code] * len(found)} if found else None)
-
-
-def _amount(text) -> float | None:
-    """The roster's 预算规模 (万元): '1,200.5' → 1200.5; anything else None."""
-    try:
-        x = float(str(text or "").replace(",", "").replace("，", "").strip())
-    except ValueError:
-        return None
-    return x if x > 0 else None
-
-
-def _ratio(x: float) -> str:
-    return f"{x:.0f}" if x >= 1 else f"{x:.4f}".rstrip("0")
-
-
-def _total_cell(s: dict) -> str:
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.layout import layout_for
-    from workbook_tools.model.spec import load_spec
-    try:
-        return layout_for(load_spec(s.get("spec_id")))["funds.total.adjusted"].addr
-    except (SpecError, OSError, ValueError, KeyError):
-        return ""
-
-
-def _crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list]]:
-    """台账核对 rows: every form of each current return against the ledger (project workbooks per project), and
-    each submission's ledger findings (Finding objects; a dict where the file could not be checked)."""
-    from workbook_tools.bureau.crosscheck import crosscheck_forms, tolerance_of
-    from workbook_tools.files.reader import read_workbook_forms
-    kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
-    rows, by_sub = [], {}
-    for s in kept:
-        if not s["readable"]:
-            continue
-        where = {"unit_code": s.get("unit_code"), "unit_name": s.get("unit_name"), "file_name": s["file_name"]}
-        try:
-            objs = crosscheck_forms(read_workbook_forms(s["path"]), ledger, **kwargs)
-            found = [f.to_dict("zh") for f in objs]
-        except UsageError as e:       # a project workbook against a ledger without 项目编码: say so, per file
-            objs = found = [{"code": e.code, "severity": "error", "cell": "", "indicator": "", "message": e.zh,
-                             "expected": None, "found": None, "project": "", "explained": False}]
-        except (UnreadableInput, OSError) as e:     # changed or gone since it was checked
-            objs = found = [{"code": getattr(e, "code", "file-unreadable"), "severity": "error", "cell": "",
-                             "indicator": "", "message": getattr(e, "zh", str(e)), "expected": None, "found": None,
-                             "project": "", "explained": False}]
-        except Exception as e:       # noqa: BLE001 — a bug with one file: said on its row, the others go on
-            from workbook_tools.errors import save_traceback
-            log = save_traceback(e, f"collect ledger check: {s['path']}")
-            objs = found = [{"code": "internal-error", "severity": "error", "cell": "", "indicator": "",
-                             "expected": None, "found": None, "project": "", "explained": False,
-                             "message": f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")}]
-        by_sub[s["id"]] = objs
-        rows += [{**where, **d} for d in found]
-    return rows, by_sub
-
-
-def _ledger_codes() -> tuple[str, ...]:
-    from workbook_tools.checks.catalogue import CATALOGUE
-    return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "ledger"))
-
-
-def ledger_verdicts(store, kept: list[dict], by_sub: dict[int, list] | None, ledger_name: str = "") -> int:
-    """Ledger findings count like the file's own (issue 16): they join the submission's findings in the database,
-    its error count and its status (an error makes it 需退回, with a feedback copy). Without a ledger in this run
-    (``by_sub`` None) earlier ledger findings are withdrawn: the verdict follows the latest collect. Returns how many
-    returns the ledger sends back."""
-    codes = _ledger_codes()
-    returned = 0
-    for s in kept:
-        if not s.get("readable"):
-            continue
-        objs = (by_sub or {}).get(s["id"])
-        if objs is None:
-            if (s.get("data") or {}).get("ledger"):
-                _store_batch(store, s, "ledger", codes, [], None)
-            continue
-        found = [o if isinstance(o, dict) else o.to_dict("zh") for o in objs]
-        # a file problem met while cross-checking (changed since read) is recorded under ledger-no-projects'
-        # group only when it is a ledger code; others are kept as they are for the summary sheet
-        stored = [f for f in found if f["code"] in codes]
-        before = s["status"]
-        _store_batch(store, s, "ledger", codes, stored, {"ledger": ledger_name})
-        returned += before == PASS and s["status"] == RETURN
-    return returned
-
 
 def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, ledger_found=None) -> list[str]:
     """An annotated copy for every unit whose kept file has errors, named by unit code, never escaping ``folder``.
@@ -1052,28 +624,29 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
     from workbook_tools.files.annotate import annotate_workbook
     from workbook_tools.errors import WbtoolError
     from workbook_tools.files.safety import ensure_inside, fit_file_name, safe_path_component
-    from workbook_tools.checks.validate import validate_workbook
+    from workbook_tools.checks.validate import validate_forms
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for s in kept:
-        if s["status"] != RETURN or not s["readable"]:
+        if s.status != RETURN or not s.readable:
             continue
-        name = f"{safe_path_component(s.get('unit_code') or 'unknown')}_{safe_path_component(s.get('unit_name') or '')}"
+        name = f"{safe_path_component(s.unit_code or 'unknown')}_{safe_path_component(s.unit_name or '')}"
         row = single_project(s)
-        if row is not None and (row.get("project_code") or row.get("project_name")):   # a unit's several projects
-            name += f"_{safe_path_component(row.get('project_code') or row.get('project_name'))}"
+        if row is not None and (row.project_code or row.project_name):   # a unit's several projects
+            name += f"_{safe_path_component(row.project_code or row.project_name)}"
         elif mixed and is_project_workbook(s):
             name += "_项目工作簿"
         try:
-            if (s.get("data") or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
+            if (s.data or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
                 from workbook_tools.foreign.review import feedback_csv
-                written.append(feedback_csv(s["path"], ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
+                written.append(feedback_csv(s.path, ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
                 continue
-            dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s['path']).suffix.lower()}"))
-            report = validate_workbook(s["path"], projects=_feedback_tally(s, kept))
-            report.findings += [f for f in (ledger_found or {}).get(s["id"], []) if not isinstance(f, dict)]
-            annotate_workbook(s["path"], report, dest)
+            dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s.path).suffix.lower()}"))
+            # the recorded bytes, checked again for the marks: a file changed since it was recorded is refused
+            report = validate_forms(read_as_recorded(s), projects=_feedback_tally(s, kept))
+            report.findings += [f for f in (ledger_found or {}).get(s.id, []) if not isinstance(f, dict)]
+            annotate_workbook(s.path, report, dest)
         except WbtoolError as e:
             _feedback_failed(failures, s, e.zh)
             continue
@@ -1082,34 +655,34 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
             continue
         except Exception as e:       # noqa: BLE001 — one copy's bug must not stop the others
             from workbook_tools.errors import save_traceback
-            log = save_traceback(e, f"collect --feedback: {s['path']}")
+            log = save_traceback(e, f"collect --feedback: {s.path}")
             _feedback_failed(failures, s, f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else ""))
             continue
         written.append(str(dest))
     return written
 
 
-def _feedback_failed(failures, s: dict, message: str) -> None:
+def _feedback_failed(failures, s: Submission, message: str) -> None:
     if failures is not None:
-        failures.append({"file": s["file_name"], "path": s["path"], "unit_code": s.get("unit_code") or "",
-                         "unit_name": s.get("unit_name") or "", "message": message})
+        failures.append({"file": s.file_name, "path": s.path, "unit_code": s.unit_code or "",
+                         "unit_name": s.unit_name or "", "message": message})
 
 
-def _feedback_tally(s: dict, kept: list[dict]):
+def _feedback_tally(s: Submission, kept: list[Submission]):
     """The unit's projects for an overall form that was checked against them (its annotated copy shows those
     findings too), else None."""
-    link = (s.get("data") or {}).get("links")
+    link = (s.data or {}).get("links")
     if not link or link.get("problem"):
         return None
-    mine = [p for p in kept if form_kind(p) == "project" and p.get("unit_code") == s.get("unit_code")]
-    rows = [{**r, "_file": p["file_name"]} for p in mine for r in p.get("projects") or []]
+    mine = [p for p in kept if form_kind(p) == "project" and p.unit_code == s.unit_code]
+    rows = [(r, p.file_name) for p in mine for r in p.projects]
     try:
-        return unit_project_tally(rows, [p["path"] for p in mine], {p["spec_id"] for p in mine if p.get("spec_id")})
+        return unit_project_tally(rows, [p.path for p in mine], {p.spec_id for p in mine if p.spec_id})
     except UsageError:
         return None
 
 
-def current_returns(db_path) -> tuple[list[dict], dict[str, int]]:
+def current_returns(db_path) -> tuple[list[Submission], dict[str, int]]:
     """From a collect database alone: one current submission per unit, and each unit's submission count."""
     from workbook_tools.bureau.store import apply_send_backs, open_store
     if not Path(db_path).exists():
@@ -1132,7 +705,7 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
     kept, counts = current_returns(db_path)
     groups: dict[str, list[dict]] = {}
     for s in kept:
-        groups.setdefault(s.get("unit_code") or "\0" + s["path"], []).append(s)
+        groups.setdefault(s.unit_code or "\0" + s.path, []).append(s)
     rows = []
     for group in groups.values():
         s = group[0]
@@ -1142,13 +715,13 @@ def unit_status(db_path, roster_path=None) -> list[dict]:
         if overall is not None:          # the overall form first: it is the unit's row, its projects beside it
             group = [overall] + [g for g in group if g is not overall]
             s = overall
-        rows.append({"unit_code": s.get("unit_code") or "", "unit_name": s.get("unit_name") or "",
+        rows.append({"unit_code": s.unit_code or "", "unit_name": s.unit_name or "",
                      "status": u["status"], "display": u["display"], "grade": u["grade"], "errors": u["errors"],
-                     "file": s["path"], "fill_date": u["fill_date"], "submissions": counts.get(s.get("unit_code"), 1),
-                     "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.get("errors")),
-                     "files": [g["path"] for g in group],
+                     "file": s.path, "fill_date": u["fill_date"], "submissions": counts.get(s.unit_code, 1),
+                     "projects": len(projects), "projects_with_errors": sum(1 for p in projects if p.errors),
+                     "files": [g.path for g in group],
                      "project_status": u.get("project_status") or (u["status"] if form_kind(s) == "project" else None),
-                     "note": "；".join(n for g in group for n in g.get("notes") or [])})
+                     "note": "；".join(n for g in group for n in g.notes or [])})
     if roster_path:
         have = {r["unit_code"] for r in rows}
         rows += [{"unit_code": u.code, "unit_name": u.name, "status": "未报送", "display": None, "grade": None,

@@ -208,7 +208,7 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
     ProjectRow list; rows grouped by 单位编码 in file order): covers from the row and the roster, and with a
     project-level ``ledger`` each project's money pre-filled and locked. Every input is checked before any file
     is written: a row without 单位编码 is a UsageError listing the rows."""
-    from workbook_tools.bureau.projectlist import MAX_PROJECTS, read_project_list
+    from workbook_tools.bureau.projectlist import read_project_list
     units = read_roster(roster) if isinstance(roster, (str, Path)) else list(roster)
     spec = spec if isinstance(spec, Spec) else load_spec(spec or PROJECT_SPEC)
     keys = {f.key for f in spec.cover}
@@ -217,6 +217,23 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
                          f"spec {spec.id} is not a project form; --projects needs a project spec")
     rows = read_project_list(projects, spec, limit=None) if isinstance(projects, (str, Path)) else list(projects)
     name = Path(projects).name if isinstance(projects, (str, Path)) else "项目清单"
+    by_unit = _projects_by_unit(rows, name, ledger)
+    out = Distribution(_outbox(outbox))
+    used: set[str] = set()
+    listed = {_code(r.values.get("cover.projectCode")) for r in rows} - {""}
+    for done, u in enumerate(units, 1):
+        if progress:
+            progress(done - 1, len(units))
+        _issue_unit_projects(out, u, by_unit.get(u.code, []), spec, ledger, year, listed, used)
+    _list_units_not_on_roster(out, units, by_unit, ledger)
+    out.manifest = write_manifest(out.outbox / MANIFEST, out.issued, projects=True)
+    return out
+
+
+def _projects_by_unit(rows, name: str, ledger: Ledger | None) -> dict[str, list]:
+    """The list's rows by 单位编码, after every check that must pass before a file is written (a row without
+    单位编码, a ledger without projects, a unit with more projects than a workbook holds)."""
+    from workbook_tools.bureau.projectlist import MAX_PROJECTS
     missing = [r.row for r in rows if not _code(r.values.get("cover.agencyCode"))]
     if missing:
         shown = "、".join(map(str, missing[:20])) + (f" 等 {len(missing)} 行" if len(missing) > 20 else "")
@@ -234,26 +251,29 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
     if big:                     # one workbook per unit: the limit is per unit, not for the bureau's whole list
         raise UsageError(f"项目清单 {name} 中单位 {'、'.join(big)} 的项目超过一个工作簿可容纳的 {MAX_PROJECTS} 个。",
                          f"project list {name}: unit(s) {', '.join(big)} have more than {MAX_PROJECTS} projects")
-    out = Distribution(_outbox(outbox))
-    used: set[str] = set()
-    listed = {_code(r.values.get("cover.projectCode")) for r in rows} - {""}
-    for done, u in enumerate(units, 1):
-        if progress:
-            progress(done - 1, len(units))
-        mine = by_unit.get(u.code, [])
-        lu = ledger.units.get(u.code) if ledger is not None else None
-        if ledger is not None and lu is None and not ledger.unit_projects(u.code):
-            out.not_in_ledger.append(u)
-        if not mine:
-            out.without_projects.append(u)
-            note = "项目清单中没有此单位的项目，未生成项目工作簿"
-            extra = _ledger_extra(ledger, u, listed, out)
-            if extra:
-                note += "；" + extra
-            out.issued.append(Issued(u.code, u.name, "", False, note, 0))
-            continue
-        path = _target(out.outbox, u, used, PROJECTS_SUFFIX)
-        out.issued.append(_write_unit_projects(path, spec, u, mine, ledger, year, listed, out))
+    return by_unit
+
+
+def _issue_unit_projects(out: Distribution, u, mine: list, spec: Spec, ledger: Ledger | None, year, listed: set,
+                         used: set) -> None:
+    """One roster unit: its project workbook, or the manifest line saying why it has none."""
+    lu = ledger.units.get(u.code) if ledger is not None else None
+    if ledger is not None and lu is None and not ledger.unit_projects(u.code):
+        out.not_in_ledger.append(u)
+    if not mine:
+        out.without_projects.append(u)
+        note = "项目清单中没有此单位的项目，未生成项目工作簿"
+        extra = _ledger_extra(ledger, u, listed, out)
+        if extra:
+            note += "；" + extra
+        out.issued.append(Issued(u.code, u.name, "", False, note, 0))
+        return
+    path = _target(out.outbox, u, used, PROJECTS_SUFFIX)
+    out.issued.append(_write_unit_projects(path, spec, u, mine, ledger, year, listed, out))
+
+
+def _list_units_not_on_roster(out: Distribution, units, by_unit: dict[str, list], ledger: Ledger | None) -> None:
+    """Manifest lines for the list's and the ledger's units the roster does not have (no file for them)."""
     codes = {u.code for u in units}
     for code, mine in by_unit.items():
         if code in codes:
@@ -269,8 +289,6 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
             line.note += "；台账中也有此单位"
         else:
             out.issued.append(Issued(lu.code, lu.name, "", False, "台账中有此单位，名单中没有，未生成模板", None))
-    out.manifest = write_manifest(out.outbox / MANIFEST, out.issued, projects=True)
-    return out
 
 
 def _project_text(r) -> str:

@@ -352,21 +352,28 @@ def _fill(ledger: Ledger, table: Table, cols, units_by_field, known, extra):
         figs = _figures(n, row, cols, units_by_field, ledger.has_midyear, probs)
         if figs is None:
             continue
-        if src is not None:
-            lu = ledger.units.setdefault(code, LedgerUnit(code, code_text(get("name"))))
-            lu.sources[src] = lu.sources[src] + figs if src in lu.sources else figs   # project rows add up
-            lu.rows.setdefault(src, []).append(n)
         if pcode:
             owner.setdefault(pcode, (code, n))
-            lp = ledger.projects.setdefault(pcode, LedgerProject(pcode, code))
-            lp.name = lp.name or _text(pname)
-            lp.unit_name = lp.unit_name or code_text(get("name"))
-            if src is None:
-                lp.total_row = figs
-            else:
-                lp.sources[src] = figs
-            lp.rows.setdefault(src or PROJECT_TOTAL, []).append(n)
+        _add_figures(ledger, n, figs, code, code_text(get("name")), src, pcode, pname)
     probs.raise_if_any(table.name)
+
+
+def _add_figures(ledger: Ledger, n: int, figs, code: str, unit_name: str, src, pcode: str, pname) -> None:
+    """One checked ledger row's money: added to its unit's source (project rows add up) and kept on its project
+    (a source row, or the project's total row when ``src`` is None)."""
+    if src is not None:
+        lu = ledger.units.setdefault(code, LedgerUnit(code, unit_name))
+        lu.sources[src] = lu.sources[src] + figs if src in lu.sources else figs   # project rows add up
+        lu.rows.setdefault(src, []).append(n)
+    if pcode:
+        lp = ledger.projects.setdefault(pcode, LedgerProject(pcode, code))
+        lp.name = lp.name or _text(pname)
+        lp.unit_name = lp.unit_name or unit_name
+        if src is None:
+            lp.total_row = figs
+        else:
+            lp.sources[src] = figs
+        lp.rows.setdefault(src or PROJECT_TOTAL, []).append(n)
 
 
 def _text(v) -> str:

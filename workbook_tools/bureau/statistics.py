@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-PASS = "通过"          # collect.PASS (not imported: this module stays free of the collect machinery)
+from workbook_tools.bureau.records import PASS, PROJECTS
+
 REASONS_SHOWN = 3      # 常见扣分原因 per indicator: the summary's 扣分统计 column and the overview both use these
 
 
@@ -11,21 +12,21 @@ def accepted(kept: list[dict], roster_codes: set | None = None) -> list[dict]:
     """Returns that count in the statistics: passed every check (own, project links, ledger) and — when a roster
     is given — from a unit on it. Returns to be sent back and units not on the roster are listed apart, never
     averaged in: a 需退回 return may carry a score the form does not allow (3 points on a 2-point indicator)."""
-    return [s for s in kept if s.get("readable") and s.get("status") == PASS
-            and (not roster_codes or (s.get("unit_code") or "") in roster_codes)]
+    return [s for s in kept if s.readable and s.status == PASS
+            and (not roster_codes or (s.unit_code or "") in roster_codes)]
 
 
 def off_roster(kept: list[dict], roster_codes: set | None) -> list[dict]:
     """Readable returns from units the roster does not list (none without a roster)."""
     if not roster_codes:
         return []
-    return [s for s in kept if s.get("readable") and (s.get("unit_code") or "") not in roster_codes]
+    return [s for s in kept if s.readable and (s.unit_code or "") not in roster_codes]
 
 
 def scored_units(spec, subs: list[dict]) -> list[dict]:
     """Returns of this spec with per-indicator scores (not project workbooks, whose score is an average)."""
-    return [s for s in subs if s.get("readable") and s.get("spec_id") == spec.id
-            and (s.get("data") or {}).get("kind") != "projects"]
+    return [s for s in subs if s.readable and s.spec_id == spec.id
+            and s.kind != PROJECTS]
 
 
 def leaf_stats(spec, units: list[dict]) -> list[dict]:
@@ -35,10 +36,10 @@ def leaf_stats(spec, units: list[dict]) -> list[dict]:
     out = []
     for leaf in spec.leaves():
         weight = float(leaf.weight)
-        scored = [(s, ((s.get("data") or {}).get("leaves") or {}).get(leaf.id)) for s in units]
+        scored = [(s, ((s.data or {}).get("leaves") or {}).get(leaf.id)) for s in units]
         scored = [(s, float(x)) for s, x in scored if x is not None]
         losers = [(s, weight - x) for s, x in scored if weight - x > 1e-9]
-        reasons = Counter(_one_line(((s.get("data") or {}).get("reasons") or {}).get(leaf.id)) for s, _ in losers)
+        reasons = Counter(_one_line(((s.data or {}).get("reasons") or {}).get(leaf.id)) for s, _ in losers)
         reasons.pop(None, None)
         mean = sum(x for _, x in scored) / len(scored) if scored else None
         lost = sum(x for _, x in losers)
@@ -61,15 +62,3 @@ def _one_line(text):
 def reasons_text(reasons) -> str:
     """The 常见扣分原因 cell: 原因（单位数）；…"""
     return "；".join(f"{r}（{c}）" for r, c in reasons)
-
-
-def parse_reasons(text: str) -> list[tuple[str, int]]:
-    """The inverse of reasons_text (a reason may itself hold brackets: the count is the last （n）)."""
-    out = []
-    for part in (text or "").split("；"):
-        if part.endswith("）") and "（" in part:
-            t, n = part[:-1].rsplit("（", 1)
-            out.append((t, int(n) if n.isdigit() else 1))
-        elif part:
-            out.append((part, 1))
-    return out

@@ -8,6 +8,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from workbook_tools.bureau.records import RETURN, ProjectRow, Submission
 from workbook_tools.errors import OutputError
 
 SCHEMA_VERSION = 3         # 2: per-project rows (projects table), findings.project; 3: portal tables (wbtool serve)
@@ -149,24 +150,24 @@ class Store:
         row = self.db.execute("SELECT id FROM submissions WHERE sha256=?", (sha256,)).fetchone()
         return row[0] if row else None
 
-    def add_submission(self, rec: dict) -> int:
+    def add_submission(self, rec: Submission) -> int:
         """Insert one processed file (and its findings) in one transaction; returns its id."""
-        existing = self.submission_by_hash(rec["sha256"])
+        existing = self.submission_by_hash(rec.sha256)
         if existing:
-            if rec.get("projects") and not self.db.execute(
+            if rec.projects and not self.db.execute(
                     "SELECT 1 FROM projects WHERE submission_id=? LIMIT 1", (existing,)).fetchone():
                 with self.db:     # recorded before project rows existed: add them now
-                    self._add_projects(existing, rec["projects"])
+                    self._add_projects(existing, rec.projects)
                     self._set_data(existing, rec)
             return existing
         with self.db:
             cur = self.db.execute(
                 f"INSERT INTO submissions ({', '.join(SUB_COLUMNS)}, data, read_at) "
                 f"VALUES ({', '.join('?' * len(SUB_COLUMNS))}, ?, ?)",
-                [_sql(rec.get(c)) for c in SUB_COLUMNS] + [json.dumps(rec.get("data", {}), ensure_ascii=False), now()])
+                [_sql(getattr(rec, c)) for c in SUB_COLUMNS] + [_data_json(rec), now()])
             sid = cur.lastrowid
-            self._add_findings(sid, rec.get("findings", []))
-            self._add_projects(sid, rec.get("projects") or [])
+            self._add_findings(sid, rec.findings)
+            self._add_projects(sid, rec.projects)
         return sid
 
     def _add_findings(self, sid: int, findings: list[dict]):
@@ -176,23 +177,22 @@ class Store:
             [(sid, f["code"], f["severity"], f["cell"], f["indicator"], f["message"], _text(f.get("expected")),
               _text(f.get("found")), int(bool(f.get("explained"))), f.get("project") or None) for f in findings])
 
-    def set_links(self, sid: int, codes, findings: list[dict], *, errors: int, warnings: int, status: str,
-                  data: dict):
-        """Replace a submission's findings of the given codes (the overall form against its unit's project
-        forms, which depend on the batch, not on the file alone) and set its counts, status and data."""
+    def set_verdicts(self, rec: Submission, codes, findings: list[dict]):
+        """Replace a submission's findings of the given codes (those that depend on the batch: the overall form
+        against its unit's project forms, the ledger, the roster) and store its counts, status and data."""
         codes = list(codes)
         with self.db:
             self.db.execute(f"DELETE FROM findings WHERE submission_id=? AND code IN ({','.join('?' * len(codes))})",
-                            [sid] + codes)
-            self._add_findings(sid, findings)
+                            [rec.id] + codes)
+            self._add_findings(rec.id, findings)
             self.db.execute("UPDATE submissions SET errors=?, warnings=?, status=?, data=? WHERE id=?",
-                            (errors, warnings, status, json.dumps(data, ensure_ascii=False), sid))
+                            (rec.errors, rec.warnings, rec.status, _data_json(rec), rec.id))
 
-    def set_unit(self, sid: int, code: str, name: str, data: dict):
-        """Name the unit of a submission the tool could not read (from its file name and the roster)."""
+    def set_unit(self, rec: Submission):
+        """Store the unit named for a submission the tool could not read (from its file name and the roster)."""
         with self.db:
             self.db.execute("UPDATE submissions SET unit_code=?, unit_name=?, data=? WHERE id=?",
-                            (code, name, json.dumps(data, ensure_ascii=False), sid))
+                            (rec.unit_code, rec.unit_name, _data_json(rec), rec.id))
 
     def unit_budgets(self) -> dict[tuple[str, str], float]:
         """(unit code, fiscal year) → adjusted budget total of the unit's latest readable overall form of that year."""
@@ -205,15 +205,14 @@ class Store:
             out[(code, str(year or ""))] = budget
         return out
 
-    def _add_projects(self, sid: int, rows: list[dict]):
+    def _add_projects(self, sid: int, rows: list[ProjectRow]):
         self.db.executemany(f"INSERT INTO projects (submission_id, {', '.join(PROJECT_COLUMNS)}) "
                             f"VALUES (?, {', '.join('?' * len(PROJECT_COLUMNS))})",
-                            [[sid] + [_sql(r.get(c)) for c in PROJECT_COLUMNS] for r in rows])
+                            [[sid] + [_sql(getattr(r, c)) for c in PROJECT_COLUMNS] for r in rows])
 
-    def _set_data(self, sid: int, rec: dict):
+    def _set_data(self, sid: int, rec: Submission):
         """Refresh what a newer reader derives from the same bytes (the data JSON, e.g. its ``kind``)."""
-        self.db.execute("UPDATE submissions SET data=? WHERE id=?",
-                        (json.dumps(rec.get("data", {}), ensure_ascii=False), sid))
+        self.db.execute("UPDATE submissions SET data=? WHERE id=?", (_data_json(rec), sid))
 
     def missing_projects(self, spec_ids) -> set[int]:
         """Readable submissions of these (project) specs without project rows: recorded by an older version."""
@@ -228,15 +227,14 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT DISTINCT spec_id FROM submissions WHERE readable=1 "
                                               "AND spec_id IS NOT NULL")]
 
-    def projects(self, submission_ids) -> dict[int, list[dict]]:
+    def projects(self, submission_ids) -> dict[int, list[ProjectRow]]:
         """submission id → its project rows, in sheet order."""
-        out: dict[int, list[dict]] = {}
+        out: dict[int, list[ProjectRow]] = {}
         cols = ("submission_id",) + PROJECT_COLUMNS
         for chunk in _chunks(list(submission_ids), 500):
             for r in self.db.execute(f"SELECT {', '.join(cols)} FROM projects WHERE submission_id IN "
                                      f"({','.join('?' * len(chunk))}) ORDER BY submission_id, rowid", chunk):
-                d = dict(zip(cols, r))
-                out.setdefault(d.pop("submission_id"), []).append(d)
+                out.setdefault(r[0], []).append(ProjectRow(*r[1:]))
         return out
 
     def link_file(self, path: str, size: int, mtime_ns: int, sha256: str, submission_id: int):
@@ -278,21 +276,20 @@ class Store:
             self.db.execute("UPDATE runs SET finished=?, files_found=?, files_read=?, files_cached=? WHERE id=?",
                             (now(), found, read, cached, run_id))
 
-    def submissions(self, ids=None) -> list[dict]:
-        """Submission rows (with ``data`` decoded), all or those with the given ids."""
+    def submissions(self, ids=None) -> list[Submission]:
+        """Submissions (row → record: ``data`` decoded, its kind, its project rows), all or those with the given
+        ids."""
         q = f"SELECT id, {', '.join(SUB_COLUMNS)}, data, read_at FROM submissions"
         rows = self.db.execute(q).fetchall() if ids is None else [
             r for chunk in _chunks(list(ids), 500)
             for r in self.db.execute(q + f" WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()]
         cols = ("id",) + SUB_COLUMNS + ("data", "read_at")
-        out = []
-        for r in rows:
-            d = dict(zip(cols, r))
-            d["data"] = json.loads(d["data"] or "{}")
-            out.append(d)
-        projects = self.projects([d["id"] for d in out])
-        for d in out:
-            d["projects"] = projects.get(d["id"], [])
+        out = [_submission(dict(zip(cols, r))) for r in rows]
+        projects = self.projects([s.id for s in out])
+        for s in out:
+            s.projects = projects.get(s.id, [])
+            if s.readable and not s.kind:
+                s.kind = _recorded_kind(s.projects)
         return out
 
     def submission_counts(self) -> dict[str, int]:
@@ -429,17 +426,39 @@ class Store:
                             (now(), actor, action, unit_code, detail, ip))
 
 
-def apply_send_backs(store: Store, subs: list[dict]) -> list[dict]:
+def apply_send_backs(store: Store, subs: list[Submission]) -> list[Submission]:
     """A current return the bureau sent back stands as 需退回 with the bureau's note, whatever its findings
     (a resubmission is a new submission: the note no longer applies)."""
     backs = store.send_backs()
     for s in subs:
-        b = backs.get(s.get("id"))
+        b = backs.get(s.id)
         if b:
-            s["status"] = "需退回"
-            s["send_back"] = b
-            s.setdefault("notes", []).append(f"财政局退回：{b['note']}")
+            s.status = RETURN
+            s.send_back = b
+            s.notes.append(f"财政局退回：{b['note']}")
     return subs
+
+
+def _submission(row: dict) -> Submission:
+    """A ``submissions`` row as a record: the JSON ``data`` decoded, the kind taken out of it."""
+    data = json.loads(row.pop("data") or "{}")
+    row["readable"] = bool(row["readable"])
+    return Submission(**row, kind=data.pop("kind", None), data=data)
+
+
+def _data_json(rec: Submission) -> str:
+    """The ``data`` column: the record's data with its kind (kept in the JSON: no schema change for it)."""
+    data = dict(rec.data)
+    if rec.kind:
+        data["kind"] = rec.kind
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _recorded_kind(projects: list[ProjectRow]) -> str:
+    """The kind of a readable submission recorded before records carried their kind (databases of earlier
+    versions): as those versions classified it — no project rows an overall form, one a one-project file,
+    several a project workbook."""
+    return "overall" if not projects else "project" if len(projects) == 1 else "projects"
 
 
 def _chunks(items, n):

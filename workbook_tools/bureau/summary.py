@@ -6,12 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 import xlsxwriter
 
 from workbook_tools.files.atomic import atomic_output
-from workbook_tools.bureau.collect import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label, project_tally,
-                      single_project, spec_fund_types, unit_view)
+from workbook_tools.bureau.records import (PASS, RETURN, UNREADABLE, is_project_workbook, link_note, project_label,
+                                           project_tally, single_project, spec_fund_types, unit_view)
 from workbook_tools.model.spec import Spec
 from workbook_tools.bureau.statistics import accepted, leaf_stats, reasons_text, scored_units
 from workbook_tools.text import excel_text
@@ -68,6 +67,16 @@ class SummaryInput:
     review: list[dict] = field(default_factory=list)         # 复核: one line per form (foreign/review.py)
     sample: list[dict] | None = None                         # 抽查: the --sample draw
     sample_label: tuple = (None, None)                       # (size, seed) as given
+    db: str | None = None                                    # the collect database (report --summary finds it)
+    sections: list = field(default_factory=list)             # the forms named for the batch; several: one
+                                                             # 指标得分 / 扣分统计 / 图表 section per form
+
+    def section_specs(self) -> list[tuple[Spec, str]]:
+        """(spec, sheet-name suffix) of each section: the main spec with plain sheet names, or — several forms
+        named — each form with its id in brackets after the sheet name."""
+        if len(self.sections) > 1:
+            return [(sp, _suffix(sp)) for sp in self.sections]
+        return [(self.spec, "")] if self.spec else []
 
 
 class _Book:
@@ -204,9 +213,11 @@ def _num(x):
 # ------------------------------------------------------------------ sheets
 
 def _units_sheet(wb, data: SummaryInput, roster_codes: set):
-    nodes = _subtotal_nodes(data.spec)
-    cols = ([Column("序号", 4), Column("单位编码", 10), Column("单位名称", 22), Column("主管部门", 20),
-             Column("总分", 6.5, "0.00"), Column("等级", 4.5)]
+    several = len(data.sections) > 1       # several forms: their subtotals are in each form's 指标得分 sheet
+    nodes = [] if several else _subtotal_nodes(data.spec)
+    cols = ([Column("序号", 4), Column("单位编码", 10), Column("单位名称", 22), Column("主管部门", 20)]
+            + ([Column("表单", 22)] if several else [])
+            + [Column("总分", 6.5, "0.00"), Column("等级", 4.5)]
             + [Column(_label(n), 7, SCORE) for n in nodes]
             + [Column("预算（万元）", 11, MONEY), Column("实际支出（万元）", 11, MONEY), Column("执行率", 7.5, RATE),
                Column("错误数", 4.5), Column("警告数", 4.5), Column("状态", 6.5), Column("填报日期", 10),
@@ -214,48 +225,54 @@ def _units_sheet(wb, data: SummaryInput, roster_codes: set):
     status_col = next(i for i, c in enumerate(cols) if c.header == "状态")
 
     def rows():
-        order = sorted(data.kept, key=lambda s: (s["status"] == UNREADABLE, s.get("unit_code") or "~", s["file_name"]))
+        order = sorted(data.kept, key=lambda s: (s.status == UNREADABLE, s.unit_code or "~", s.file_name))
         for i, s in enumerate(order, 1):
-            d = s.get("data") or {}
+            d = s.data or {}
             note = []
-            if s["status"] == UNREADABLE:
-                note.append(s.get("error_message") or "")
-            elif roster_codes and s.get("unit_code") not in roster_codes:
+            if s.status == UNREADABLE:
+                note.append(s.error_message or "")
+            elif roster_codes and s.unit_code not in roster_codes:
                 note.append("不在名单中")
             if is_project_workbook(s):
-                note.append(f"项目工作簿：{len(s.get('projects') or [])} 个项目，总分为已自评项目平均分")
+                note.append(f"项目工作簿：{len(s.projects or [])} 个项目，总分为已自评项目平均分")
             elif single_project(s) is not None and project_label(single_project(s)):
                 note.append(f"项目：{project_label(single_project(s))}")
-            note += s.get("notes") or []
+            note += s.notes or []
             note.append(link_note(s))
-            yield ([i, s.get("unit_code") or "", s.get("unit_name") or "", d.get("parent", ""),
-                    s.get("display"), s.get("grade")]
+            yield ([i, s.unit_code or "", s.unit_name or "", d.get("parent", "")]
+                   + ([s.spec_id or ""] if several else [])
+                   + [s.display, s.grade]
                    + [(d.get("nodes") or {}).get(n.id) for n in nodes]
-                   + [s.get("budget"), s.get("actual"), s.get("exec_rate"), s.get("errors"), s.get("warnings"),
-                      s["status"], s.get("fill_date"), "；".join(x for x in note if x), s["path"]])
-    ws, n, h = _sheet(wb, "汇总", cols, rows(), status_col=status_col, print_cols=len(cols) - 1, key_cols=3)
+                   + [s.budget, s.actual, s.exec_rate, s.errors, s.warnings,
+                      s.status, s.fill_date, "；".join(x for x in note if x), s.path])
+    ws, n, h = _sheet(wb, "汇总", cols, rows(), status_col=status_col, print_cols=len(cols) - 1, key_cols=3,
+                      note=_sections_note(data) if several else None)
     ws.autofilter(h, 0, h + n, len(cols) - 1)
     return ws, n
 
 
-def _matrix_sheet(wb, data: SummaryInput, roster_codes: set | None = None):
-    spec = data.spec
+def _matrix_sheet(wb, data: SummaryInput, roster_codes: set | None = None, spec: Spec | None = None, suffix: str = ""):
+    spec = spec or data.spec
     leaves = spec.leaves()
-    cols = [Column("单位编码", 11), Column("单位名称", 26)] + [Column(_label(n), 7.5, SCORE) for n in leaves]
+    nodes = _subtotal_nodes(spec) if suffix else []     # several forms: each form's subtotals here, not in 汇总
+    cols = ([Column("单位编码", 11), Column("单位名称", 26)] + [Column(_label(n), 7.5, SCORE) for n in nodes]
+            + [Column(_label(n), 7.5, SCORE) for n in leaves])
     units = scored_units(spec, data.kept)
-    frame = pd.DataFrame([(s.get("data") or {}).get("leaves", {}) for s in units], columns=[n.id for n in leaves])
     stats = leaf_stats(spec, accepted(units, roster_codes))
 
     def rows():
-        for s, (_, r) in zip(units, frame.iterrows()):
-            yield [s.get("unit_code") or "", s.get("unit_name") or ""] + [None if pd.isna(x) else float(x) for x in r]
+        for s in units:
+            scores = s.data.get("leaves") or {}
+            yield ([s.unit_code or "", s.unit_name or ""] + [(s.data.get("nodes") or {}).get(n.id) for n in nodes]
+                   + [_score_cell(scores.get(n.id)) for n in leaves])
         if units:       # the same means as 扣分统计: accepted returns only
-            yield ["平均", ""] + [x["mean"] for x in stats]
-    _sheet(wb, "指标得分", cols, rows(), key_cols=2)
+            yield ["平均", ""] + [None] * len(nodes) + [x["mean"] for x in stats]
+    _sheet(wb, "指标得分" + suffix, cols, rows(), key_cols=2,
+           note=f"表单 {spec.id}（{spec.title}）：{len(units)} 份。" if suffix else None)
     return stats
 
 
-def _deduction_sheet(wb, data: SummaryInput, stats: list[dict]):
+def _deduction_sheet(wb, data: SummaryInput, stats: list[dict], suffix: str = "", spec: Spec | None = None):
     """Per indicator over accepted returns (statistics.leaf_stats: the overview reads the same numbers)."""
     cols = [Column("编号", 7), Column("指标", 26), Column("分值", 6, SCORE), Column("扣分单位数", 7),
             Column("扣分合计", 8, SCORE), Column("平均扣分", 8, SCORE), Column("平均得分", 8, SCORE),
@@ -265,12 +282,13 @@ def _deduction_sheet(wb, data: SummaryInput, stats: list[dict]):
         for x in stats:
             yield [x["id"], x["name"], x["weight"], x["losers"], x["lost"], x["lost_mean"], x["mean"], x["rate"],
                    reasons_text(x["reasons"])]
-    _sheet(wb, "扣分统计", cols, rows(), note="统计范围：校验通过" + ("且在单位名单中" if data.roster else "")
+    _sheet(wb, "扣分统计" + suffix, cols, rows(), note=(f"表单 {spec.id}（{spec.title}）。" if suffix and spec else "")
+           + "统计范围：校验通过" + ("且在单位名单中" if data.roster else "")
            + "的报送；需退回、无法读取" + ("和不在名单中" if data.roster else "") + "的单位不计入（见“汇总”表）。")
 
 
 def _findings_sheet(wb, data: SummaryInput):
-    subs = {s["id"]: s for s in data.all_subs}
+    subs = {s.id: s for s in data.all_subs}
     cols = [Column("单位编码", 11), Column("单位名称", 22), Column("文件", 20), Column("严重性", 6), Column("代码", 22),
             Column("单元格", 11), Column("指标", 7), Column("问题", 54), Column("已说明", 6)]
     projects = any(f.get("project") for f in data.findings)
@@ -279,8 +297,8 @@ def _findings_sheet(wb, data: SummaryInput):
 
     def rows():
         for f in data.findings:
-            s = subs.get(f["submission_id"], {})
-            yield [s.get("unit_code") or "", s.get("unit_name") or "", s.get("file_name", ""),
+            s = subs.get(f["submission_id"])
+            yield [(s.unit_code if s else "") or "", (s.unit_name if s else "") or "", s.file_name if s else "",
                    "错误" if f["severity"] == "error" else "警告", f["code"], f["cell"] or "", f["indicator"] or "",
                    f["message"], "是" if f["explained"] else ""] + ([f.get("project") or ""] if projects else [])
     _sheet(wb, "问题清单", cols, rows())
@@ -291,7 +309,7 @@ def _missing_sheet(wb, data: SummaryInput, returned: set):
     rows = [[u.code, u.name, u.parent_name or u.parent_code] for u in data.roster if u.code not in returned]
     note = f"名单 {len(data.roster)} 个单位，未报送 {len(rows)} 个。"
     if data.projects is not None:     # overall forms with project returns beside them: who sent projects only
-        sent = Counter(s.get("unit_code") for s in data.projects)
+        sent = Counter(s.unit_code for s in data.projects)
         if any(r[0] in sent for r in rows):
             cols.append(Column("备注", 30))
             rows = [r + ["仅报送了项目自评表" if r[0] in sent else ""] for r in rows]
@@ -318,8 +336,8 @@ def rollup(roster, kept: list[dict]) -> list[dict]:
     by_code = {u.code: u for u in roster}
     groups: dict[str, list[dict]] = {}
     for s in kept:
-        if s.get("readable") and s.get("unit_code"):
-            groups.setdefault(s["unit_code"], []).append(s)
+        if s.readable and s.unit_code:
+            groups.setdefault(s.unit_code, []).append(s)
     subs = {code: unit_view(group) for code, group in groups.items()}     # one standing per unit
     nodes: dict[str, dict] = {}
 
@@ -342,9 +360,9 @@ def rollup(roster, kept: list[dict]) -> list[dict]:
     for key, node in nodes.items():
         got = [subs[c] for c in node["units"] if c in subs]
         totals = [s["display"] for s in got if s.get("display") is not None]
-        grades = Counter(s.get("grade") for s in got)
-        budget = sum(s.get("budget") or 0 for s in got)
-        actual = sum(s.get("actual") or 0 for s in got)
+        grades = Counter(s["grade"] for s in got)
+        budget = sum(s["budget"] or 0 for s in got)
+        actual = sum(s["actual"] or 0 for s in got)
         out.append({"code": key, "name": node["name"], "units": len(node["units"]), "returned": len(got),
                     "passed": sum(1 for s in got if s["status"] == PASS),
                     "to_return": sum(1 for s in got if s["status"] == RETURN),
@@ -372,8 +390,8 @@ def _rollup_sheet(wb, data: SummaryInput):
 
 def _project_subs(data: SummaryInput) -> list[dict]:
     return sorted((s for s in (data.kept if data.projects is None else data.projects)
-                   if s["readable"] and s.get("projects")),
-                  key=lambda s: (s.get("unit_code") or "~", s["file_name"]))
+                   if s.readable and s.projects),
+                  key=lambda s: (s.unit_code or "~", s.file_name))
 
 
 def _projects_sheet(wb, data: SummaryInput, subs: list[dict]):
@@ -385,11 +403,11 @@ def _projects_sheet(wb, data: SummaryInput, subs: list[dict]):
 
     def rows():
         for s in subs:
-            for p in s["projects"]:
-                yield [s.get("unit_code") or "", s.get("unit_name") or "", s["file_name"], p.get("sheet") or "",
-                       p.get("project_code") or "", p.get("project_name") or "", p.get("fund_type") or "",
-                       p.get("budget"), p.get("actual"), p.get("exec_rate"), p.get("display"), p.get("grade") or "",
-                       p.get("status") or "", p.get("errors"), p.get("warnings")]
+            for p in s.projects:
+                yield [s.unit_code or "", s.unit_name or "", s.file_name, p.sheet or "",
+                       p.project_code or "", p.project_name or "", p.fund_type or "",
+                       p.budget, p.actual, p.exec_rate, p.display, p.grade or "",
+                       p.status or "", p.errors, p.warnings]
     ws, n, h = _sheet(wb, "项目汇总", cols, rows(),
                       note="每个项目一行（项目工作簿的每张项目表，或一个项目一个文件）；状态：未完成 = 尚有指标未评分，"
                            "待完善 = 尚有提示，已完成 = 全部评完。")
@@ -400,7 +418,7 @@ def _unit_projects_sheet(wb, data: SummaryInput, subs: list[dict]):
     """单位项目统计: per unit, its projects counted as the 项目清单 counts them (the engine's tally)."""
     types = tuple(spec_fund_types(data.spec.id)) if data.spec is not None and data.spec.kind == "project" else ()
     if not types:
-        types = spec_fund_types(next((s.get("spec_id") for s in subs if s.get("spec_id")), None))
+        types = spec_fund_types(next((s.spec_id for s in subs if s.spec_id), None))
     grades = [g.name for g in data.spec.grades] if data.spec else ["优", "良", "中", "差"]
     cols = ([Column("单位编码", 14), Column("单位名称", 26), Column("文件数", 7), Column("项目数", 7)]
             + [Column(f"已自评·{t}", 12) for t in types]
@@ -410,22 +428,31 @@ def _unit_projects_sheet(wb, data: SummaryInput, subs: list[dict]):
                Column("实际支出合计（万元）", 16, MONEY), Column("执行率", 9, RATE)])
     groups: dict[str, list[dict]] = {}
     for s in subs:
-        groups.setdefault(s.get("unit_code") or s["file_name"], []).append(s)
+        groups.setdefault(s.unit_code or s.file_name, []).append(s)
 
     def rows():
         for code, group in groups.items():
-            projects = [p for s in group for p in s["projects"]]
+            projects = [p for s in group for p in s.projects]
             tally = project_tally(projects, types)
-            done = [p for p in projects if p.get("status") != "未完成" and p.get("fund_type") in types]
-            by_grade = Counter(p.get("grade") for p in done)
-            yield ([group[0].get("unit_code") or "", group[0].get("unit_name") or "", len(group), len(projects)]
+            done = [p for p in projects if p.status != "未完成" and p.fund_type in types]
+            by_grade = Counter(p.grade for p in done)
+            yield ([group[0].unit_code or "", group[0].unit_name or "", len(group), len(projects)]
                    + [tally.counts.get(t, 0) for t in types]
                    + [tally.count, _float(tally.average)]
                    + [by_grade.get(g, 0) for g in grades]
-                   + [sum(1 for p in projects if p.get("errors")), _float(tally.budget), _float(tally.actual),
+                   + [sum(1 for p in projects if p.errors), _float(tally.budget), _float(tally.actual),
                       _float(tally.rate)])
     _sheet(wb, "单位项目统计", cols, rows(),
            note="已自评 = 状态不是“未完成”的项目（与项目清单的统计口径一致）；平均分与等级分布按已自评项目计。")
+
+
+def _score_cell(x):
+    """A recorded leaf score as a cell: a number, or empty (not scored, or not a number)."""
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
 
 
 def _float(x):
@@ -449,50 +476,54 @@ UNIT_CHART_MAX = 60        # units drawn one bar each on one printed page; more 
 ROW_PX = 20               # default row height (15 pt)
 
 
-def _charts_sheet(book: _Book, data: SummaryInput):
+def _charts_sheet(book: _Book, data: SummaryInput, spec: Spec | None = None, suffix: str = ""):
     """Charts need their numbers in cells: small tables, each with a bar chart beside it, each table and its
     chart on a printed page of its own (A4 portrait, one page wide)."""
-    ws = book.wb.add_worksheet("图表")
+    spec = spec or spec
+    name = "图表" + suffix
+    ws = book.wb.add_worksheet(name)
     ws.set_column(0, 0, 40)             # unit names up to about 20 characters on one line
     ws.set_column(1, 1, 12)
     ws.set_column(2, 2, 2)
     bold = book.fmt(bold=True, bg=HEAD_FILL, border=True, center=True)
     readable = accepted(data.kept, {u.code for u in data.roster})     # the statistics' returns (statistics.py)
-    grades = Counter(s.get("grade") for s in readable)
-    names = [g.name for g in data.spec.grades] if data.spec else ["优", "良", "中", "差"]
+    if suffix:           # several forms: this form's returns only
+        readable = [s for s in readable if s.spec_id == spec.id]
+    grades = Counter(s.grade for s in readable)
+    names = [g.name for g in spec.grades] if spec else ["优", "良", "中", "差"]
     breaks = []
     r = _table(book, ws, 0, ("等级", "单位数"), [(g, grades.get(g, 0)) for g in names], bold)
-    _bar(book, ws, "总分等级分布（单位数）", 0, [grades.get(g, 0) for g in names], "单位数", count=True)
-    level2 = [n for n in data.spec.nodes() if n.depth == 2] if data.spec else []
-    if not level2 and data.spec:
-        level2 = list(data.spec.tree)
+    _bar(book, ws, name, "总分等级分布（单位数）", 0, [grades.get(g, 0) for g in names], "单位数", count=True)
+    level2 = [n for n in spec.nodes() if n.depth == 2] if spec else []
+    if not level2 and spec:
+        level2 = list(spec.tree)
     rows = []
     for n in level2:
         key = "leaves" if n.is_leaf else "nodes"
-        vals = [((s.get("data") or {}).get(key) or {}).get(n.id) for s in readable]
+        vals = [((s.data or {}).get(key) or {}).get(n.id) for s in readable]
         vals = [v for v in vals if v is not None]
         rows.append((f"{n.id} {n.name}", round(sum(vals) / len(vals) / float(n.weight), 4) if vals and n.weight
                      else None))
     start = max(r + 1, 22)                       # below the first chart (about 300 px)
     breaks.append(start)
     r = _table(book, ws, start, ("二级指标", "平均得分率"), rows, bold, RATE)
-    _bar(book, ws, "各二级指标平均得分率", start, [b for _, b in rows], "平均得分率", rate=True, horizontal=True)
-    units = sorted((s for s in readable if s.get("exec_rate") is not None), key=lambda s: s["exec_rate"])
+    _bar(book, ws, name, "各二级指标平均得分率", start, [b for _, b in rows], "平均得分率", rate=True, horizontal=True)
+    units = sorted((s for s in readable if s.exec_rate is not None), key=lambda s: s.exec_rate)
     start = max(r + 1, start + 2 + (110 + 24 * len(level2)) // ROW_PX)
     breaks.append(start)
     if len(units) <= UNIT_CHART_MAX:
-        rows = [(s.get("unit_name") or s.get("unit_code") or s["file_name"], s["exec_rate"]) for s in units]
+        rows = [(s.unit_name or s.unit_code or s.file_name, s.exec_rate) for s in units]
         _table(book, ws, start, ("单位", "预算执行率"), rows, bold, RATE)
-        _bar(book, ws, "各单位预算执行率", start, [b for _, b in rows], "预算执行率", rate=True, horizontal=True)
+        _bar(book, ws, name, "各单位预算执行率", start, [b for _, b in rows], "预算执行率", rate=True, horizontal=True)
     else:
         bands = [("<50%", 0, .5), ("50%–60%", .5, .6), ("60%–70%", .6, .7), ("70%–80%", .7, .8),
                  ("80%–90%", .8, .9), ("90%–100%", .9, 1.0), ("≥100%", 1.0, 9e9)]
-        rows = [(name, sum(1 for s in units if lo <= s["exec_rate"] < hi)) for name, lo, hi in bands]
+        rows = [(name, sum(1 for s in units if lo <= s.exec_rate < hi)) for name, lo, hi in bands]
         _table(book, ws, start, ("预算执行率区间", "单位数"), rows, bold)
-        _bar(book, ws, "预算执行率分布（单位数）", start, [b for _, b in rows], "单位数", count=True)
+        _bar(book, ws, name, "预算执行率分布（单位数）", start, [b for _, b in rows], "单位数", count=True)
     ws.set_h_pagebreaks(breaks)
     # portrait: a page is tall enough for one bar per unit (UNIT_CHART_MAX) beside their table
-    book.print_setup(ws, "图表", [40, 12, 2, 600 / 7], portrait=True)
+    book.print_setup(ws, name, [40, 12, 2, 600 / 7], portrait=True)
 
 
 def _table(book, ws, r0, header, rows, bold, num=None) -> int:
@@ -506,7 +537,7 @@ def _table(book, ws, r0, header, rows, bold, num=None) -> int:
     return r0 + len(rows) + 1
 
 
-def _bar(book, ws, title, header_row, values, y_title, *, horizontal=False, rate=False, count=False):
+def _bar(book, ws, sheet, title, header_row, values, y_title, *, horizontal=False, rate=False, count=False):
     """A bar chart of the table at ``header_row``, placed beside it: every category labelled (one bar a line),
     rates on a percent axis from 0 to 100% (further when a rate is above it), counts in whole numbers."""
     n = len(values)
@@ -514,8 +545,8 @@ def _bar(book, ws, title, header_row, values, y_title, *, horizontal=False, rate
     if n == 0:
         return
     ch = book.wb.add_chart({"type": "bar" if horizontal else "column"})
-    ch.add_series({"name": y_title, "categories": ["图表", header_row + 1, 0, header_row + n, 0],
-                   "values": ["图表", header_row + 1, 1, header_row + n, 1],
+    ch.add_series({"name": y_title, "categories": [sheet, header_row + 1, 0, header_row + n, 0],
+                   "values": [sheet, header_row + 1, 1, header_row + n, 1],
                    "fill": {"color": "#2F5597"}, "gap": 60,
                    "data_labels": {"value": True, "num_format": "0.0%" if rate else "0",
                                    "font": {"size": 8}}})
@@ -544,6 +575,36 @@ def _bar(book, ws, title, header_row, values, y_title, *, horizontal=False, rate
     ws.insert_chart(header_row, 3, ch, {"y_offset": 4})     # inside its page, not on the break
 
 
+def _review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
+    """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
+    from workbook_tools.foreign.review import REVIEW_KEYS, SAMPLE_HEADERS
+    cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
+            Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
+            Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
+            Column("无法复核的行数", 7), Column("校验状态", 8)]
+    _sheet(book, "复核", cols, ([r[k] for k in REVIEW_KEYS] for r in review),
+           note="每份自评表一行：自评总分、按表中数据用同一计分引擎复核的总分及差额（差额 > 0 为自评高于复核）；"
+                "wbtool 模板的得分即公式结果。", status_col=12)
+    if sample is not None:
+        scols = [Column(h, 10 if k in ("order", "self", "recomputed", "diff", "flagged_count") else 22)
+                 for k, h in SAMPLE_HEADERS]
+        _sheet(book, "抽查", scols, ([r.get(k) for k, _ in SAMPLE_HEADERS] for r in sample),
+               note=f"随机抽查 {len(sample)} 份（--sample {size} --seed {seed}；同样的文件、份数和种子抽出同样的清单）。",
+               status_col=len(SAMPLE_HEADERS) - 1)
+
+
+def _suffix(spec: Spec) -> str:
+    """A form's sheet-name suffix: its id in brackets, cut so 扣分统计（…） stays within Excel's 31 characters."""
+    return f"（{spec.id[:25]}）"
+
+
+def _sections_note(data: SummaryInput) -> str:
+    n = Counter(s.spec_id for s in data.kept if s.readable)
+    forms = "，".join(f"{sp.id} {n.get(sp.id, 0)} 份" for sp in data.sections)    # titles: in each form's sheets
+    return (f"本次汇总 {len(data.sections)} 种表单（见“表单”列）：{forms}；指标得分、扣分统计、图表按表单分表，"
+            "表名括号内为表单编号。")
+
+
 def summary_title(spec: Spec | None) -> str:
     """The printed title: 部门整体支出绩效自评表 → 部门整体支出绩效自评汇总表."""
     return spec.title.replace("自评表", "自评汇总表") if spec and "自评表" in spec.title else "绩效自评汇总表"
@@ -555,28 +616,29 @@ def write_summary(data: SummaryInput, output: str | Path) -> dict:
     roster_codes = {u.code for u in data.roster}
     if data.spec:        # report --summary on this workbook names the spec as the database does
         wb.wb.set_custom_property("wbtool_spec", data.spec.id)
+    if data.db:          # report --summary on this workbook reads this database (overview.database_of)
+        wb.wb.set_custom_property("wbtool_db", str(data.db))
     _, n_units = _units_sheet(wb, data, roster_codes)
     _rollup_sheet(wb, data)
     project_subs = _project_subs(data)
     if project_subs:
         _projects_sheet(wb, data, project_subs)
         _unit_projects_sheet(wb, data, project_subs)
-    if data.spec:
-        _deduction_sheet(wb, data, _matrix_sheet(wb, data, roster_codes))
+    for spec, suffix in data.section_specs():
+        _deduction_sheet(wb, data, _matrix_sheet(wb, data, roster_codes, spec, suffix), suffix, spec)
     _findings_sheet(wb, data)
-    returned = {s.get("unit_code") for s in data.kept if s.get("unit_code")}   # 无法读取 is not 未报送
+    returned = {s.unit_code for s in data.kept if s.unit_code}   # 无法读取 is not 未报送
     missing = _missing_sheet(wb, data, returned) if data.roster else []
     _duplicates_sheet(wb, data)
     _ledger_sheet(wb, data)
     if data.review or data.sample is not None:
-        from workbook_tools.foreign.review import review_sheets
-        review_sheets(wb, data.review, data.sample, seed=data.sample_label[1], size=data.sample_label[0])
-    if data.spec:
-        _charts_sheet(wb, data)
+        _review_sheets(wb, data.review, data.sample, seed=data.sample_label[1], size=data.sample_label[0])
+    for spec, suffix in data.section_specs():
+        _charts_sheet(wb, data, spec, suffix)
     data_bytes = wb.close()
     with atomic_output(output) as fh:
         fh.write(data_bytes)
-    statuses = Counter(s["status"] for s in data.kept)
+    statuses = Counter(s.status for s in data.kept)
     return {"rows": n_units, "missing": [{"unit_code": m[0], "unit_name": m[1]} for m in missing],
             "statuses": dict(statuses)}
 

@@ -85,7 +85,7 @@ def roster_findings(s: dict, by_code: dict) -> list[dict]:
     """Findings of one readable return against the roster: a unit the roster does not list, or a unit name that
     differs from the roster's for that code (the code is what the bureau files by)."""
     from workbook_tools.checks.catalogue import CATALOGUE
-    code, name = s.get("unit_code") or "", s.get("unit_name") or ""
+    code, name = s.unit_code or "", s.unit_name or ""
     where = _cover_cell(s)
     if code not in by_code:
         params = {"found": code or "空", "name": name}
@@ -109,7 +109,7 @@ def _cover_cell(s: dict) -> dict:
     from workbook_tools.model.layout import layout_for
     from workbook_tools.model.spec import load_spec
     try:
-        L = layout_for(load_spec(s.get("spec_id")))
+        L = layout_for(load_spec(s.spec_id))
     except (SpecError, OSError, ValueError, KeyError):
         return {}
     out = {}

@@ -19,7 +19,8 @@ from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
 @click.option("--unit", "money_unit", type=click.Choice(["元", "万元"]), default=None,
               help="台账的金额单位（表头未注明时必须指定）")
 @click.option("--columns", type=click.Path(dir_okay=False), help="台账列名配置 YAML（见 docs/ledger.md）")
-@click.option("--spec", "spec_ref", default=None, help="本次汇总的表单规格（默认取多数文件的规格）")
+@click.option("--spec", "spec_ref", multiple=True,
+              help="本次汇总的表单规格（默认取多数文件的规格）；可重复给出，每种表单在汇总表中分表统计")
 @click.option("--feedback", "feedback_dir", type=click.Path(file_okay=False), help="为有错误的单位生成标注副本的文件夹")
 @click.option("-j", "--jobs", type=int, default=None, help="并行进程数（默认 CPU 核数）")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
@@ -40,7 +41,8 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
     if spec_ref:
         from workbook_tools.model import speclib
-        speclib.use(spec_ref)          # first for its id here and in the worker processes (run_collect)
+        for ref in spec_ref:           # each first for its id here and in the worker processes (run_collect)
+            speclib.use(ref)
     if sample:
         from workbook_tools.foreign.review import parse_sample
         parse_sample(sample)
@@ -53,10 +55,10 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
         from workbook_tools.bureau.ledger import read_ledger
         from workbook_tools.model.spec import load_spec
         led = read_ledger(ledger, unit=money_unit, columns=columns,
-                          sources=load_spec(spec_ref).funds.sources if spec_ref else None)
+                          sources=load_spec(spec_ref[0]).funds.sources if spec_ref else None)
     elif money_unit or columns or tolerance:
         raise click.UsageError("--unit / --columns / --tolerance 只能与 --ledger 一起使用 / need --ledger")
-    result = run_collect(inboxes, output, roster_path=roster, db_path=db_path, jobs=jobs, spec_ref=spec_ref,
+    result = run_collect(inboxes, output, roster_path=roster, db_path=db_path, jobs=jobs, spec_ref=spec_ref or None,
                          feedback_dir=feedback_dir, ledger=led, tolerance=tolerance, progress_factory=factory,
                          sample=sample, seed=seed, sample_csv=sample_csv,
                          on_wait=lambda: say(ctx, "数据库正被另一个 collect 使用，等待其结束…",

@@ -11,20 +11,21 @@ from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.numbers import to_float
 
 
-def foreign_record(path: Path, rec: dict) -> dict | None:
-    """The collect record of a foreign file (None: it is not a foreign form either — keep the first error).
+def foreign_record(path: Path, rec):
+    """The collect record (a bureau.records.Submission) of a foreign file, completing ``rec`` (the file's stat).
 
     Project-kind forms become project rows (one per form, several per file when a sheet holds several);
     a 部门整体 form is one unit row. ``data.review`` keeps each form's 复核 line for the summary."""
+    from workbook_tools.bureau.records import OVERALL, PROJECT, PROJECTS
     from workbook_tools.files.tables import code_text
     from workbook_tools.foreign import form_row, rescore_file
     try:
         fr, checks = rescore_file(path)
     except UnreadableInput as e:
-        return {**rec, "sha256": rec.get("sha256") or _sha(path), "status": "无法读取", "readable": False,
-                "error_code": e.code, "error_message": e.zh, "errors": 1, "warnings": 0,
-                "findings": [{"code": e.code, "severity": "error", "cell": "", "indicator": "", "message": e.zh,
-                              "explained": False}]}
+        return rec.set(sha256=rec.sha256 or _sha(path), status="无法读取", readable=False, error_code=e.code,
+                       error_message=e.zh, errors=1, warnings=0,
+                       findings=[{"code": e.code, "severity": "error", "cell": "", "indicator": "", "message": e.zh,
+                                  "explained": False}])
     spec = checks[0].spec
     findings = []
     for fc in checks:
@@ -32,25 +33,26 @@ def foreign_record(path: Path, rec: dict) -> dict | None:
     rows = [form_row(fc) for fc in checks]
     first = rows[0]
     errors = sum(1 for f in findings if f["severity"] == "error")
-    out = {**rec, "sha256": fr.book.sha256, "readable": True, "spec_id": spec.id, "spec_version": spec.version,
-           "unit_code": code_text(first["agency_code"]) if first["agency_code"] else "",
-           "unit_name": first["unit_name"] or "", "fiscal_year": "", "fill_date": None,
-           "total": first["self"], "display": first["self"], "grade": first["grade_self"] or "",
-           "budget": first["budget"], "actual": first["actual"], "exec_rate": first["exec_rate"],
-           "findings": findings, "errors": errors,
-           "warnings": sum(1 for f in findings if f["severity"] == "warning"), "status": "需退回" if errors else "通过"}
+    rec.set(sha256=fr.book.sha256, readable=True, spec_id=spec.id, spec_version=spec.version,
+            unit_code=code_text(first["agency_code"]) if first["agency_code"] else "",
+            unit_name=first["unit_name"] or "", fiscal_year="", fill_date=None,
+            total=first["self"], display=first["self"], grade=first["grade_self"] or "",
+            budget=first["budget"], actual=first["actual"], exec_rate=first["exec_rate"],
+            findings=findings, errors=errors, warnings=sum(1 for f in findings if f["severity"] == "warning"),
+            status="需退回" if errors else "通过")
     data = {"nodes": {}, "leaves": {}, "reasons": {}, "parent": first["supervisor"] or "", "foreign": fr.layout.id,
             "format": fr.book.format, "review": rows}
     if spec.kind == "project":
-        data["kind"] = "project" if len(rows) == 1 else "projects"
-        out["projects"] = [_project_row(r, [f for f in findings if f.get("form") == fc.label()])
-                           for r, fc in zip(rows, checks)]
+        rec.kind = PROJECT if len(rows) == 1 else PROJECTS
+        rec.projects = [_project_row(r, [f for f in findings if f.get("form") == fc.label()])
+                        for r, fc in zip(rows, checks)]
         if len(rows) > 1:
-            out.update(total=_avg(rows), display=_avg(rows), grade="")
+            rec.set(total=_avg(rows), display=_avg(rows), grade="")
     else:
+        rec.kind = OVERALL
         data["leaves"] = {n.id: to_float(checks[0].result.leaf_scores.get(n.id)) for n in spec.leaves()}
-    out["data"] = data
-    return out
+    rec.data = data
+    return rec
 
 
 def _avg(rows):
@@ -58,12 +60,13 @@ def _avg(rows):
     return round(sum(vals) / len(vals), 2) if vals else None
 
 
-def _project_row(r: dict, findings: list[dict]) -> dict:
-    return {"sheet": r["sheet"], "project_code": r["project_code"], "project_name": r["project_name"],
-            "fund_type": r["fund_type"], "budget": r["budget"], "actual": r["actual"], "exec_rate": r["exec_rate"],
-            "total": r["self"], "display": r["self"], "grade": r["grade_self"], "status": "已完成",
-            "errors": sum(1 for f in findings if f["severity"] == "error"),
-            "warnings": sum(1 for f in findings if f["severity"] == "warning")}
+def _project_row(r: dict, findings: list[dict]):
+    from workbook_tools.bureau.records import ProjectRow
+    return ProjectRow(sheet=r["sheet"], project_code=r["project_code"], project_name=r["project_name"],
+                      fund_type=r["fund_type"], budget=r["budget"], actual=r["actual"], exec_rate=r["exec_rate"],
+                      total=r["self"], display=r["self"], grade=r["grade_self"], status="已完成",
+                      errors=sum(1 for f in findings if f["severity"] == "error"),
+                      warnings=sum(1 for f in findings if f["severity"] == "warning"))
 
 
 def _sha(path):
@@ -85,24 +88,24 @@ def review_rows(kept: list[dict]) -> list[dict]:
     our own forms (scores are the template's formulas, recomputed by the same engine) for the same list."""
     out = []
     for s in kept:
-        if not s.get("readable"):
+        if not s.readable:
             continue
-        data = s.get("data") or {}
-        base = {"file_name": s.get("file_name"), "status": s.get("status"), "unit_name": s.get("unit_name")}
+        data = s.data or {}
+        base = {"file_name": s.file_name, "status": s.status, "unit_name": s.unit_name}
         if data.get("review"):
             for r in data["review"]:
                 out.append({**base, "source": f"外来表式 .{data.get('format', '')}",
-                            "sheet": r["sheet"], "unit_name": r["unit_name"] or s.get("unit_name"),
+                            "sheet": r["sheet"], "unit_name": r["unit_name"] or s.unit_name,
                             "project_name": r["project_name"], "project_code": r["project_code"],
                             "self": r["self"], "recomputed": r["recomputed"], "diff": r["diff"],
                             "flagged_count": r["flagged_count"], "flagged": "；".join(r["flagged"]),
                             "unscorable": r["unscorable"]})
             continue
-        projects = s.get("projects") or []
+        projects = s.projects or []
         for p in projects or [None]:
-            d = (p or s).get("display")
-            out.append({**base, "source": "wbtool 模板", "sheet": (p or {}).get("sheet") or "",
-                        "project_name": (p or {}).get("project_name"), "project_code": (p or {}).get("project_code"),
+            d = (p or s).display
+            out.append({**base, "source": "wbtool 模板", "sheet": (p.sheet if p else "") or "",
+                        "project_name": p.project_name if p else None, "project_code": p.project_code if p else None,
                         "self": d, "recomputed": d, "diff": 0 if d is not None else None,
                         "flagged_count": 0, "flagged": "", "unscorable": 0})
     out.sort(key=lambda r: (str(r["file_name"]), str(r["sheet"]), str(r["project_code"] or "")))
@@ -146,24 +149,6 @@ def write_sample_csv(rows: list[dict], path) -> None:
         w.writerow([h for _, h in SAMPLE_HEADERS])
         for r in rows:
             w.writerow([csv_safe(r.get(k)) for k, _ in SAMPLE_HEADERS])
-
-
-def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
-    """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
-    from workbook_tools.bureau.summary import Column, _sheet
-    cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
-            Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
-            Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),
-            Column("无法复核的行数", 7), Column("校验状态", 8)]
-    _sheet(book, "复核", cols, ([r[k] for k in REVIEW_KEYS] for r in review),
-           note="每份自评表一行：自评总分、按表中数据用同一计分引擎复核的总分及差额（差额 > 0 为自评高于复核）；"
-                "wbtool 模板的得分即公式结果。", status_col=12)
-    if sample is not None:
-        scols = [Column(h, 10 if k in ("order", "self", "recomputed", "diff", "flagged_count") else 22)
-                 for k, h in SAMPLE_HEADERS]
-        _sheet(book, "抽查", scols, ([r.get(k) for k, _ in SAMPLE_HEADERS] for r in sample),
-               note=f"随机抽查 {len(sample)} 份（--sample {size} --seed {seed}；同样的文件、份数和种子抽出同样的清单）。",
-               status_col=len(SAMPLE_HEADERS) - 1)
 
 
 def feedback_csv(path, dest) -> str:

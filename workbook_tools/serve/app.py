@@ -270,7 +270,7 @@ def create_app(portal: Portal) -> Starlette:
             raise HTTPException(404)
         findings = {}
         for c in current:
-            findings[c["id"]] = await run_in_threadpool(portal.verdict, {"submission": c})
+            findings[c.id] = await run_in_threadpool(portal.verdict, {"submission": c})
         return page(request, "admin_unit.html", unit=unit, standing=standing, uploads=uploads, history=history,
                     audit=audit, current=current, findings=findings, new_code=None)
 

@@ -194,12 +194,12 @@ class Portal:
         up = {"idem_key": idem_key, "unit_code": unit, "sha256": sha, "stored": str(stored.resolve()),
               "original_name": _display_name(original_name), "size": len(data), "slot": None, "note": None}
         link = None
-        if not rec["readable"]:
+        if not rec.readable:
             up.update(outcome="unreadable", submission_id=self._submission(rec),
-                      verdict=f"无法读取（{rec.get('error_code')}）")
-        elif (rec.get("unit_code") or "") != unit:
+                      verdict=f"无法读取（{rec.error_code}）")
+        elif (rec.unit_code or "") != unit:
             up.update(outcome="refused", verdict="已拒收（不是本单位的文件）",
-                      note=f"文件封面的单位编码为“{rec.get('unit_code') or '空'}”（{rec.get('unit_name') or '无单位名称'}），"
+                      note=f"文件封面的单位编码为“{rec.unit_code or '空'}”（{rec.unit_name or '无单位名称'}），"
                            f"与登录单位 {unit} 不符，未作为本单位的报送记录。请上传本单位的自评表。")
         else:
             sid = self._submission(rec)
@@ -207,7 +207,7 @@ class Portal:
             st = stored.stat()
             link = (str(stored.resolve()), st.st_size, st.st_mtime_ns)
             up.update(outcome="accepted", submission_id=sid, slot=current_key(rec)[1],
-                      verdict=f"{rec['status']}，{rec.get('errors') or 0} 个错误、{rec.get('warnings') or 0} 个警告")
+                      verdict=f"{rec.status}，{rec.errors or 0} 个错误、{rec.warnings or 0} 个警告")
         try:
             uid = self.store.record_upload(up, link=link, actor=unit, ip=ip)
         except sqlite3.IntegrityError:           # the same key raced in from a retry: that one counts
@@ -222,9 +222,9 @@ class Portal:
         returns the submission as it now stands."""
         if self.ledger is None:
             return None
-        from workbook_tools.bureau.collect import _crosscheck_rows, ledger_verdicts
+        from workbook_tools.bureau.batch import crosscheck_rows, ledger_verdicts
         sub = self.store.submissions([sid])[0]
-        _, by_sub = _crosscheck_rows([sub], self.ledger, None)
+        _, by_sub = crosscheck_rows([sub], self.ledger, None)
         ledger_verdicts(self.store, [sub], by_sub, str(self.cfg.ledger.name if self.cfg.ledger else ""))
         return sub
 
@@ -233,7 +233,7 @@ class Portal:
         try:
             return self.store.add_submission(rec)
         except sqlite3.IntegrityError:
-            sid = self.store.submission_by_hash(rec["sha256"])
+            sid = self.store.submission_by_hash(rec.sha256)
             if sid is None:
                 raise
             return sid
@@ -241,7 +241,7 @@ class Portal:
     # ------------------------------------------------------------ what a unit sees
     def uploads_of(self, unit: str) -> list[dict]:
         rows = self.store.uploads("unit_code=?", (unit,), limit=200)
-        subs = {s["id"]: s for s in self.store.submissions({r["submission_id"] for r in rows if r["submission_id"]})}
+        subs = {s.id: s for s in self.store.submissions({r["submission_id"] for r in rows if r["submission_id"]})}
         backs = self.store.send_backs()
         for r in rows:
             s = subs.get(r["submission_id"])
@@ -263,7 +263,7 @@ class Portal:
     def verdict(self, upload: dict) -> dict:
         """The findings of an upload grouped as a clerk reads them: errors first, then warnings, by sheet."""
         s = upload.get("submission")
-        findings = self.store.findings([s["id"]]) if s else []
+        findings = self.store.findings([s.id]) if s else []
         groups: dict[tuple, list] = {}
         counted = findings
         if self.ledger is not None:      # the ledger's own findings are listed in their section below
@@ -281,7 +281,7 @@ class Portal:
                 "warnings": sum(1 for f in counted if f["severity"] == "warning"),
                 "groups": [{"severity": "error" if k[0] == 0 else "warning", "sheet": k[1], "findings": v}
                            for k, v in sorted(groups.items())],
-                "ledger": self._ledger_findings(upload) if s and s.get("readable") else []}
+                "ledger": self._ledger_findings(upload) if s and s.readable else []}
 
     def _ledger_findings(self, upload: dict) -> list[dict]:
         """With --ledger: where the return's money differs from the bureau's ledger (`wbtool crosscheck`)."""
@@ -301,7 +301,7 @@ class Portal:
         from workbook_tools.files.annotate import annotate_workbook
         from workbook_tools.checks.validate import validate_workbook
         s = upload.get("submission")
-        if not s or not s.get("readable"):
+        if not s or not s.readable:
             return None
         src = Path(upload["stored"])
         dest = self.cfg.uploads / "annotated" / f"{upload['sha256']}{src.suffix}"
@@ -336,14 +336,14 @@ class Portal:
     def current_submissions(self, unit: str) -> list[dict]:
         from workbook_tools.bureau.collect import current_returns
         kept, _ = current_returns(self.cfg.db)
-        return self._named([s for s in kept if s.get("unit_code") == unit], unit)
+        return self._named([s for s in kept if s.unit_code == unit], unit)
 
     def _named(self, subs: list[dict], unit: str) -> list[dict]:
         """Uploaded files are kept under their hash: show the name the clerk gave them."""
         names = {u["submission_id"]: u["original_name"] for u in reversed(self.store.uploads("unit_code=?", (unit,)))}
         for s in subs:
-            if s["id"] in names:
-                s["file_name"] = names[s["id"]]
+            if s.id in names:
+                s.file_name = names[s.id]
         return subs
 
     def send_back(self, unit: str, note: str, actor: str = "财政局", ip: str = "") -> int:
@@ -355,48 +355,36 @@ class Portal:
         if not current:
             raise ValueError("该单位还没有可退回的报送。")
         for s in current:
-            self.store.send_back(s["id"], unit, note[:2000], actor)
+            self.store.send_back(s.id, unit, note[:2000], actor)
         self.store.audit(actor, "send-back", unit, f"退回 {len(current)} 份报送：{note[:2000]}", ip)
         return len(current)
 
     def withdraw(self, unit: str, actor: str = "财政局", ip: str = ""):
         for s in self.current_submissions(unit):
-            self.store.withdraw_send_back(s["id"])
+            self.store.withdraw_send_back(s.id)
         self.store.audit(actor, "withdraw-send-back", unit, "撤销退回", ip)
 
     def unit_history(self, unit: str) -> list[dict]:
         """Every submission of the unit in the record (portal uploads and files collected from inboxes)."""
         ids = [r[0] for r in self.store.db.execute("SELECT id FROM submissions WHERE unit_code=? ORDER BY id DESC",
                                                    (unit,))]
-        return self._named(sorted(self.store.submissions(ids), key=lambda s: -s["id"]), unit)
+        return self._named(sorted(self.store.submissions(ids), key=lambda s: -s.id), unit)
 
     def overview(self):
         from workbook_tools.bureau.overview import from_database
         return from_database(self.cfg.db, self.cfg.roster) if self.cfg.db.exists() else None
 
     def summary_workbook(self, output: Path) -> Path:
-        """The summary workbook of every unit's current return, written by collect's own summary writer."""
-        from workbook_tools.bureau.collect import _crosscheck_rows, _main_spec, current_returns, form_kind, main_form_kind
-        from workbook_tools.bureau.summary import SummaryInput, write_summary
+        """The summary workbook of every unit's current return: collect's own summary step (batch.summarise_current)
+        over the database's current returns."""
+        from workbook_tools.bureau.batch import summarise_current
+        from workbook_tools.bureau.collect import current_returns
         kept, _ = current_returns(self.cfg.db)
-        spec = self._spec()
-        kind = main_form_kind(kept, spec)
-        spec = spec or _main_spec(kept, kind)
-        project_returns = [s for s in kept if form_kind(s) == "project"]
-        mixed = kind == "overall" and bool(project_returns)
-        main = [s for s in kept if form_kind(s) != "project"] if mixed else kept
-        ledger_rows = []
-        if self.ledger is not None:
-            ledger = self.ledger
-            ledger_rows, _ = _crosscheck_rows([s for s in kept if not mixed or form_kind(s) != "project"
-                                            or ledger.has_projects], ledger, None)
         roster = []
         if self.cfg.roster:
             from workbook_tools.bureau.roster import read_roster
             roster = read_roster(self.cfg.roster)
-        findings = self.store.findings([s["id"] for s in kept])
-        write_summary(SummaryInput(spec, main, kept, findings, [], roster, ledger_rows,
-                                   projects=project_returns if mixed else None), output)
+        summarise_current(self.store, kept, output, spec=self._spec(), roster=roster, ledger=self.ledger)
         return output
 
     def overview_report(self, output: Path) -> Path:
