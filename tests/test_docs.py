@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from workbook_tools.checks.catalogue import CATALOGUE, catalogue_markdown
+from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.checks.catalogue_doc import catalogue_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

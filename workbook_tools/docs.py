@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_tools.checks.catalogue import catalogue_markdown
+from workbook_tools.checks.catalogue_doc import catalogue_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

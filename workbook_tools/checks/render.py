@@ -5,8 +5,6 @@ import csv
 import io
 import json
 
-import click
-
 from workbook_tools.checks.catalogue import ERROR
 from workbook_tools.checks.findings import Report
 
@@ -22,7 +20,14 @@ def _v(v) -> str:
     return str(v)
 
 
-def render_text(reports: list[Report], lang: str = "zh", color: bool = False, strict: bool = False) -> str:
+def plain_style(text: str, role: str) -> str:
+    """No styling: what a file, a pipe or a test gets. The CLI passes its own (colours on a terminal)."""
+    return text
+
+
+def render_text(reports: list[Report], lang: str = "zh", strict: bool = False, style=plain_style) -> str:
+    """The text report; ``style(text, role)`` dresses the head line (role "head") and each severity ("error",
+    "warning", "explained") — the library returns text, the CLI decides on colours."""
     out = []
     for rep in reports:
         head = rep.file
@@ -40,7 +45,7 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
                 head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, {grade_text(rep, 'en')}"
             else:
                 head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，{grade_text(rep)}"
-        out.append(click.style(head, bold=True) if color else head)
+        out.append(style(head, "head"))
         sheet = None
         for f in rep.findings:
             if f.sheet != sheet:
@@ -49,8 +54,7 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
             sev = SEV[lang][f.severity]
             if f.explained:
                 sev += "（已说明）" if lang != "en" else " (explained)"
-            if color:
-                sev = click.style(sev, fg="red" if f.severity == ERROR else ("green" if f.explained else "yellow"))
+            sev = style(sev, "error" if f.severity == ERROR else ("explained" if f.explained else "warning"))
             where = " ".join(x for x in (f.cell, f.indicator) if x)
             line = f"    {sev}  {f.code}  {where}  {f.message(lang)}" if where else f"    {sev}  {f.code}  {f.message(lang)}"
             out.append(line)

@@ -5,7 +5,7 @@ from workbook_tools.model.engine import blank, effective_weight, text_is
 from workbook_tools.model.layout import NA
 from workbook_tools.numbers import num
 from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
-from workbook_tools.checks import same
+from workbook_tools.checks.context import same
 from workbook_tools.checks.entries import real_text
 
 BASIS_LABEL = {"proportional": "实际值", "reverse_proportional": "实际值", "bands": "指标值",

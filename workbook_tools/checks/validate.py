@@ -5,22 +5,12 @@ from pathlib import Path
 
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cells import CellData
-from workbook_tools.errors import UnreadableInput, UsageError
-from workbook_tools.checks.findings import Finding, Report
+from workbook_tools.errors import UnreadableInput
+from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report  # noqa: F401  (re-exported)
 from workbook_tools.numbers import to_float
-from workbook_tools.checks import _col, _row
+from workbook_tools.checks.context import _col, _row
 from workbook_tools.files.reader import Forms, Returned
 from workbook_tools.model.spec import Spec
-
-
-def check_codes(codes) -> set[str]:
-    """Validate --only/--skip codes (usage error for unknown ones)."""
-    codes = {c.strip() for item in codes or () for c in str(item).split(",") if c.strip()}
-    unknown = sorted(c for c in codes if c not in CATALOGUE)
-    if unknown:
-        raise UsageError(f"未知的检查代码：{', '.join(unknown)}（见 docs/checks.md）",
-                         f"unknown check code(s): {', '.join(unknown)} (see docs/checks.md)")
-    return codes
 
 
 def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Report:
@@ -161,12 +151,6 @@ def _text(v):
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return None if v is None else str(v)
-
-
-def unreadable_report(path, err: UnreadableInput) -> Report:
-    code = err.code if err.code in CATALOGUE else "corrupt-zip"
-    f = Finding(code, params={"detail": err.zh, "detail_en": err.en}, file=str(path))
-    return Report(file=str(path), readable=False, findings=[f])
 
 
 def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | None = None,

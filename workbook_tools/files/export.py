@@ -1,26 +1,14 @@
 """`wbtool export`: everything a workbook holds and the engine computes, as one documented JSON object."""
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 from workbook_tools.model.engine import Result, compute
 from workbook_tools.model.layout import fund_columns, narrative_keys, narrative_text
-from workbook_tools.numbers import to_float
+from workbook_tools.numbers import jsonable, to_float  # noqa: F401  (jsonable re-exported)
 from workbook_tools.files.reader import Forms, Returned, read_workbook_forms
 
 SCHEMA = "wbtool.export/1"
-
-
-def jsonable(v):
-    if isinstance(v, Decimal):
-        return to_float(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()[:10] if not isinstance(v, dt.datetime) or v.time() == dt.time() else v.isoformat()
-    if isinstance(v, float) and v != v:
-        return None
-    return v
 
 
 def export_data(ret: Returned, result: Result | None = None) -> dict:

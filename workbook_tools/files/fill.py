@@ -12,6 +12,7 @@ from workbook_tools.cells import CellWrite
 from workbook_tools.model.engine import Result, Tally, compute, tally_projects
 from workbook_tools.files.reader import Forms, Returned, read_forms, read_workbook_forms
 from workbook_tools.files.xlsxfile import FileBook
+from workbook_tools.model.layout import legacy_formula
 
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
@@ -29,6 +30,18 @@ def normalize_formula(f: str | None) -> str:
     out.append(re.sub(r"[\s$']", "", f[pos:]).upper())
     s = "".join(out)
     return s[1:] if s.startswith("=") else s
+
+
+def overwritten_formulas(ret: Returned) -> set[str]:
+    """Formula cells whose formula is missing or different from the template's."""
+    out = set()
+    for c in ret.layout.by_role("formula"):
+        have = ret.stored[c.key]
+        if normalize_formula(have.formula) != normalize_formula(c.formula):
+            old = legacy_formula(c.key, c.formula)
+            if old is None or normalize_formula(have.formula) != normalize_formula(old):
+                out.add(c.key)
+    return out
 
 
 def cell_value(v):
@@ -117,7 +130,6 @@ def plan_forms(forms: Forms, inputs: dict | None = None):
 
 def refresh_values(data: bytes, source: str = "workbook", spec=None) -> bytes:
     """Store in every intact formula cell the value Excel would show; typed-over cells are left as they are."""
-    from workbook_tools.checks import overwritten_formulas
     book = FileBook(source, data)
     forms = read_forms(book, spec=spec)
     writes, results = [], []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput
-from workbook_tools.checks.findings import Finding, Report
+from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report
 from workbook_tools.numbers import to_float
 from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm, find_forms, list_layouts, load_layout
 from workbook_tools.foreign.grid import ForeignBook, open_foreign
@@ -142,7 +142,6 @@ def _text(v):
 
 def validate_foreign(path, *, only=None, skip=None, layout: str | None = None) -> Report:
     """A foreign file's report: every form re-scored, findings at its cells; not understood → exit 3 report."""
-    from workbook_tools.checks.validate import check_codes, unreadable_report
     only, skip = check_codes(only), check_codes(skip)
     try:
         fr, checks = rescore_file(path, layout)

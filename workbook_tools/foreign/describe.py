@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput
-from workbook_tools.files.export import jsonable
+from workbook_tools.numbers import jsonable
 from workbook_tools.foreign import FOREIGN_SCHEMA, _block_zh, form_row, not_understood, read_foreign
 from workbook_tools.foreign.anchors import FoundForm
 from workbook_tools.foreign.rescore import rescore

@@ -4,29 +4,21 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from workbook_tools.model.engine import compute
-from workbook_tools.checks.findings import Finding
 from workbook_tools.model.layout import NA, exec_leaf
-from workbook_tools.numbers import ZERO, num, parse_number_text, round_half_up
+from workbook_tools.numbers import ZERO, num, round_half_up
 from workbook_tools.model.spec import DEFAULT_QUAL_BANDS, Spec, load_spec
-from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm, Row
+from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm
+from workbook_tools.foreign.checks import form_findings
 from workbook_tools.foreign.grid import norm
+from workbook_tools.foreign.scored import TOLERANCE, FormCheck, RowCheck, number  # noqa: F401  (re-exported)
 
-TOLERANCE = Decimal("0.005")     # a self score rounded to 2 decimals is not "higher than the rule"
 _DIR = (("≥", "≥"), (">=", "≥"), ("＞=", "≥"), ("不低于", "≥"), ("不少于", "≥"), (">", "≥"), ("＞", "≥"),
         ("≤", "≤"), ("<=", "≤"), ("不高于", "≤"), ("不超过", "≤"), ("<", "≤"), ("＜", "≤"), ("=", "="), ("＝", "="))
 _NUM = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(%)?(.*)$")
-
-
-def number(v) -> Decimal | None:
-    """A typed number: a numeric cell, or text such as "95%", "1,234"."""
-    if isinstance(v, bool):
-        return None
-    n = num(v)
-    return n if n is not None else parse_number_text(v)
 
 
 @dataclass
@@ -99,71 +91,6 @@ def grade_of(actual, target: Target, words: dict[str, list[str]]) -> str | None:
     if target.text and s == norm(target.text):
         return "达成"
     return None
-
-
-@dataclass
-class RowCheck:
-    row: Row
-    kind: str | None
-    n: int                              # 1-based index within its kind (engine row)
-    weight: Decimal | None
-    self: Decimal | None
-    recomputed: Decimal | None = None
-    how: str = ""                       # how the rule read the figures (≥ 90% → 95%)
-    unscorable: str = ""                # why the rule could not be applied
-    na: bool = False
-    grade: str = ""                     # 定性 rows: 达成 / 部分达成 / 未达成
-
-    @property
-    def diff(self) -> Decimal | None:
-        if self.self is None or self.recomputed is None:
-            return None
-        return self.self - self.recomputed
-
-    @property
-    def indicator(self) -> str:
-        return f"{self.kind or 'other'}-{self.n}"
-
-
-@dataclass
-class FormCheck:
-    form: FoundForm
-    layout: AnchoredLayout
-    spec: Spec
-    rows: list[RowCheck]
-    funds_weight: Decimal | None = None
-    funds_self: Decimal | None = None
-    funds_recomputed: Decimal | None = None
-    exec_rate: Decimal | None = None
-    budget: Decimal | None = None
-    actual: Decimal | None = None
-    self_total: Decimal | None = None
-    self_total_cell: str = ""
-    rows_total: Decimal | None = None           # Σ typed row scores + typed funds score
-    recomputed_total: Decimal | None = None
-    findings: list[Finding] = field(default_factory=list)
-    result: object = None
-
-    @property
-    def diff(self) -> Decimal | None:
-        s = self.self_total if self.self_total is not None else self.rows_total
-        if s is None or self.recomputed_total is None:
-            return None
-        return s - self.recomputed_total
-
-    @property
-    def flagged(self) -> list[RowCheck]:
-        return [r for r in self.rows if r.diff is not None and r.diff > TOLERANCE]
-
-    @property
-    def funds_above(self) -> bool:
-        return self.funds_self is not None and self.funds_recomputed is not None and \
-            self.funds_self - self.funds_recomputed > TOLERANCE
-
-    def label(self) -> str:
-        f = self.form.fields
-        name = f.get("projectName") or f.get("unitName")
-        return f"{self.form.sheet} {name.value}" if name and name.value not in (None, "") else self.form.sheet
 
 
 def _with_rows(spec: Spec, counts: dict[str, int]) -> Spec:
@@ -248,6 +175,5 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
     aw = res.values.get("summary.applicable_weight") or spec.total_weight
     if aw and aw > 0:
         fc.recomputed_total = min(spec.total_weight, round_half_up(raw * spec.total_weight / aw, 4))
-    from workbook_tools.foreign.checks import form_findings
     fc.findings = form_findings(fc, file)
     return fc

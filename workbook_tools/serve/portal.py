@@ -16,7 +16,7 @@ from pathlib import Path
 
 from workbook_tools.files.atomic import atomic_output
 from workbook_tools.checks.catalogue import CATALOGUE, CATEGORY_ZH
-from workbook_tools.serve import codes as sec
+from workbook_tools.bureau import codes as sec
 
 MIB = 1024 * 1024
 ADMIN_KEY = "portal_admin_password"
