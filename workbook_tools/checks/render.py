@@ -7,6 +7,7 @@ import json
 
 from workbook_tools.checks.catalogue import ERROR
 from workbook_tools.checks.findings import Report
+from workbook_tools.model.layout import INCOMPLETE
 
 SEV = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
 
@@ -76,7 +77,6 @@ def render_text(reports: list[Report], lang: str = "zh", strict: bool = False, s
 
 def grade_text(rep: Report, lang: str = "zh") -> str:
     """No grade until the form is complete and free of errors: 等级 优, or why there is none yet."""
-    from workbook_tools.model.layout import INCOMPLETE
     grade, n = (rep.summary or {}).get("grade"), len(rep.errors)
     if grade == INCOMPLETE:
         return "not graded: indicators still unscored" if lang == "en" else "等级：未完成（尚有指标未评分）"

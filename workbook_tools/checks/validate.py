@@ -9,8 +9,13 @@ from workbook_tools.errors import UnreadableInput
 from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report  # noqa: F401  (re-exported)
 from workbook_tools.numbers import to_float
 from workbook_tools.checks.context import _col, _row
-from workbook_tools.files.reader import Forms, Returned
+from workbook_tools.files.reader import _open, Forms, identify, LAYOUT_PROJECTS, project_sheets, read_forms, Returned
 from workbook_tools.model.spec import Spec
+from workbook_tools.checks import make_ctx, run_checks
+from workbook_tools.model.engine import compute, tally_projects
+from workbook_tools.model.projectbook import form_base, fund_types, projects_layout
+from workbook_tools.files.fill import normalize_formula
+from workbook_tools.foreign import is_foreign_candidate, validate_foreign
 
 
 def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Report:
@@ -26,7 +31,6 @@ def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Repo
 
 def check_forms(rets: list[Returned], only, skip) -> tuple[list[Finding], list[dict], list]:
     """Findings (each naming its project), summary rows and engine results of some forms of a project workbook."""
-    from workbook_tools.checks import make_ctx, run_checks
     findings, rows, results = [], [], []
     for ret in rets:
         ctx = make_ctx(ret)
@@ -42,8 +46,6 @@ def check_forms(rets: list[Returned], only, skip) -> tuple[list[Finding], list[d
 
 def projects_report(forms: Forms, parts, only, skip) -> Report:
     """One report from the checked parts of a project workbook (in sheet order), plus its workbook-level checks."""
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
     findings, seen, rows, results = [], set(), [], []
     for part_findings, part_rows, part_results in parts:
         for f in part_findings:
@@ -96,7 +98,6 @@ def projects_summary(forms: Forms, rows: list[dict], tally) -> dict:
 
 def totals_findings(forms: Forms, only, skip) -> list[Finding]:
     """The 项目清单 totals row: its formulas as issued (the same checks as any formula cell)."""
-    from workbook_tools.files.fill import normalize_formula
     out = []
     for key in forms.projects.totals:
         c, have = forms.projects.shared[key], forms.totals[key]
@@ -113,7 +114,6 @@ def totals_findings(forms: Forms, only, skip) -> list[Finding]:
 
 def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
     """Extra sheets laid out as a project form (a copied sheet to add a project): they would silently not count."""
-    from workbook_tools.model.projectbook import form_base
     if (only and "project-sheet-unlisted" not in only) or (skip and "project-sheet-unlisted" in skip):
         return []
     heads = [c for c in form_base(forms.spec).free if c.style == "header"]
@@ -127,7 +127,6 @@ def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
 
 
 def validate_returned(ret: Returned, *, only=None, skip=None, projects=None) -> Report:
-    from workbook_tools.checks import make_ctx, run_checks
     ctx = make_ctx(ret)
     ctx.projects = projects
     findings = run_checks(ret, only=check_codes(only), skip=check_codes(skip), ctx=ctx)
@@ -138,7 +137,6 @@ def validate_returned(ret: Returned, *, only=None, skip=None, projects=None) -> 
 
 
 def summary_of(ret: Returned, res=None) -> dict:
-    from workbook_tools.model.engine import compute
     res = res or compute(ret.spec, ret.inputs)
     cover = ret.cover()
     return {"unitName": cover.get("unitName"), "agencyCode": _text(cover.get("agencyCode")),
@@ -157,7 +155,6 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
                       projects=None, jobs: int = 1) -> Report:
     """Validate one file; an unreadable file gives a report with one file-level finding (exit 3)."""
     check_codes(only), check_codes(skip)
-    from workbook_tools.files.reader import _open, read_forms
     try:
         book, info = _open(path)
         if jobs > 1:
@@ -166,7 +163,6 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
                 return rep
         forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate, validate_foreign
         if is_foreign_candidate(path, e):      # not ours, or .xls: read it by its labels
             return validate_foreign(path, only=only, skip=skip)
         return unreadable_report(path, e)
@@ -183,8 +179,6 @@ def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None
     import pickle
     import sys
 
-    from workbook_tools.model.projectbook import projects_layout
-    from workbook_tools.files.reader import LAYOUT_PROJECTS, identify, project_sheets, read_forms
     if sys.platform != "linux":
         return None
     meta, spec = identify(book, spec)

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_tools.model.engine import Result, compute
+from workbook_tools.model.engine import compute, Result, tally_projects
 from workbook_tools.model.layout import fund_columns, narrative_keys, narrative_text
 from workbook_tools.numbers import jsonable, to_float  # noqa: F401  (jsonable re-exported)
 from workbook_tools.files.reader import Forms, Returned, read_workbook_forms
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.errors import UnreadableInput
+from workbook_tools.foreign import is_foreign_candidate
+from workbook_tools.foreign.describe import export_foreign
 
 SCHEMA = "wbtool.export/1"
 
@@ -90,8 +94,6 @@ def export_forms(forms: Forms) -> dict:
     """A classic workbook's export object, or a project workbook's: every project's form plus the list totals."""
     if not forms.is_projects:
         return export_data(forms.forms[0])
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
     spec = forms.spec
     projects, results = [], []
     for ret in forms.forms:
@@ -112,13 +114,10 @@ def export_forms(forms: Forms) -> dict:
 
 
 def export_workbook(path: str | Path) -> dict:
-    from workbook_tools.errors import UnreadableInput
     try:
         forms = read_workbook_forms(path)
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate
         if not is_foreign_candidate(path, e):
             raise
-        from workbook_tools.foreign.describe import export_foreign        # a foreign form: schema wbtool.foreign/1
         return export_foreign(path)
     return export_forms(forms)

@@ -13,6 +13,10 @@ from workbook_tools.model.engine import Result, Tally, compute, tally_projects
 from workbook_tools.files.reader import Forms, Returned, read_forms, read_workbook_forms
 from workbook_tools.files.xlsxfile import FileBook
 from workbook_tools.model.layout import legacy_formula
+from workbook_tools.numbers import to_float
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.model.projectlink import overall_inputs
+from workbook_tools.errors import UsageError
 
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
@@ -48,7 +52,6 @@ def cell_value(v):
     """Engine value → what a cell stores (Decimal → float, None → "")."""
     from decimal import Decimal
 
-    from workbook_tools.numbers import to_float
     if isinstance(v, (Decimal, float)):
         return to_float(v)          # beyond a float (inf, NaN): None, never <v>inf</v>
     return v
@@ -96,7 +99,6 @@ def plan_totals(forms: Forms, results: list[Result], *, keep_typed: bool = False
     ``keep_typed`` leaves typed-over totals as they are instead of restoring them."""
     if not forms.is_projects:
         return [], [], None
-    from workbook_tools.model.projectbook import fund_types
     P = forms.projects
     tally = tally_projects(fund_types(forms.spec), [r.values for r in results])
     writes, restored = [], []
@@ -171,9 +173,7 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
         before = None                     # the reader says what is wrong with the path
     forms = read_workbook_forms(path, spec)
     if projects is not None:
-        from workbook_tools.model.projectlink import overall_inputs
         if forms.is_projects:
-            from workbook_tools.errors import UsageError
             raise UsageError(f"{path.name} 是项目工作簿；--projects 用于把项目自评情况填入部门整体自评表。",
                              f"{path.name} is a project workbook; --projects fills an overall form")
         inputs = {**overall_inputs(forms.spec, projects), **(inputs or {})}

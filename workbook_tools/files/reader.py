@@ -9,9 +9,11 @@ from pathlib import Path
 from workbook_tools.cells import Book, CellData
 from workbook_tools.errors import SpecError, UnreadableInput, UsageError
 from workbook_tools.model.layout import SHEET_LIST, SHEET_META, Layout, layout_for
-from workbook_tools.model.projectbook import LAYOUT_PROJECTS, ProjectsLayout
-from workbook_tools.numbers import excel_serial_to_date, num
+from workbook_tools.model.projectbook import check_sheet_names, LAYOUT_PROJECTS, projects_layout, ProjectsLayout
+from workbook_tools.numbers import excel_serial_to_date, num, out_of_range
 from workbook_tools.model.spec import Spec, load_spec
+from workbook_tools.files.safety import check_workbook_file
+from workbook_tools.files.xlsxfile import FileBook
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,6 @@ _NUMERIC_KINDS = {"money", "count", "number", "score", "year", "ratio", "date"}
 def _fence_numbers(ret: Returned, cells) -> None:
     """Numbers no arithmetic may see (NaN, infinity, |x| ≥ 10^15 where a number belongs) are set aside: the
     cell reads as empty, the value is kept in ``out_of_range`` and reported there (number-out-of-range)."""
-    from workbook_tools.numbers import out_of_range
     for key, data in ret.stored.items():
         v = data.value
         if isinstance(v, (float, int)) and not isinstance(v, bool):
@@ -251,7 +252,6 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
     if meta.get("layout") != LAYOUT_PROJECTS:
         ret = read_book(book, spec=spec, sha256=sha256, has_macros=has_macros, _meta=meta)
         return Forms(book.source, spec, book, meta, [ret], sha256=sha256)
-    from workbook_tools.model.projectbook import check_sheet_names, projects_layout
     src = Path(book.source).name
     sheets = project_sheets(book)
     try:
@@ -298,8 +298,6 @@ def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None
 
 
 def _open(path):
-    from workbook_tools.files.safety import check_workbook_file
-    from workbook_tools.files.xlsxfile import FileBook
     info = check_workbook_file(path)
     return FileBook(path, info.data), info     # the very bytes that were checked, read once
 

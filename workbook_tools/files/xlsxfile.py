@@ -13,6 +13,7 @@ from lxml import etree
 from workbook_tools.cells import CellData, CellWrite
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.text import excel_text
+from workbook_tools.numbers import date_to_serial
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -399,7 +400,6 @@ def _xml_value(value) -> tuple[str | None, str]:
     import datetime as _dt
     from decimal import Decimal
 
-    from workbook_tools.numbers import date_to_serial
     if isinstance(value, _dt.date):
         value = float(date_to_serial(value))
     if value is None:

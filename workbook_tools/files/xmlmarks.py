@@ -19,6 +19,7 @@ from workbook_tools.errors import UnreadableInput
 from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, Entry, from_rows, normalise_fill, to_rows
 from workbook_tools.text import excel_text
 from workbook_tools.files.xlsxfile import CT_NS, NS, PNS, RNS, FileBook, _col_num, _normpath
+from workbook_tools.model.layout import col_letter
 
 _Q = "{%s}" % NS
 _WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -368,7 +369,6 @@ _BEFORE_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "sma
 
 def _print_names(wb, sh: Sheet, pos: int) -> None:
     """The sheet-scoped print titles / print area of a sheet we add (remove_sheet drops them with the sheet)."""
-    from workbook_tools.model.layout import col_letter
     q = "'" + sh.name.replace("'", "''") + "'"
     names = []
     if sh.page.print_cols:
@@ -485,7 +485,6 @@ def _cell_xml(ref: str, value, style: int | None) -> str:
 
 
 def _sheet_xml(sh: Sheet) -> bytes:
-    from workbook_tools.model.layout import col_letter
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{RNS}">']
     if sh.page and sh.page.fit_width:
         out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -768,7 +767,6 @@ def _vml(pkg: Package, part: str, added: list[str], removed: list[str]) -> None:
             c = int(cd.findtext("{%s}Column" % _X)) + 1
         except (TypeError, ValueError):
             continue
-        from workbook_tools.model.layout import col_letter
         if (col_letter(c), r) in gone:
             shape.getparent().remove(shape)
     if added:

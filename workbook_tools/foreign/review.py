@@ -9,6 +9,10 @@ from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.numbers import to_float
+from workbook_tools.files.tables import code_text
+from workbook_tools.foreign import form_row, rescore_file, validate_foreign
+from workbook_tools.files.atomic import atomic_output
+from workbook_tools.checks.render import csv_safe, render_csv
 
 
 def foreign_record(path: Path, rec: dict) -> dict | None:
@@ -16,8 +20,6 @@ def foreign_record(path: Path, rec: dict) -> dict | None:
 
     Project-kind forms become project rows (one per form, several per file when a sheet holds several);
     a 部门整体 form is one unit row. ``data.review`` keeps each form's 复核 line for the summary."""
-    from workbook_tools.files.tables import code_text
-    from workbook_tools.foreign import form_row, rescore_file
     try:
         fr, checks = rescore_file(path)
     except UnreadableInput as e:
@@ -139,8 +141,6 @@ SAMPLE_HEADERS = [("order", "序号"), ("file_name", "文件"), ("source", "来�
 
 
 def write_sample_csv(rows: list[dict], path) -> None:
-    from workbook_tools.files.atomic import atomic_output
-    from workbook_tools.checks.render import csv_safe
     with atomic_output(path, "w") as fh:
         w = csv.writer(fh)
         w.writerow([h for _, h in SAMPLE_HEADERS])
@@ -168,9 +168,6 @@ def review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None
 
 def feedback_csv(path, dest) -> str:
     """collect --feedback for a foreign form: its findings (cells, messages) as CSV instead of a marked copy."""
-    from workbook_tools.files.atomic import atomic_output
-    from workbook_tools.checks.render import render_csv
-    from workbook_tools.foreign import validate_foreign
     text = render_csv([validate_foreign(path)], "zh")
     with atomic_output(dest, "w") as fh:
         fh.write(text if text.endswith("\n") else text + "\n")

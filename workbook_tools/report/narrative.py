@@ -17,6 +17,7 @@ from workbook_tools.model.spec import Node, Spec
 from workbook_tools.report.document import (  # noqa: F401  (re-exported: the model's old home)
     Bar, Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe)
 from workbook_tools.report.write import output_format, write_document  # noqa: F401  (re-exported)
+from workbook_tools.checks.validate import validate_returned
 
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -329,7 +330,6 @@ class ReportOutcome:
 
 def report_workbook(path: str | Path, output: str | Path, *, force: bool = False) -> ReportOutcome:
     """Read, validate and write the report of one workbook; refuses (ReportRefused) on errors unless forced."""
-    from workbook_tools.checks.validate import validate_returned
     output_format(output)                      # a bad -o fails before any work
     ret = read_workbook(path)                  # UnreadableInput: exit 3
     rep = validate_returned(ret)
