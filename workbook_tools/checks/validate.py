@@ -15,7 +15,6 @@ from workbook_tools.checks import make_ctx, run_checks
 from workbook_tools.model.engine import compute, tally_projects
 from workbook_tools.model.projectbook import form_base, fund_types, projects_layout
 from workbook_tools.files.fill import normalize_formula
-from workbook_tools.foreign import is_foreign_candidate, validate_foreign
 
 
 def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Report:
@@ -163,6 +162,8 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
                 return rep
         forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
     except UnreadableInput as e:
+        # the rare path: importing the foreign-form reader would cost every validate its start-up time
+        from workbook_tools.foreign import is_foreign_candidate, validate_foreign
         if is_foreign_candidate(path, e):      # not ours, or .xls: read it by its labels
             return validate_foreign(path, only=only, skip=skip)
         return unreadable_report(path, e)
@@ -175,10 +176,24 @@ PART_MIN = 48          # project sheets per process below which a second process
 def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None:
     """A big project workbook read and checked by forked processes, one slice of its sheets each (Linux).
     None when it does not apply (a classic form, few sheets, no fork): the caller goes the one-process way."""
-    import os
-    import pickle
-    import sys
+    planned = _plan_parts(book, spec, jobs)
+    if planned is None:
+        return None
+    spec, bounds = planned
+    only, skip = check_codes(only), check_codes(skip)
 
+    def part(bound):
+        return _check_part(book, info, spec, only, skip, bound)
+
+    children = [_fork_part(part, bound) for bound in bounds[1:]]
+    forms, mine = part(bounds[0])
+    return projects_report(forms, [mine] + [_gather_part(child, part) for child in children], only, skip)
+
+
+def _plan_parts(book, spec, jobs: int):
+    """(spec, [(lo, hi) sheet slices]) when a project workbook is big enough to pay for ≥ 2 processes, else None."""
+    import os
+    import sys
     if sys.platform != "linux":
         return None
     meta, spec = identify(book, spec)
@@ -186,43 +201,50 @@ def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None
     parts = min(jobs, os.cpu_count() or 1, len(sheets) // PART_MIN)
     if parts < 2:
         return None
-    only, skip = check_codes(only), check_codes(skip)
     try:
         projects_layout(spec, sheets)            # built once, before the fork: every process shares it
     except ValueError:
         return None                              # a damaged list: the one-process way says so
-    bounds = [(len(sheets) * k // parts, len(sheets) * (k + 1) // parts) for k in range(parts)]
+    return spec, [(len(sheets) * k // parts, len(sheets) * (k + 1) // parts) for k in range(parts)]
 
-    def part(bound):
-        forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros, select=bound)
-        found, rows, results = check_forms(forms.forms, only, skip)
-        for r in results:
-            r.values = dict(r.values)            # plain dicts travel (the overrides' memory stays behind)
-        return forms, (found, rows, results)
 
-    children = []
-    for bound in bounds[1:]:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:                             # the child: check its slice, send it, leave without cleanup
-            os.close(r)
-            try:
-                data = pickle.dumps(part(bound)[1], protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:                # the parent checks this slice itself
-                data = b""
-            with os.fdopen(w, "wb") as out:
-                out.write(data)
-            os._exit(0)
-        os.close(w)
-        children.append((pid, r, bound))
-    forms, mine = part(bounds[0])
-    results = [mine]
-    for pid, r, bound in children:
-        with os.fdopen(r, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
+def _check_part(book, info, spec, only, skip, bound):
+    """(forms, (findings, summary rows, engine results)) of one slice of the project sheets."""
+    forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros, select=bound)
+    found, rows, results = check_forms(forms.forms, only, skip)
+    for r in results:
+        r.values = dict(r.values)                # plain dicts travel (the overrides' memory stays behind)
+    return forms, (found, rows, results)
+
+
+def _fork_part(part, bound):
+    """Check one slice in a forked child that pickles its result into a pipe: (pid, read end, bound)."""
+    import os
+    import pickle
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                 # the child: check its slice, send it, leave without cleanup
+        os.close(r)
         try:
-            results.append(pickle.loads(data))
-        except Exception:                        # the child failed or was killed: check its slice here
-            results.append(part(bound)[1])
-    return projects_report(forms, results, only, skip)
+            data = pickle.dumps(part(bound)[1], protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:                    # the parent checks this slice itself
+            data = b""
+        with os.fdopen(w, "wb") as out:
+            out.write(data)
+        os._exit(0)
+    os.close(w)
+    return pid, r, bound
+
+
+def _gather_part(child, part):
+    """A child's result; a child that failed or was killed has its slice checked here."""
+    import os
+    import pickle
+    pid, r, bound = child
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data)
+    except Exception:
+        return part(bound)[1]

@@ -10,7 +10,7 @@ from workbook_tools.cells import Book, CellData
 from workbook_tools.errors import SpecError, UnreadableInput, UsageError
 from workbook_tools.model.layout import SHEET_LIST, SHEET_META, Layout, layout_for
 from workbook_tools.model.projectbook import check_sheet_names, LAYOUT_PROJECTS, projects_layout, ProjectsLayout
-from workbook_tools.numbers import excel_serial_to_date, num, out_of_range
+from workbook_tools.numbers import NUMBER_LIMIT, excel_serial_to_date, num, out_of_range
 from workbook_tools.model.spec import Spec, load_spec
 from workbook_tools.files.safety import check_workbook_file
 from workbook_tools.files.xlsxfile import FileBook
@@ -203,7 +203,9 @@ def _fence_numbers(ret: Returned, cells) -> None:
     cell reads as empty, the value is kept in ``out_of_range`` and reported there (number-out-of-range)."""
     for key, data in ret.stored.items():
         v = data.value
-        if isinstance(v, (float, int)) and not isinstance(v, bool):
+        t = type(v)
+        # the cheap test first (most cells are text or ordinary numbers); out_of_range has the last word
+        if (t is float or t is int) and (v != v or v >= NUMBER_LIMIT or v <= -NUMBER_LIMIT):
             c = cells.get(key)
             if c is not None and out_of_range(v, numeric=c.kind in _NUMERIC_KINDS):
                 ret.out_of_range[key] = v

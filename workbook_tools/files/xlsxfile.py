@@ -25,6 +25,19 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
+_BAD = float("inf")              # the column of a reference that is not A1 (never inside any bound)
+_COLS: dict[str, float] = {}     # "B12" → 2: the same coordinates recur in every sheet and every file
+
+
+def _coord_col(r: str) -> float:
+    """The column number of an A1 reference (memoised), ``_BAD`` for anything else."""
+    m = _COORD.match(r)
+    col = _col_num(m.group(1)) if m is not None else _BAD
+    if len(_COLS) < 200_000:        # bounded: a hostile sheet of distinct references does not grow it forever
+        _COLS[r] = col
+    return col
+
+
 def _col_num(letters: str) -> int:
     n = 0
     for ch in letters:
@@ -110,6 +123,44 @@ def _cell_value(c, a, strings):
     else:
         value = _number(vt) if vt not in (None, "") else None
     return value, f
+
+
+def _read_row(row, max_col: int, strings: list[str], out: dict, shared: dict, pending: list, outside: Outside) -> None:
+    """The cells of one <row> up to column ``max_col`` into ``out``; a shared formula's children wait in ``pending``
+    for their master (which may come later); cells right of the bound are counted in ``outside``."""
+    for c in row:
+        if len(c) == 0 or c.tag != _TAG_C:    # styled but empty: most cells of a template
+            continue
+        a = c.attrib
+        r = a.get("r")
+        if not r:
+            continue
+        col = _COLS.get(r)
+        if col is None:
+            col = _coord_col(r)
+        if col > max_col:                     # also a malformed reference (col = inf)
+            if col != _BAD and outside.first is None and _has_content(c):
+                outside.first = r
+            outside.cells += 1
+            continue
+        if len(c) == 1 and "t" not in a and c[0].tag == _TAG_V:   # a plain number: most filled cells
+            vt = c[0].text
+            out[r] = CellData(_number(vt) if vt else None, None)
+            continue
+        value, f = _cell_value(c, a, strings)
+        formula = None
+        if f is not None:
+            if f.get("t") == "shared":
+                si = f.get("si")
+                if f.text:
+                    shared[si] = (r, f.text)
+                    formula = "=" + f.text
+                else:
+                    pending.append((r, si, value))
+                    continue
+            elif f.text:
+                formula = "=" + f.text
+        out[r] = CellData(value, formula)
 
 
 class FileBook:
@@ -251,33 +302,7 @@ class FileBook:
                     outside.more = True        # stop here: the rest is neither read nor parsed
                     break
                 continue
-            for c in row:
-                if c.tag != _TAG_C or len(c) == 0:    # styled but empty: most cells of a template
-                    continue
-                a = c.attrib
-                r = a.get("r")
-                if not r:
-                    continue
-                m = _COORD.match(r)
-                if m is None or _col_num(m.group(1)) > max_col:
-                    if m is not None and outside.first is None and _has_content(c):
-                        outside.first = r
-                    outside.cells += 1
-                    continue
-                value, f = _cell_value(c, a, strings)
-                formula = None
-                if f is not None:
-                    if f.get("t") == "shared":
-                        si = f.get("si")
-                        if f.text:
-                            shared[si] = (r, f.text)
-                            formula = "=" + f.text
-                        else:
-                            pending.append((r, si, value))
-                            continue
-                    elif f.text:
-                        formula = "=" + f.text
-                out[r] = CellData(value, formula)
+            _read_row(row, max_col, strings, out, shared, pending, outside)
         for r, si, value in pending:
             out[r] = _SharedChild(value, shared[si], r) if si in shared else CellData(value, None)
         if outside.first is not None or outside.rows:
