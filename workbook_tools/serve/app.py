@@ -240,8 +240,8 @@ async def unit_home(w: _Web, request: Request):
         return w.portal.standing(s.unit_code), w.portal.uploads_of(s.unit_code)
     standing, uploads = await run_in_threadpool(load)
     return w.page(request, "unit.html", standing=standing, uploads=uploads, unit=s.unit_code,
-                unit_name=w.portal.unit_name(s.unit_code) or standing.get("unit_name") or "",
-                idem=secrets.token_urlsafe(16))
+                  unit_name=w.portal.unit_name(s.unit_code) or standing.get("unit_name") or "",
+                  idem=secrets.token_urlsafe(16))
 
 
 async def upload(w: _Web, request: Request):
@@ -289,9 +289,9 @@ async def admin_home(w: _Web, request: Request):
     from collections import Counter
     counts = Counter(r["status"] for r in rows)
     return w.page(request, "admin.html", rows=rows, counts=counts,
-                chart_status=charts.status_chart(rows) if rows else "",
-                chart_scores=charts.score_chart(rows),
-                chart_deductions=charts.deduction_chart(ov.leaves) if ov else "")
+                  chart_status=charts.status_chart(rows) if rows else "",
+                  chart_scores=charts.score_chart(rows),
+                  chart_deductions=charts.deduction_chart(ov.leaves) if ov else "")
 
 
 async def admin_unit(w: _Web, request: Request):
@@ -310,7 +310,7 @@ async def admin_unit(w: _Web, request: Request):
     for c in current:
         findings[c["id"]] = await run_in_threadpool(w.portal.verdict, {"submission": c})
     return w.page(request, "admin_unit.html", unit=unit, standing=standing, uploads=uploads, history=history,
-                audit=audit, current=current, findings=findings, new_code=None)
+                  audit=audit, current=current, findings=findings, new_code=None)
 
 
 async def admin_upload(w: _Web, request: Request):
