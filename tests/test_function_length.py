@@ -14,7 +14,6 @@ _spec.loader.exec_module(long_functions_module)
 
 # "file::function" → who is on it (helpers' scopes: docs in BRIEF; "entry" = CLI option parsing, left as is)
 KNOWN = {
-    "workbook_tools/model/projectbook.py::_build_form": "deps: not split yet",
     "workbook_tools/model/layout.py::_funds": "rules",
     "workbook_tools/model/layout.py::_target_rows": "rules",
     "workbook_tools/model/layout.py::_scores": "rules",
