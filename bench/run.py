@@ -90,11 +90,22 @@ def collect(n: int, jobs: int, keep: Path | None):
 
 def run_rss(cmd) -> tuple[float, float, int]:
     """(seconds, peak RSS of this one process in MB, exit code): wait4 gives the child's own rusage."""
+    t, mb, code, _ = run_usage(cmd)
+    return t, mb, code
+
+
+def run_usage(cmd) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS in MB, exit code, CPU seconds of the process and the children it waited for)."""
     t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - t, ru.ru_maxrss / 1024, proc.returncode
+    # RUSAGE_CHILDREN grows by the process and its own waited-for children (validate's forked parts)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, ru.ru_maxrss / 1024, proc.returncode, cpu
 
 
 def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
@@ -155,16 +166,22 @@ def projects(n: int, repeat: int, keep: Path | None, seed: str):
                                                         "for s in b.sheet_names]"],
             "python startup + import workbook_tools.cli": [PY, "-c", "import workbook_tools.cli"]}
     out = {"workbook": str(path), **info, "projects": n, "repeat": repeat}
-    for name, cmd in cmds.items():
-        if cmd is None:
-            continue
-        runs = [run_rss(cmd) for _ in range(repeat)]
-        codes = {c for _, _, c in runs}
+    runs_of = {name: [] for name, cmd in cmds.items() if cmd is not None}
+    for _ in range(repeat):              # interleaved: every command sees the same machine load, run by run
+        for name in runs_of:
+            runs_of[name].append(run_usage(cmds[name]))
+    for name, runs in runs_of.items():
+        codes = {c for _, _, c, _ in runs}
         if "validate" in name and codes != {0}:
             raise SystemExit(f"{name} exited {sorted(codes)}: the benchmark workbook does not validate cleanly")
-        out[name] = {"median_s": statistics.median(t for t, _, _ in runs), "min_s": min(t for t, _, _ in runs),
-                     "max_s": max(t for t, _, _ in runs), "peak_rss_mb": max(m for _, m, _ in runs),
-                     "exit_codes": sorted(codes)}
+        out[name] = {"median_s": statistics.median(t for t, _, _, _ in runs), "min_s": min(t for t, _, _, _ in runs),
+                     "max_s": max(t for t, _, _, _ in runs), "peak_rss_mb": max(m for _, m, _, _ in runs),
+                     "median_cpu_s": statistics.median(c for _, _, _, c in runs), "exit_codes": sorted(codes)}
+    floor = out["python-calamine read (floor)"]
+    out["ratios to the calamine floor (target ≤ 3)"] = {
+        name: {"wall": round(out[name]["median_s"] / floor["median_s"], 2),
+               "cpu": round(out[name]["median_cpu_s"] / floor["median_cpu_s"], 2)}
+        for name in runs_of if "validate" in name}
     out["target_s"] = 2.0
     return out
 

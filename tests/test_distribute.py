@@ -207,7 +207,7 @@ def test_money_in_a_form_stated_in_yuan(tmp_path, ledger_csv):
 
 
 def test_manifest_gives_each_unit_an_access_code_that_survives_a_rerun(tmp_path, roster_csv, ledger_csv):
-    from workbook_tools.serve.codes import read_manifest_codes
+    from workbook_tools.bureau.codes import read_manifest_codes
     from workbook_tools.serve.portal import Portal, PortalConfig
     out = tmp_path / "outbox"
     distribute(roster_csv, out, ledger=read_ledger(ledger_csv))

@@ -8,7 +8,7 @@ import sys
 import click
 
 from workbook_tools import __version__
-from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION
+from workbook_tools.commands.common import LANG_OPTION, SPEC_OPTION, terminal_style
 from workbook_tools.errors import WbtoolError
 
 def _lang(ctx: click.Context, lang: str | None) -> str:
@@ -311,14 +311,14 @@ def _fill_projects_out(ctx, rep, fmt, lang):
 # ------------------------------------------------------------------ validate
 
 def _report_out(ctx, reports, fmt, lang, strict, output=None):
-    from workbook_tools.checks.render import render_csv, render_json, render_text
+    from workbook_tools.checks.render import plain_style, render_csv, render_json, render_text
     lang = _lang(ctx, lang)
     if fmt == "json":
         text = render_json(reports, lang, strict)
     elif fmt == "csv":
         text = render_csv(reports, lang)
     else:
-        text = render_text(reports, lang, color=output is None and sys.stdout.isatty(), strict=strict)
+        text = render_text(reports, lang, strict, terminal_style if output is None and sys.stdout.isatty() else plain_style)
     if output:
         from workbook_tools.files.atomic import atomic_output
         with atomic_output(output, "w") as fh:
@@ -346,7 +346,6 @@ def _report_out(ctx, reports, fmt, lang, strict, output=None):
 @click.pass_context
 def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output, live, project_files, jobs, lang):
     """校验自评表：退出码 0 通过，1 有错误，2 用法错误，3 文件无法读取。"""
-    from workbook_tools.model.spec import load_spec
     from workbook_tools.checks.validate import check_codes, validate_workbook
     if live:
         from workbook_tools.files.live import validate_live

@@ -124,3 +124,14 @@ def date_to_serial(d) -> Decimal:
         d = _dt.datetime(d.year, d.month, d.day)
     delta = d - base
     return Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400)
+
+
+def jsonable(v):
+    """A value as JSON holds it: Decimal → float, a date → ISO text, NaN → null."""
+    if isinstance(v, Decimal):
+        return to_float(v)
+    if isinstance(v, (_dt.date, _dt.datetime)):
+        return v.isoformat()[:10] if not isinstance(v, _dt.datetime) or v.time() == _dt.time() else v.isoformat()
+    if isinstance(v, float) and v != v:
+        return None
+    return v

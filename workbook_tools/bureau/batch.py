@@ -10,10 +10,20 @@ from pathlib import Path
 from workbook_tools.bureau.records import (PASS, RETURN, ProjectRow, Submission, form_kind, is_project_workbook,
                                            project_tally, spec_fund_types)
 from workbook_tools.errors import UnreadableInput, UsageError
+from workbook_tools.model.spec import load_spec
+from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.model.projectlink import ProjectTally
+from workbook_tools.errors import SpecError
+from workbook_tools.errors import save_traceback
+from workbook_tools.files.reader import read_workbook_forms
+from workbook_tools.checks.validate import validate_forms
+from workbook_tools.bureau.unitmatch import unit_from_name
+from workbook_tools.bureau.unitmatch import roster_findings
+from workbook_tools.model.layout import layout_for
+from workbook_tools.bureau.crosscheck import crosscheck_forms, tolerance_of
 
 
 def _main_spec(subs, kind=None):
-    from workbook_tools.model.spec import load_spec
     ids = Counter(s.spec_id for s in subs if s.readable and s.spec_id
                   and (kind is None or form_kind(s) == kind))
     return load_spec(ids.most_common(1)[0][0]) if ids else None
@@ -59,7 +69,6 @@ def flag_odd_copies(subs) -> None:
 
 
 def _link_codes() -> tuple[str, ...]:
-    from workbook_tools.checks.catalogue import CATALOGUE
     return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "links"))
 
 
@@ -68,7 +77,6 @@ def unit_project_tally(rows: list[tuple[ProjectRow, str]], files: list[str], spe
     (and sheet) it came from — the same counts and average as ``projectlink.tally_project_files`` over those files,
     without reading them again. Raises UsageError where that function would: a project code twice, or project
     forms of two specs."""
-    from workbook_tools.model.projectlink import ProjectTally
     if len(spec_ids) > 1:
         a, b = sorted(spec_ids)[:2]
         raise UsageError(f"项目自评表来自不同的表单（{a} 与 {b}）。", f"project forms come from different forms ({a}, {b})")
@@ -121,8 +129,6 @@ def link_checks(store, kept: list[Submission]) -> dict:
 
 def _linkable(spec_id, seen: dict) -> bool:
     """Whether returns of this spec state project counts to check (looked up once per spec)."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
     if spec_id not in seen:
         try:
             seen[spec_id] = bool(spec_id) and bool(load_spec(spec_id).funds.project_counts)
@@ -146,7 +152,6 @@ def _check_links(store, s: Submission, mine: list[Submission], key: list, state:
     except (UsageError, UnreadableInput, OSError) as e:
         link["problem"] = getattr(e, "zh", None) or str(e)
     except Exception as e:       # noqa: BLE001 — a bug in one unit's check must not stop the batch
-        from workbook_tools.errors import save_traceback
         log = save_traceback(e, f"collect link check: {s.path}")
         link["problem"] = f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else "")
     _store_links(store, s, codes, found, link)
@@ -155,7 +160,6 @@ def _check_links(store, s: Submission, mine: list[Submission], key: list, state:
 def read_as_recorded(s: Submission):
     """The forms of a recorded return read again (the batch checks that need the cells), refused when the bytes
     are no longer the ones recorded: a file changed during the run is never mixed with its record."""
-    from workbook_tools.files.reader import read_workbook_forms
     forms = read_workbook_forms(s.path)
     if forms.sha256 != s.sha256:
         raise UnreadableInput(f"{s.file_name} 在汇总过程中被改动，请重新运行 collect。",
@@ -164,7 +168,6 @@ def read_as_recorded(s: Submission):
 
 
 def _link_findings(s: Submission, pt, codes) -> list[dict]:
-    from workbook_tools.checks.validate import validate_forms
     forms = read_as_recorded(s)
     return [f.to_dict("zh") for f in validate_forms(forms, projects=pt, only=list(codes)).findings]
 
@@ -213,7 +216,6 @@ def _link_view(s: Submission) -> dict:
 def name_unreadable(store, kept: list[Submission], roster) -> int:
     """Unreadable returns without a unit (a .xls, a damaged file) named from the file name against the roster, so
     the unit shows as 无法读取 and not as 未报送. Returns how many were named."""
-    from workbook_tools.bureau.unitmatch import unit_from_name
     named = 0
     for s in kept:
         if s.readable or s.unit_code or not roster:
@@ -229,7 +231,6 @@ def name_unreadable(store, kept: list[Submission], roster) -> int:
 def roster_verdicts(store, kept: list[Submission], roster) -> None:
     """Every readable return against the roster (roster-unit-unknown, roster-name-mismatch): the findings join the
     return's own; without a roster in this run earlier ones are withdrawn."""
-    from workbook_tools.bureau.unitmatch import roster_findings
     codes = ("roster-name-mismatch", "roster-unit-unknown")
     by_code = {u.code: u for u in roster}
     for s in kept:
@@ -253,7 +254,6 @@ def scale_verdicts(store, kept: list[Submission], roster) -> None:
     """Each overall return's budget total against the unit's return of the previous year in this database and the
     roster's 预算规模 where known (funds-scale-vs-last-year, a warning with both figures): a form typed in 元
     instead of 万元 is consistent in itself but 10,000 times its usual size."""
-    from workbook_tools.checks.catalogue import CATALOGUE
     code = "funds-scale-vs-last-year"
     e = CATALOGUE[code]
     budgets = store.unit_budgets()
@@ -292,9 +292,6 @@ def _ratio(x: float) -> str:
 
 
 def _total_cell(s: Submission) -> str:
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.layout import layout_for
-    from workbook_tools.model.spec import load_spec
     try:
         return layout_for(load_spec(s.spec_id))["funds.total.adjusted"].addr
     except (SpecError, OSError, ValueError, KeyError):
@@ -304,7 +301,6 @@ def _total_cell(s: Submission) -> str:
 def crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list]]:
     """台账核对 rows: every form of each current return against the ledger (project workbooks per project), and
     each submission's ledger findings (Finding objects; a dict where the file could not be checked)."""
-    from workbook_tools.bureau.crosscheck import crosscheck_forms, tolerance_of
     kwargs = {"tolerance": tolerance_of(tolerance)} if tolerance is not None else {}
     rows, by_sub = [], {}
     for s in kept:
@@ -322,7 +318,6 @@ def crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list
                              "indicator": "", "message": getattr(e, "zh", str(e)), "expected": None, "found": None,
                              "project": "", "explained": False}]
         except Exception as e:       # noqa: BLE001 — a bug with one file: said on its row, the others go on
-            from workbook_tools.errors import save_traceback
             log = save_traceback(e, f"collect ledger check: {s.path}")
             objs = found = [{"code": "internal-error", "severity": "error", "cell": "", "indicator": "",
                              "expected": None, "found": None, "project": "", "explained": False,
@@ -333,7 +328,6 @@ def crosscheck_rows(kept, ledger, tolerance) -> tuple[list[dict], dict[int, list
 
 
 def _ledger_codes() -> tuple[str, ...]:
-    from workbook_tools.checks.catalogue import CATALOGUE
     return tuple(sorted(c for c, e in CATALOGUE.items() if e.category == "ledger"))
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from workbook_tools.files.atomic import atomic_output
 from workbook_tools.cells import CellWrite
 from workbook_tools.errors import OutputError, UsageError
+from workbook_tools.bureau.codes import ACCESS_COLUMN, read_manifest_codes  # noqa: F401  (ACCESS_COLUMN re-exported)
 from workbook_tools.bureau.ledger import Ledger, LedgerProject, LedgerUnit, form_inputs
 from workbook_tools.model.layout import layout_for
 from workbook_tools.numbers import to_float
@@ -24,7 +25,6 @@ from workbook_tools.files.tables import code_text
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("单位编码", "单位名称", "文件", "预填资金", "备注")
 PROJECTS_COLUMN = "项目数"          # manifest column added when project workbooks are distributed
-ACCESS_COLUMN = "访问码"           # last manifest column: each unit's access code for `wbtool serve`
 PROJECT_SPEC = "national-project-2020"
 PROJECTS_SUFFIX = "_项目自评"
 # cover field of the form → roster attribute
@@ -193,7 +193,6 @@ def new_access_code(n: int = 10) -> str:
 
 def _kept_access_codes(path: Path) -> dict[str, str]:
     """Codes of an earlier manifest in the same outbox: distributing again must not lock units out."""
-    from workbook_tools.serve.codes import read_manifest_codes
     try:
         return read_manifest_codes(path) if path.exists() else {}
     except (OSError, UsageError):

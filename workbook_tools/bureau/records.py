@@ -10,6 +10,10 @@ OVERALL, PROJECT, PROJECTS = "overall", "project", "projects"     # Submission.k
                                                                    # a project workbook (项目清单 + project sheets)
 
 from dataclasses import asdict, dataclass, field, fields
+from workbook_tools.model.engine import tally_projects
+from workbook_tools.errors import SpecError
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.model.spec import load_spec
 
 
 @dataclass
@@ -199,7 +203,6 @@ def project_tally(rows: list[ProjectRow], fund_types):
     """The engine's 项目清单 totals (count per 资金性质, average of self-evaluated projects) over stored rows."""
     from decimal import Decimal
 
-    from workbook_tools.model.engine import tally_projects
 
     def dec(x):
         return None if x is None else Decimal(str(x))
@@ -209,9 +212,6 @@ def project_tally(rows: list[ProjectRow], fund_types):
 
 
 def spec_fund_types(spec_id) -> tuple[str, ...]:
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.projectbook import fund_types
-    from workbook_tools.model.spec import load_spec
     try:
         return fund_types(load_spec(spec_id)) if spec_id else ()
     except (SpecError, OSError, ValueError):

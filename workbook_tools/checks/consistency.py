@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from workbook_tools.files.fill import normalize_formula
 from workbook_tools.model.layout import INCOMPLETE, legacy_formula
-from workbook_tools.checks import same
+from workbook_tools.checks.context import same
 
 
 def _legacy(ctx, c) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+from workbook_tools.errors import UnreadableInput, UsageError
 
 REPORT_SCHEMA = "wbtool.report/1"
 
@@ -94,3 +95,19 @@ class Report:
                 "readable": self.readable, "ok": self.exit_code(strict) == 0, "exit_code": self.exit_code(strict),
                 "counts": self.counts(), "summary": self.summary,
                 "findings": [f.to_dict(lang) for f in self.findings]}
+
+
+def check_codes(codes) -> set[str]:
+    """Validate --only/--skip codes (usage error for unknown ones)."""
+    codes = {c.strip() for item in codes or () for c in str(item).split(",") if c.strip()}
+    unknown = sorted(c for c in codes if c not in CATALOGUE)
+    if unknown:
+        raise UsageError(f"未知的检查代码：{', '.join(unknown)}（见 docs/checks.md）",
+                         f"unknown check code(s): {', '.join(unknown)} (see docs/checks.md)")
+    return codes
+
+
+def unreadable_report(path, err: UnreadableInput) -> Report:
+    code = err.code if err.code in CATALOGUE else "corrupt-zip"
+    f = Finding(code, params={"detail": err.zh, "detail_en": err.en}, file=str(path))
+    return Report(file=str(path), readable=False, findings=[f])

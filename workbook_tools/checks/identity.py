@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from workbook_tools.model.layout import SHEET_META
 from workbook_tools.numbers import num
+from workbook_tools.model.speclib import SPEC_SHEET
 
 
 def check(ctx):
@@ -40,7 +41,6 @@ _WHAT = {"differ": ("评分规则、指标或分值不同", "the rules, indicato
 
 def _own_copy(ctx):
     """The workbook's embedded spec against the bureau's spec of the same id and version (speclib)."""
-    from workbook_tools.model.speclib import SPEC_SHEET
     meta = ctx.ret.meta
     if meta.get("_embedded") != "differs":
         return

@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook_tools.numbers import num, round_half_up
+from workbook_tools.model.projectlink import overall_inputs, unmapped_types
 
 
 def check(ctx, pt):
     """Findings when the overall form's project figures differ from the project workbooks ``pt`` (a ProjectTally)."""
-    from workbook_tools.model.projectlink import overall_inputs, unmapped_types
     spec = ctx.spec
     if not spec.funds.project_counts:
         return

@@ -5,10 +5,9 @@ import csv
 import io
 import json
 
-import click
-
 from workbook_tools.checks.catalogue import ERROR
 from workbook_tools.checks.findings import Report
+from workbook_tools.model.layout import INCOMPLETE
 
 SEV = {"zh": {"error": "错误", "warning": "警告"}, "en": {"error": "error", "warning": "warning"}}
 
@@ -22,7 +21,14 @@ def _v(v) -> str:
     return str(v)
 
 
-def render_text(reports: list[Report], lang: str = "zh", color: bool = False, strict: bool = False) -> str:
+def plain_style(text: str, role: str) -> str:
+    """No styling: what a file, a pipe or a test gets. The CLI passes its own (colours on a terminal)."""
+    return text
+
+
+def render_text(reports: list[Report], lang: str = "zh", strict: bool = False, style=plain_style) -> str:
+    """The text report; ``style(text, role)`` dresses the head line (role "head") and each severity ("error",
+    "warning", "explained") — the library returns text, the CLI decides on colours."""
     out = []
     for rep in reports:
         head = rep.file
@@ -40,7 +46,7 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
                 head += f" — form {rep.spec_id} {rep.spec_version}; total {_v(s.get('display'))}, {grade_text(rep, 'en')}"
             else:
                 head += f" — 表单 {rep.spec_id}（{rep.spec_version}）；总分 {_v(s.get('display'))}，{grade_text(rep)}"
-        out.append(click.style(head, bold=True) if color else head)
+        out.append(style(head, "head"))
         sheet = None
         for f in rep.findings:
             if f.sheet != sheet:
@@ -49,8 +55,7 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
             sev = SEV[lang][f.severity]
             if f.explained:
                 sev += "（已说明）" if lang != "en" else " (explained)"
-            if color:
-                sev = click.style(sev, fg="red" if f.severity == ERROR else ("green" if f.explained else "yellow"))
+            sev = style(sev, "error" if f.severity == ERROR else ("explained" if f.explained else "warning"))
             where = " ".join(x for x in (f.cell, f.indicator) if x)
             line = f"    {sev}  {f.code}  {where}  {f.message(lang)}" if where else f"    {sev}  {f.code}  {f.message(lang)}"
             out.append(line)
@@ -72,7 +77,6 @@ def render_text(reports: list[Report], lang: str = "zh", color: bool = False, st
 
 def grade_text(rep: Report, lang: str = "zh") -> str:
     """No grade until the form is complete and free of errors: 等级 优, or why there is none yet."""
-    from workbook_tools.model.layout import INCOMPLETE
     grade, n = (rep.summary or {}).get("grade"), len(rep.errors)
     if grade == INCOMPLETE:
         return "not graded: indicators still unscored" if lang == "en" else "等级：未完成（尚有指标未评分）"

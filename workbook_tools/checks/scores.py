@@ -4,7 +4,7 @@ from __future__ import annotations
 from workbook_tools.model.engine import blank, effective_weight, text_is
 from workbook_tools.model.layout import NA
 from workbook_tools.numbers import num
-from workbook_tools.checks import same
+from workbook_tools.checks.context import same
 from workbook_tools.checks.entries import real_text
 from workbook_tools.model.rules import RULES
 

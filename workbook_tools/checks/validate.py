@@ -5,22 +5,16 @@ from pathlib import Path
 
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cells import CellData
-from workbook_tools.errors import UnreadableInput, UsageError
-from workbook_tools.checks.findings import Finding, Report
+from workbook_tools.errors import UnreadableInput
+from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report  # noqa: F401  (re-exported)
 from workbook_tools.numbers import to_float
-from workbook_tools.checks import _col, _row
-from workbook_tools.files.reader import Forms, Returned
+from workbook_tools.checks.context import _col, _row
+from workbook_tools.files.reader import _open, Forms, identify, LAYOUT_PROJECTS, project_sheets, read_forms, Returned
 from workbook_tools.model.spec import Spec
-
-
-def check_codes(codes) -> set[str]:
-    """Validate --only/--skip codes (usage error for unknown ones)."""
-    codes = {c.strip() for item in codes or () for c in str(item).split(",") if c.strip()}
-    unknown = sorted(c for c in codes if c not in CATALOGUE)
-    if unknown:
-        raise UsageError(f"未知的检查代码：{', '.join(unknown)}（见 docs/checks.md）",
-                         f"unknown check code(s): {', '.join(unknown)} (see docs/checks.md)")
-    return codes
+from workbook_tools.checks import make_ctx, run_checks
+from workbook_tools.model.engine import compute, tally_projects
+from workbook_tools.model.projectbook import form_base, fund_types, projects_layout
+from workbook_tools.files.fill import normalize_formula
 
 
 def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Report:
@@ -36,7 +30,6 @@ def validate_forms(forms: Forms, *, only=None, skip=None, projects=None) -> Repo
 
 def check_forms(rets: list[Returned], only, skip) -> tuple[list[Finding], list[dict], list]:
     """Findings (each naming its project), summary rows and engine results of some forms of a project workbook."""
-    from workbook_tools.checks import make_ctx, run_checks
     findings, rows, results = [], [], []
     for ret in rets:
         ctx = make_ctx(ret)
@@ -52,8 +45,6 @@ def check_forms(rets: list[Returned], only, skip) -> tuple[list[Finding], list[d
 
 def projects_report(forms: Forms, parts, only, skip) -> Report:
     """One report from the checked parts of a project workbook (in sheet order), plus its workbook-level checks."""
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
     findings, seen, rows, results = [], set(), [], []
     for part_findings, part_rows, part_results in parts:
         for f in part_findings:
@@ -106,7 +97,6 @@ def projects_summary(forms: Forms, rows: list[dict], tally) -> dict:
 
 def totals_findings(forms: Forms, only, skip) -> list[Finding]:
     """The 项目清单 totals row: its formulas as issued (the same checks as any formula cell)."""
-    from workbook_tools.files.fill import normalize_formula
     out = []
     for key in forms.projects.totals:
         c, have = forms.projects.shared[key], forms.totals[key]
@@ -123,7 +113,6 @@ def totals_findings(forms: Forms, only, skip) -> list[Finding]:
 
 def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
     """Extra sheets laid out as a project form (a copied sheet to add a project): they would silently not count."""
-    from workbook_tools.model.projectbook import form_base
     if (only and "project-sheet-unlisted" not in only) or (skip and "project-sheet-unlisted" in skip):
         return []
     heads = [c for c in form_base(forms.spec).free if c.style == "header"]
@@ -137,7 +126,6 @@ def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
 
 
 def validate_returned(ret: Returned, *, only=None, skip=None, projects=None) -> Report:
-    from workbook_tools.checks import make_ctx, run_checks
     ctx = make_ctx(ret)
     ctx.projects = projects
     findings = run_checks(ret, only=check_codes(only), skip=check_codes(skip), ctx=ctx)
@@ -148,7 +136,6 @@ def validate_returned(ret: Returned, *, only=None, skip=None, projects=None) -> 
 
 
 def summary_of(ret: Returned, res=None) -> dict:
-    from workbook_tools.model.engine import compute
     res = res or compute(ret.spec, ret.inputs)
     cover = ret.cover()
     return {"unitName": cover.get("unitName"), "agencyCode": _text(cover.get("agencyCode")),
@@ -163,17 +150,10 @@ def _text(v):
     return None if v is None else str(v)
 
 
-def unreadable_report(path, err: UnreadableInput) -> Report:
-    code = err.code if err.code in CATALOGUE else "corrupt-zip"
-    f = Finding(code, params={"detail": err.zh, "detail_en": err.en}, file=str(path))
-    return Report(file=str(path), readable=False, findings=[f])
-
-
 def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | None = None,
                       projects=None, jobs: int = 1) -> Report:
     """Validate one file; an unreadable file gives a report with one file-level finding (exit 3)."""
     check_codes(only), check_codes(skip)
-    from workbook_tools.files.reader import _open, read_forms
     try:
         book, info = _open(path)
         if jobs > 1:
@@ -182,6 +162,7 @@ def validate_workbook(path: str | Path, *, only=None, skip=None, spec: Spec | No
                 return rep
         forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros)
     except UnreadableInput as e:
+        # the rare path: importing the foreign-form reader would cost every validate its start-up time
         from workbook_tools.foreign import is_foreign_candidate, validate_foreign
         if is_foreign_candidate(path, e):      # not ours, or .xls: read it by its labels
             return validate_foreign(path, only=only, skip=skip)
@@ -195,12 +176,24 @@ PART_MIN = 48          # project sheets per process below which a second process
 def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None:
     """A big project workbook read and checked by forked processes, one slice of its sheets each (Linux).
     None when it does not apply (a classic form, few sheets, no fork): the caller goes the one-process way."""
-    import os
-    import pickle
-    import sys
+    planned = _plan_parts(book, spec, jobs)
+    if planned is None:
+        return None
+    spec, bounds = planned
+    only, skip = check_codes(only), check_codes(skip)
 
-    from workbook_tools.model.projectbook import projects_layout
-    from workbook_tools.files.reader import LAYOUT_PROJECTS, identify, project_sheets, read_forms
+    def part(bound):
+        return _check_part(book, info, spec, only, skip, bound)
+
+    children = [_fork_part(part, bound) for bound in bounds[1:]]
+    forms, mine = part(bounds[0])
+    return projects_report(forms, [mine] + [_gather_part(child, part) for child in children], only, skip)
+
+
+def _plan_parts(book, spec, jobs: int):
+    """(spec, [(lo, hi) sheet slices]) when a project workbook is big enough to pay for ≥ 2 processes, else None."""
+    import os
+    import sys
     if sys.platform != "linux":
         return None
     meta, spec = identify(book, spec)
@@ -208,43 +201,50 @@ def _validate_in_parts(book, info, spec, only, skip, jobs: int) -> Report | None
     parts = min(jobs, os.cpu_count() or 1, len(sheets) // PART_MIN)
     if parts < 2:
         return None
-    only, skip = check_codes(only), check_codes(skip)
     try:
         projects_layout(spec, sheets)            # built once, before the fork: every process shares it
     except ValueError:
         return None                              # a damaged list: the one-process way says so
-    bounds = [(len(sheets) * k // parts, len(sheets) * (k + 1) // parts) for k in range(parts)]
+    return spec, [(len(sheets) * k // parts, len(sheets) * (k + 1) // parts) for k in range(parts)]
 
-    def part(bound):
-        forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros, select=bound)
-        found, rows, results = check_forms(forms.forms, only, skip)
-        for r in results:
-            r.values = dict(r.values)            # plain dicts travel (the overrides' memory stays behind)
-        return forms, (found, rows, results)
 
-    children = []
-    for bound in bounds[1:]:
-        r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:                             # the child: check its slice, send it, leave without cleanup
-            os.close(r)
-            try:
-                data = pickle.dumps(part(bound)[1], protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:                # the parent checks this slice itself
-                data = b""
-            with os.fdopen(w, "wb") as out:
-                out.write(data)
-            os._exit(0)
-        os.close(w)
-        children.append((pid, r, bound))
-    forms, mine = part(bounds[0])
-    results = [mine]
-    for pid, r, bound in children:
-        with os.fdopen(r, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
+def _check_part(book, info, spec, only, skip, bound):
+    """(forms, (findings, summary rows, engine results)) of one slice of the project sheets."""
+    forms = read_forms(book, spec=spec, sha256=info.sha256, has_macros=info.has_macros, select=bound)
+    found, rows, results = check_forms(forms.forms, only, skip)
+    for r in results:
+        r.values = dict(r.values)                # plain dicts travel (the overrides' memory stays behind)
+    return forms, (found, rows, results)
+
+
+def _fork_part(part, bound):
+    """Check one slice in a forked child that pickles its result into a pipe: (pid, read end, bound)."""
+    import os
+    import pickle
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:                                 # the child: check its slice, send it, leave without cleanup
+        os.close(r)
         try:
-            results.append(pickle.loads(data))
-        except Exception:                        # the child failed or was killed: check its slice here
-            results.append(part(bound)[1])
-    return projects_report(forms, results, only, skip)
+            data = pickle.dumps(part(bound)[1], protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:                    # the parent checks this slice itself
+            data = b""
+        with os.fdopen(w, "wb") as out:
+            out.write(data)
+        os._exit(0)
+    os.close(w)
+    return pid, r, bound
+
+
+def _gather_part(child, part):
+    """A child's result; a child that failed or was killed has its slice checked here."""
+    import os
+    import pickle
+    pid, r, bound = child
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    os.waitpid(pid, 0)
+    try:
+        return pickle.loads(data)
+    except Exception:
+        return part(bound)[1]

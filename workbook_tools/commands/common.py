@@ -27,3 +27,11 @@ def _use_spec(ctx, param, value):
 SPEC_OPTION = click.option("--spec", "spec_use", default=None, callback=_use_spec, expose_value=False,
                            metavar="FILE|ID",
                            help="规格文件或 id：先于 WBTOOL_SPEC_PATH、内置规格和工作簿内嵌的规格使用（见 wbtool specs）")
+
+_STYLES = {"head": {"bold": True}, "error": {"fg": "red"}, "warning": {"fg": "yellow"}, "explained": {"fg": "green"}}
+
+
+def terminal_style(text: str, role: str) -> str:
+    """Colours of the text report on a terminal (render_text's ``style``): bold head, red errors, yellow warnings,
+    green explained warnings."""
+    return click.style(text, **_STYLES.get(role, {}))

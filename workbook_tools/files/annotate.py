@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_tools.files.atomic import atomic_output
+from workbook_tools.files.atomic import atomic_output, make_backup
 from workbook_tools.checks.catalogue import ERROR
 from workbook_tools.cells import Mark
 from workbook_tools.errors import UsageError
@@ -15,6 +15,7 @@ from workbook_tools.checks.findings import Report
 from workbook_tools.model.layout import EXPLAIN_ROWS, SHEET_EXPLAIN
 from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, RESULT_SHEET  # noqa: F401  (re-exported: one name each)
 from workbook_tools.files import xmlmarks as xm
+from workbook_tools.files.xlsxfile import FileBook
 
 SEV_ZH = {"error": "错误", "warning": "提示"}
 # what the unit reads: the check's title, never its code; the code trails off the print area, for the
@@ -89,14 +90,12 @@ def clear_bytes(data: bytes, *, xlsm: bool = False, source: str = "workbook") ->
 
 
 def _has_marks(data: bytes, source: str) -> bool:
-    from workbook_tools.files.xlsxfile import FileBook
     names = FileBook(source, data).sheet_names()
     return MARK_SHEET in names or RESULT_SHEET in names
 
 
 def mark_workbook(path: str | Path, report: Report, lang: str = "zh") -> Path:
     """Write the findings into the workbook itself (WPS desks), keeping a backup; returns the backup."""
-    from workbook_tools.files.atomic import make_backup
     path = Path(path)
     data = marked_bytes(path.read_bytes(), report, lang, source=str(path))
     bak = make_backup(path)
@@ -108,7 +107,6 @@ def mark_workbook(path: str | Path, report: Report, lang: str = "zh") -> Path:
 def clear_workbook(path: str | Path) -> tuple[int, Path | None]:
     """Remove marks written by ``mark_workbook`` or ``validate --live``; the file is only rewritten when there
     were marks."""
-    from workbook_tools.files.atomic import make_backup
     path = Path(path)
     raw = path.read_bytes()
     if not _has_marks(raw, str(path)):

@@ -1,37 +1,40 @@
 """`wbtool export`: everything a workbook holds and the engine computes, as one documented JSON object."""
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
-from workbook_tools.model.engine import Result, compute
+from workbook_tools.model.engine import compute, Result, tally_projects
 from workbook_tools.model.layout import fund_columns, narrative_keys, narrative_text
-from workbook_tools.numbers import to_float
+from workbook_tools.numbers import jsonable, to_float  # noqa: F401  (jsonable re-exported)
 from workbook_tools.files.reader import Forms, Returned, read_workbook_forms
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.errors import UnreadableInput
 
 SCHEMA = "wbtool.export/1"
-
-
-def jsonable(v):
-    if isinstance(v, Decimal):
-        return to_float(v)
-    if isinstance(v, (dt.date, dt.datetime)):
-        return v.isoformat()[:10] if not isinstance(v, dt.datetime) or v.time() == dt.time() else v.isoformat()
-    if isinstance(v, float) and v != v:
-        return None
-    return v
 
 
 def export_data(ret: Returned, result: Result | None = None) -> dict:
     """The export object of a read workbook (see docs/export.md for the schema)."""
     spec, L = ret.spec, ret.layout
     result = result or compute(spec, ret.inputs)
-    cv = result.values
-    cover = {}
     covered = ret.cover()
-    for f in spec.cover:
-        cover[f.key] = {"label": f.label, "value": jsonable(covered[f.key]), "cell": L[f"cover.{f.key}"].addr}
+    cover = {f.key: {"label": f.label, "value": jsonable(covered[f.key]), "cell": L[f"cover.{f.key}"].addr}
+             for f in spec.cover}
+    totals = {k: jsonable(result.values.get(f"summary.{k}")) for k in
+              ("raw", "applicable_weight", "scaled", "penalty", "cap", "total", "display", "grade")
+              if f"summary.{k}" in L.cells}
+    narrative = {f.key: {"label": f.label, "text": narrative_text(ret.inputs, f),
+                         "cell": L[narrative_keys(f)[0]].addr} for f in spec.narrative}
+    return {"schema": SCHEMA, "file": Path(ret.source).name, "sha256": ret.sha256, "narrative": narrative,
+            "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint,
+                     "title": spec.title, "file_fingerprint": ret.meta.get("fingerprint"), **spec_origin(ret.meta)},
+            "cover": cover, "funds": _funds(ret, result.values), "targets": _targets(ret, result.values),
+            "indicators": [_indicator(ret, result, node) for node in spec.nodes()], "totals": totals}
+
+
+def _funds(ret: Returned, cv: dict) -> dict:
+    """The 资金 block: each source's columns (typed or computed), the totals, the execution rate, mid-year."""
+    spec, L = ret.spec, ret.layout
     cols = [k for k, _ in fund_columns(spec)]
     sources = []
     for i, name in enumerate(spec.funds.sources):
@@ -50,8 +53,14 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
         funds["midyear"] = {"label": spec.funds.midyear.label, "progress": jsonable(cv.get("funds.mid_progress")),
                             "target": jsonable(spec.funds.midyear.target_progress),
                             "gap_points": jsonable(cv.get("funds.mid_gap"))}
+    return funds
+
+
+def _targets(ret: Returned, cv: dict) -> list[dict]:
+    """The 绩效目标 rows that hold anything, each with its kind, ratio and (scored kinds) score."""
+    L = ret.layout
     targets = []
-    for kind in spec.targets.kinds:
+    for kind in ret.spec.targets.kinds:
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
             keys = ("category", "name", "direction", "value", "unit", "actual", "weight", "reason")
@@ -63,36 +72,28 @@ def export_data(ret: Returned, result: Result | None = None) -> dict:
             if kind.scored:
                 row["score"] = jsonable(cv.get(f"{b}.score"))
             targets.append(row)
-    indicators = []
-    for node in spec.nodes():
-        b = f"node.{node.id}"
-        item = {"id": node.id, "name": node.name, "path": node.path(), "level": node.depth,
-                "weight": jsonable(node.weight), "leaf": node.is_leaf, "cell": L[f"{b}.score"].addr,
-                "score": jsonable(ret.value(f"{b}.score")),
-                "computed": jsonable(cv.get(f"{b}.score"))}
-        if node.is_leaf:
-            item.update(rule=node.rule.type, rule_label=node.rule.label,
-                        rule_score=jsonable(result.rule_scores.get(node.id)),
-                        reason=jsonable(ret.inputs.get(f"{b}.reason")),
-                        basis=jsonable(cv.get(f"{b}.basis") if L.get(f"{b}.basis") and L[f"{b}.basis"].role == "formula"
-                                       else ret.inputs.get(f"{b}.basis")),
-                        applicable=ret.inputs.get(f"{b}.applicable") != "不适用")
-            if node.rule.impl.items(node.rule.params):
-                item["items"] = [{"name": name, "points": jsonable(pts),
-                                  "met": ret.inputs.get(f"item.{node.id}.{j}.met") == "是"}
-                                 for j, (name, pts) in enumerate(node.rule.impl.items(node.rule.params), 1)]
-        indicators.append(item)
-    totals = {k: jsonable(cv.get(f"summary.{k}")) for k in
-              ("raw", "applicable_weight", "scaled", "penalty", "cap", "total", "display", "grade")
-              if f"summary.{k}" in L.cells}
-    narrative = {f.key: {"label": f.label, "text": narrative_text(ret.inputs, f),
-                         "cell": L[narrative_keys(f)[0]].addr} for f in spec.narrative}
-    return {"schema": SCHEMA, "file": Path(ret.source).name, "sha256": ret.sha256, "narrative": narrative,
-            "spec": {"id": spec.id, "version": spec.version, "fingerprint": spec.fingerprint,
-                     "title": spec.title, "file_fingerprint": ret.meta.get("fingerprint"), **spec_origin(ret.meta)},
-            "cover": cover, "funds": funds, "targets": targets, "indicators": indicators, "totals": totals}
+    return targets
 
 
+def _indicator(ret: Returned, result: Result, node) -> dict:
+    """One indicator: its weight and scores (typed and computed); a leaf also its rule, reason and basis."""
+    L, cv, b = ret.layout, result.values, f"node.{node.id}"
+    item = {"id": node.id, "name": node.name, "path": node.path(), "level": node.depth,
+            "weight": jsonable(node.weight), "leaf": node.is_leaf, "cell": L[f"{b}.score"].addr,
+            "score": jsonable(ret.value(f"{b}.score")),
+            "computed": jsonable(cv.get(f"{b}.score"))}
+    if node.is_leaf:
+        item.update(rule=node.rule.type, rule_label=node.rule.label,
+                    rule_score=jsonable(result.rule_scores.get(node.id)),
+                    reason=jsonable(ret.inputs.get(f"{b}.reason")),
+                    basis=jsonable(cv.get(f"{b}.basis") if L.get(f"{b}.basis") and L[f"{b}.basis"].role == "formula"
+                                   else ret.inputs.get(f"{b}.basis")),
+                    applicable=ret.inputs.get(f"{b}.applicable") != "不适用")
+        if node.rule.impl.items(node.rule.params):
+            item["items"] = [{"name": name, "points": jsonable(pts),
+                              "met": ret.inputs.get(f"item.{node.id}.{j}.met") == "是"}
+                             for j, (name, pts) in enumerate(node.rule.impl.items(node.rule.params), 1)]
+    return item
 
 
 def spec_origin(meta: dict) -> dict:
@@ -108,8 +109,6 @@ def export_forms(forms: Forms) -> dict:
     """A classic workbook's export object, or a project workbook's: every project's form plus the list totals."""
     if not forms.is_projects:
         return export_data(forms.forms[0])
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
     spec = forms.spec
     projects, results = [], []
     for ret in forms.forms:
@@ -130,13 +129,12 @@ def export_forms(forms: Forms) -> dict:
 
 
 def export_workbook(path: str | Path) -> dict:
-    from workbook_tools.errors import UnreadableInput
     try:
         forms = read_workbook_forms(path)
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate
+        from workbook_tools.foreign import is_foreign_candidate      # the rare path (see validate_workbook)
+        from workbook_tools.foreign.describe import export_foreign
         if not is_foreign_candidate(path, e):
             raise
-        from workbook_tools.foreign.describe import export_foreign        # a foreign form: schema wbtool.foreign/1
         return export_foreign(path)
     return export_forms(forms)

@@ -12,6 +12,11 @@ from workbook_tools.cells import CellWrite
 from workbook_tools.model.engine import Result, Tally, compute, tally_projects
 from workbook_tools.files.reader import Forms, Returned, read_forms, read_workbook_forms
 from workbook_tools.files.xlsxfile import FileBook
+from workbook_tools.model.layout import legacy_formula
+from workbook_tools.numbers import to_float
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.model.projectlink import overall_inputs
+from workbook_tools.errors import UsageError
 
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
@@ -31,11 +36,22 @@ def normalize_formula(f: str | None) -> str:
     return s[1:] if s.startswith("=") else s
 
 
+def overwritten_formulas(ret: Returned) -> set[str]:
+    """Formula cells whose formula is missing or different from the template's."""
+    out = set()
+    for c in ret.layout.by_role("formula"):
+        have = ret.stored[c.key]
+        if normalize_formula(have.formula) != normalize_formula(c.formula):
+            old = legacy_formula(c.key, c.formula)
+            if old is None or normalize_formula(have.formula) != normalize_formula(old):
+                out.add(c.key)
+    return out
+
+
 def cell_value(v):
     """Engine value → what a cell stores (Decimal → float, None → "")."""
     from decimal import Decimal
 
-    from workbook_tools.numbers import to_float
     if isinstance(v, (Decimal, float)):
         return to_float(v)          # beyond a float (inf, NaN): None, never <v>inf</v>
     return v
@@ -83,7 +99,6 @@ def plan_totals(forms: Forms, results: list[Result], *, keep_typed: bool = False
     ``keep_typed`` leaves typed-over totals as they are instead of restoring them."""
     if not forms.is_projects:
         return [], [], None
-    from workbook_tools.model.projectbook import fund_types
     P = forms.projects
     tally = tally_projects(fund_types(forms.spec), [r.values for r in results])
     writes, restored = [], []
@@ -117,7 +132,6 @@ def plan_forms(forms: Forms, inputs: dict | None = None):
 
 def refresh_values(data: bytes, source: str = "workbook", spec=None) -> bytes:
     """Store in every intact formula cell the value Excel would show; typed-over cells are left as they are."""
-    from workbook_tools.checks import overwritten_formulas
     book = FileBook(source, data)
     forms = read_forms(book, spec=spec)
     writes, results = [], []
@@ -159,9 +173,7 @@ def fill_workbook(path: str | Path, output: str | Path | None = None, *, backup:
         before = None                     # the reader says what is wrong with the path
     forms = read_workbook_forms(path, spec)
     if projects is not None:
-        from workbook_tools.model.projectlink import overall_inputs
         if forms.is_projects:
-            from workbook_tools.errors import UsageError
             raise UsageError(f"{path.name} 是项目工作簿；--projects 用于把项目自评情况填入部门整体自评表。",
                              f"{path.name} is a project workbook; --projects fills an overall form")
         inputs = {**overall_inputs(forms.spec, projects), **(inputs or {})}

@@ -8,6 +8,12 @@ from workbook_tools.cells import CellData, CellWrite, Mark
 from workbook_tools.errors import UsageError
 
 from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, RESULT_SHEET, Entry, from_rows, rgb_to_hex, to_rows
+from workbook_tools.model.layout import col_letter
+from workbook_tools.files.annotate import finding_marks, merge_marks, result_rows
+from workbook_tools.files.reader import read_forms
+from workbook_tools.checks.validate import validate_forms
+from workbook_tools.files.fill import plan_forms
+from workbook_tools.numbers import date_to_serial
 
 COLORS = {k: tuple(int(v[i:i + 2], 16) for i in (1, 3, 5)) for k, v in MARK_COLORS.items()}
 _HOW = ("WPS 或没有 Excel 的电脑：保存文件后运行 wbtool validate 文件名.xlsx --annotate 标注.xlsx，"
@@ -106,7 +112,6 @@ class LiveBook:
     def mark(self, marks: list[Mark], rows: list[list]) -> None:
         """Colour and annotate cells, remembering what they were in the marks log (the same log file marks
         write, see marklog); list the findings (``rows``, header first) in 校验结果 with links."""
-        from workbook_tools.files.annotate import merge_marks
         self.clear()
         names = set(self.sheet_names())
         entries = []
@@ -208,7 +213,6 @@ def _set_note(rng, text: str) -> None:
 
 
 def _coord(row: int, col: int) -> str:
-    from workbook_tools.model.layout import col_letter
     return f"{col_letter(col)}{row}"
 
 
@@ -216,7 +220,6 @@ def _value(v):
     """What the file reader gives for the same cell: whole floats as int, dates as their serial number."""
     import datetime as _dt
     if isinstance(v, _dt.date):
-        from workbook_tools.numbers import date_to_serial
         d = date_to_serial(v)
         return int(d) if d == int(d) else float(d)
     if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
@@ -241,9 +244,6 @@ def clear_live(book: str | None = None) -> int:
 
 
 def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
-    from workbook_tools.files.annotate import finding_marks, result_rows
-    from workbook_tools.files.reader import read_forms
-    from workbook_tools.checks.validate import validate_forms
     rep = validate_forms(read_forms(live), only=only, skip=skip)     # a project workbook: every project sheet
     live.mark(finding_marks(rep, lang), result_rows(rep, lang))
     return rep
@@ -251,8 +251,6 @@ def _validate_on(live: LiveBook, *, only=None, skip=None, lang: str = "zh"):
 
 def _fill_on(live: LiveBook):
     """(first form's result, restored formulas, project tally or None); only broken formulas are written."""
-    from workbook_tools.files.fill import plan_forms
-    from workbook_tools.files.reader import read_forms
     writes, restored, results, tally = plan_forms(read_forms(live))
     broken = {tuple(r.cell.split("!", 1)) for r in restored}
     live.write_cells([w for w in writes if (w.sheet, w.coord) in broken])   # Excel recalculates the rest

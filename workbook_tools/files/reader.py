@@ -9,9 +9,13 @@ from pathlib import Path
 from workbook_tools.cells import Book, CellData
 from workbook_tools.errors import SpecError, UnreadableInput, UsageError
 from workbook_tools.model.layout import SHEET_LIST, SHEET_META, Layout, layout_for
-from workbook_tools.model.projectbook import LAYOUT_PROJECTS, ProjectsLayout
-from workbook_tools.numbers import excel_serial_to_date, num
+from workbook_tools.model.projectbook import check_sheet_names, LAYOUT_PROJECTS, projects_layout, ProjectsLayout
+from workbook_tools.numbers import NUMBER_LIMIT, excel_serial_to_date, num, out_of_range
 from workbook_tools.model.spec import Spec, load_spec
+from workbook_tools.files.safety import check_workbook_file
+from workbook_tools.files.xlsxfile import FileBook
+from workbook_tools.model import speclib
+from workbook_tools.model.speclib import SPEC_SHEET
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,6 @@ def identify(book: Book, spec: Spec | None = None) -> tuple[dict, Spec]:
 def _spec_for(book: Book, spec: Spec | None, spec_id: str, version: str, meta: dict):
     """The spec to read ``book`` with, by the search path (speclib): ``spec`` given (--spec) if its id matches;
     else a spec file found for the id (the bureau's copies, then installed); else the workbook's own copy."""
-    from workbook_tools.model import speclib
     try:
         emb = speclib.read_embedded(book)
     except (OSError, ValueError, KeyError):
@@ -143,7 +146,6 @@ def _spec_for(book: Book, spec: Spec | None, spec_id: str, version: str, meta: d
 def _compare_copy(meta: dict, spec: Spec, emb) -> None:
     """Record in ``meta`` how the workbook's own copy of its spec compares with the spec it is read with:
     a copy that differs from the bureau's (same id and version) is the finding spec-embedded-mismatch."""
-    from workbook_tools.model import speclib
     meta["_spec_sha256"] = speclib.spec_hash(spec)
     if emb is None:
         meta["_embedded"] = "none"
@@ -202,7 +204,6 @@ def _check_sheets(book: Book, wanted: list[str]):
             f"{src} 缺少工作表：{'、'.join(missing[:10])}{'等' if len(missing) > 10 else ''}{hint}。"
             f"请勿删除或重命名模板中的工作表。",
             f"{src} lacks sheet(s): {', '.join(missing[:10])}", code="sheet-missing")
-    from workbook_tools.model.speclib import SPEC_SHEET      # the workbook's own spec: ours, not an extra sheet
     return [s for s in names if s not in wanted and s != SPEC_SHEET]
 
 
@@ -265,10 +266,11 @@ _NUMERIC_KINDS = {"money", "count", "number", "score", "year", "ratio", "date"}
 def _fence_numbers(ret: Returned, cells) -> None:
     """Numbers no arithmetic may see (NaN, infinity, |x| ≥ 10^15 where a number belongs) are set aside: the
     cell reads as empty, the value is kept in ``out_of_range`` and reported there (number-out-of-range)."""
-    from workbook_tools.numbers import out_of_range
     for key, data in ret.stored.items():
         v = data.value
-        if isinstance(v, (float, int)) and not isinstance(v, bool):
+        t = type(v)
+        # the cheap test first (most cells are text or ordinary numbers); out_of_range has the last word
+        if (t is float or t is int) and (v != v or v >= NUMBER_LIMIT or v <= -NUMBER_LIMIT):
             c = cells.get(key)
             if c is not None and out_of_range(v, numeric=c.kind in _NUMERIC_KINDS):
                 ret.out_of_range[key] = v
@@ -317,7 +319,6 @@ def read_forms(book: Book, *, spec: Spec | None = None, sha256: str | None = Non
     if meta.get("layout") != LAYOUT_PROJECTS:
         ret = read_book(book, spec=spec, sha256=sha256, has_macros=has_macros, _meta=meta)
         return Forms(book.source, spec, book, meta, [ret], sha256=sha256)
-    from workbook_tools.model.projectbook import check_sheet_names, projects_layout
     src = Path(book.source).name
     sheets = project_sheets(book)
     try:
@@ -364,8 +365,6 @@ def read_book(book: Book, *, spec: Spec | None = None, sha256: str | None = None
 
 
 def _open(path):
-    from workbook_tools.files.safety import check_workbook_file
-    from workbook_tools.files.xlsxfile import FileBook
     info = check_workbook_file(path)
     return FileBook(path, info.data), info     # the very bytes that were checked, read once
 

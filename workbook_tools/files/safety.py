@@ -187,6 +187,17 @@ def check_workbook_file(
 ) -> WorkbookFileInfo:
     """Return facts about ``path`` if it is safe to open with openpyxl, else raise UnreadableInput."""
     p = Path(path)
+    _check_entry(p, max_bytes)
+    data = _read_workbook_bytes(p, max_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    _check_zip_magic(p, data)
+    has_macros = _check_zip(p, data, max_uncompressed=max_uncompressed, max_ratio=max_ratio,
+                            max_entries=max_entries)
+    return WorkbookFileInfo(path=p, size=len(data), has_macros=has_macros, sha256=sha256, data=data)
+
+
+def _check_entry(p: Path, max_bytes: int) -> None:
+    """The directory entry: it exists, is a regular file with a workbook's suffix, not empty, not too big."""
     try:
         st = os.stat(p)
     except (FileNotFoundError, NotADirectoryError, ValueError):  # ValueError: NUL in the path
@@ -207,6 +218,9 @@ def check_workbook_file(
     if st.st_size > max_bytes:
         raise _error("file-too-large", p, size_mb=st.st_size / MIB, limit_mb=max_bytes / MIB)
 
+
+def _read_workbook_bytes(p: Path, max_bytes: int) -> bytes:
+    """The file's bytes, read once (every later step works on these very bytes)."""
     try:
         with open(p, "rb") as fh:
             data = fh.read(max_bytes + 1)  # +1: notice a file that grew after stat()
@@ -216,8 +230,11 @@ def check_workbook_file(
         raise _error("file-empty", p)
     if len(data) > max_bytes:
         raise _error("file-too-large", p, size_mb=len(data) / MIB, limit_mb=max_bytes / MIB)
-    sha256 = hashlib.sha256(data).hexdigest()
+    return data
 
+
+def _check_zip_magic(p: Path, data: bytes) -> None:
+    """A zip package, not an old .xls (OLE2: or an encrypted workbook), an Excel lock file or something else."""
     if data.startswith(_OLE2_MAGIC):
         code = "encrypted-workbook" if _ole2_is_encrypted(data) else "legacy-xls"
         raise _error(code, p)
@@ -226,10 +243,6 @@ def check_workbook_file(
             raise _error("not-a-workbook", p, template="excel-lock-file")
         kind_zh, kind_en = _describe_non_zip(data)
         raise _error("not-a-workbook", p, kind_zh=kind_zh, kind_en=kind_en)
-
-    has_macros = _check_zip(p, data, max_uncompressed=max_uncompressed, max_ratio=max_ratio,
-                            max_entries=max_entries)
-    return WorkbookFileInfo(path=p, size=len(data), has_macros=has_macros, sha256=sha256, data=data)
 
 
 def _check_zip(p: Path, data: bytes, *, max_uncompressed: int, max_ratio: int, max_entries: int) -> bool:

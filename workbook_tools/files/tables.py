@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput, UsageError
+from workbook_tools.files.safety import check_workbook_file
 
 MAX_BYTES = 100 * 1024 * 1024
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -94,7 +95,6 @@ def _csv_grid(p: Path) -> list[tuple[int, list[object]]]:
 def _xlsx_grid(p: Path, sheet: str | None) -> tuple[list[tuple[int, list[object]]], str]:
     from openpyxl import load_workbook
 
-    from workbook_tools.files.safety import check_workbook_file
     info = check_workbook_file(p)          # the same guard as for returned workbooks (zip bombs, XXE, .xls…)
     try:
         wb = load_workbook(io.BytesIO(info.data), read_only=True, data_only=True)

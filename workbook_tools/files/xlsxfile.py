@@ -13,6 +13,7 @@ from lxml import etree
 from workbook_tools.cells import CellData, CellWrite
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.text import excel_text
+from workbook_tools.numbers import date_to_serial
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -22,6 +23,19 @@ _Q = "{%s}" % NS
 _TAG_V, _TAG_F, _TAG_C, _TAG_IS, _TAG_T = _Q + "v", _Q + "f", _Q + "c", _Q + "is", _Q + "t"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+_BAD = float("inf")              # the column of a reference that is not A1 (never inside any bound)
+_COLS: dict[str, float] = {}     # "B12" → 2: the same coordinates recur in every sheet and every file
+
+
+def _coord_col(r: str) -> float:
+    """The column number of an A1 reference (memoised), ``_BAD`` for anything else."""
+    m = _COORD.match(r)
+    col = _col_num(m.group(1)) if m is not None else _BAD
+    if len(_COLS) < 200_000:        # bounded: a hostile sheet of distinct references does not grow it forever
+        _COLS[r] = col
+    return col
 
 
 def _col_num(letters: str) -> int:
@@ -109,6 +123,44 @@ def _cell_value(c, a, strings):
     else:
         value = _number(vt) if vt not in (None, "") else None
     return value, f
+
+
+def _read_row(row, max_col: int, strings: list[str], out: dict, shared: dict, pending: list, outside: Outside) -> None:
+    """The cells of one <row> up to column ``max_col`` into ``out``; a shared formula's children wait in ``pending``
+    for their master (which may come later); cells right of the bound are counted in ``outside``."""
+    for c in row:
+        if len(c) == 0 or c.tag != _TAG_C:    # styled but empty: most cells of a template
+            continue
+        a = c.attrib
+        r = a.get("r")
+        if not r:
+            continue
+        col = _COLS.get(r)
+        if col is None:
+            col = _coord_col(r)
+        if col > max_col:                     # also a malformed reference (col = inf)
+            if col != _BAD and outside.first is None and _has_content(c):
+                outside.first = r
+            outside.cells += 1
+            continue
+        if len(c) == 1 and "t" not in a and c[0].tag == _TAG_V:   # a plain number: most filled cells
+            vt = c[0].text
+            out[r] = CellData(_number(vt) if vt else None, None)
+            continue
+        value, f = _cell_value(c, a, strings)
+        formula = None
+        if f is not None:
+            if f.get("t") == "shared":
+                si = f.get("si")
+                if f.text:
+                    shared[si] = (r, f.text)
+                    formula = "=" + f.text
+                else:
+                    pending.append((r, si, value))
+                    continue
+            elif f.text:
+                formula = "=" + f.text
+        out[r] = CellData(value, formula)
 
 
 class FileBook:
@@ -250,33 +302,7 @@ class FileBook:
                     outside.more = True        # stop here: the rest is neither read nor parsed
                     break
                 continue
-            for c in row:
-                if c.tag != _TAG_C or len(c) == 0:    # styled but empty: most cells of a template
-                    continue
-                a = c.attrib
-                r = a.get("r")
-                if not r:
-                    continue
-                m = _COORD.match(r)
-                if m is None or _col_num(m.group(1)) > max_col:
-                    if m is not None and outside.first is None and _has_content(c):
-                        outside.first = r
-                    outside.cells += 1
-                    continue
-                value, f = _cell_value(c, a, strings)
-                formula = None
-                if f is not None:
-                    if f.get("t") == "shared":
-                        si = f.get("si")
-                        if f.text:
-                            shared[si] = (r, f.text)
-                            formula = "=" + f.text
-                        else:
-                            pending.append((r, si, value))
-                            continue
-                    elif f.text:
-                        formula = "=" + f.text
-                out[r] = CellData(value, formula)
+            _read_row(row, max_col, strings, out, shared, pending, outside)
         for r, si, value in pending:
             out[r] = _SharedChild(value, shared[si], r) if si in shared else CellData(value, None)
         if outside.first is not None or outside.rows:
@@ -399,7 +425,6 @@ def _xml_value(value) -> tuple[str | None, str]:
     import datetime as _dt
     from decimal import Decimal
 
-    from workbook_tools.numbers import date_to_serial
     if isinstance(value, _dt.date):
         value = float(date_to_serial(value))
     if value is None:
@@ -497,35 +522,7 @@ def _expand_shared(root, source: str, coords: set[str] | None = None):
 
 def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: bool = True) -> None:
     """Write a copy of ``book`` to the open binary file ``dest`` with ``writes`` applied."""
-    by_part: dict[str, list[CellWrite]] = {}
-    for w in writes:
-        part = book.sheet_part(w.sheet)
-        if part not in by_part and part in book._names and book.zip.getinfo(part).file_size > MAX_PATCH_BYTES:
-            out = book.outside.get(w.sheet) or Outside()     # a padded sheet is never loaded whole: refuse
-            raise UnreadableInput(
-                f"文件 {book.source} 的工作表“{w.sheet}”在表单范围之外还有大量行或单元格"
-                f"（{('从 ' + w.sheet + '!' + out.first + ' 起') if out.first else '空行填充到很远的行'}），"
-                f"无法安全地改写。请删除表单以外的行和列后保存，再运行。",
-                f"{book.source}: sheet '{w.sheet}' has masses of rows or cells outside the form; delete them and "
-                f"save, then run again", code="sheet-oversized")
-        by_part.setdefault(part, []).append(w)
-    new_parts: dict[str, bytes] = {}
-    for part, ws in by_part.items():
-        root = _parse(book.part(part), part, book.source)
-        if root.tag != _Q + "worksheet":
-            book._worksheet_root(root, ws[0].sheet, part)
-        _expand_shared(root, book.source, {w.coord for w in ws})
-        sheet_data = root.find(_Q + "sheetData")
-        if sheet_data is None:
-            sheet_data = etree.SubElement(root, _Q + "sheetData")
-        rows = {row.get("r"): row for row in sheet_data.iterchildren(_Q + "row")}
-        for w in ws:
-            r = _COORD.match(w.coord).group(2)
-            row = rows.get(r)
-            if row is None:
-                row = rows[r] = _row(sheet_data, int(r))
-            _set_cell(row, w.coord, w)
-        new_parts[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    new_parts = {part: _patched_sheet(book, part, ws) for part, ws in _writes_by_part(book, writes).items()}
     drop = {"xl/calcChain.xml"}
     if full_calc or "xl/calcChain.xml" in book._names:
         new_parts["xl/workbook.xml"] = _workbook_full_calc(book)
@@ -547,6 +544,42 @@ def patch_package(book: FileBook, writes: list[CellWrite], dest, *, full_calc: b
             zi.external_attr = info.external_attr
             # a big part we did not touch (a padded sheet) is recompressed fast, not small
             out.writestr(zi, data, compresslevel=1 if len(data) > (1 << 20) else None)
+
+
+def _writes_by_part(book: FileBook, writes: list[CellWrite]) -> dict[str, list[CellWrite]]:
+    """The writes grouped by sheet part; a padded sheet (over MAX_PATCH_BYTES) is refused, never loaded whole."""
+    by_part: dict[str, list[CellWrite]] = {}
+    for w in writes:
+        part = book.sheet_part(w.sheet)
+        if part not in by_part and part in book._names and book.zip.getinfo(part).file_size > MAX_PATCH_BYTES:
+            out = book.outside.get(w.sheet) or Outside()
+            raise UnreadableInput(
+                f"文件 {book.source} 的工作表“{w.sheet}”在表单范围之外还有大量行或单元格"
+                f"（{('从 ' + w.sheet + '!' + out.first + ' 起') if out.first else '空行填充到很远的行'}），"
+                f"无法安全地改写。请删除表单以外的行和列后保存，再运行。",
+                f"{book.source}: sheet '{w.sheet}' has masses of rows or cells outside the form; delete them and "
+                f"save, then run again", code="sheet-oversized")
+        by_part.setdefault(part, []).append(w)
+    return by_part
+
+
+def _patched_sheet(book: FileBook, part: str, ws: list[CellWrite]) -> bytes:
+    """The sheet part's XML with the writes applied (shared formulas they overwrite expanded first)."""
+    root = _parse(book.part(part), part, book.source)
+    if root.tag != _Q + "worksheet":
+        book._worksheet_root(root, ws[0].sheet, part)
+    _expand_shared(root, book.source, {w.coord for w in ws})
+    sheet_data = root.find(_Q + "sheetData")
+    if sheet_data is None:
+        sheet_data = etree.SubElement(root, _Q + "sheetData")
+    rows = {row.get("r"): row for row in sheet_data.iterchildren(_Q + "row")}
+    for w in ws:
+        r = _COORD.match(w.coord).group(2)
+        row = rows.get(r)
+        if row is None:
+            row = rows[r] = _row(sheet_data, int(r))
+        _set_cell(row, w.coord, w)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _workbook_full_calc(book: FileBook) -> bytes:
@@ -601,7 +634,6 @@ def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: lis
     own parts (the comments and their drawing that ``lock_cells`` adds); each seed becomes the first sheet of its
     pattern (renamed), the rest are copies. Form sheets carry no formula naming another form sheet."""
     book = FileBook("template", data)
-    ser = lambda root: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)  # noqa: E731
     wb = _parse(book.part("xl/workbook.xml"), "xl/workbook.xml", book.source)
     rels = _parse(book.part("xl/_rels/workbook.xml.rels"), "rels", book.source)
     ct = _parse(book.part("[Content_Types].xml"), "[Content_Types].xml", book.source)
@@ -623,32 +655,58 @@ def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: lis
             placed.append(el)
             continue
         clone += 1
-        part = seed_parts[k]
-        target = f"xl/worksheets/formcopy{clone}.xml"
-        rid = f"rIdForm{clone}"
-        el = etree.Element(_Q + "sheet", name=names[i], sheetId=str(next_id + clone - 1))
-        el.set("{%s}id" % RNS, rid)
-        placed.append(el)
-        etree.SubElement(rels, "{%s}Relationship" % PNS, Id=rid, Type=_WS_TYPE, Target=target[3:])
-        etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + target, ContentType=_WS_CT)
-        new_parts[target] = book.part(part)
-        p = PurePosixPath(part)
-        rel_name = str(p.parent / "_rels" / (p.name + ".rels"))
-        if rel_name in book._names:     # its comments and their VML drawing: copied, renamed
-            srels = _parse(book.part(rel_name), rel_name, book.source)
-            for r in srels.iter("{%s}Relationship" % PNS):
-                if r.get("TargetMode") == "External":
-                    continue
-                t = r.get("Target", "")
-                full = t.lstrip("/") if t.startswith("/") else _normpath(f"{p.parent}/{t}")
-                fp = PurePosixPath(full)
-                copy = str(fp.parent / f"{fp.stem}_form{clone}{fp.suffix}")
-                new_parts[copy] = book.part(full)
-                r.set("Target", "/" + copy)
-                if "/" + full in overrides:
-                    etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + copy,
-                                     ContentType=overrides["/" + full])
-            new_parts[f"xl/worksheets/_rels/formcopy{clone}.xml.rels"] = ser(srels)
+        placed.append(_clone_sheet(book, seed_parts[k], clone, names[i], next_id + clone - 1, rels, ct, overrides,
+                                   new_parts))
+    _place_sheets(sheets_el, items, pos, seed_els, placed)
+    _follow_sheet_names(wb, pos, seeds, pattern_of, names)
+    replaced = {"xl/workbook.xml": _ser_part(wb), "xl/_rels/workbook.xml.rels": _ser_part(rels),
+                "[Content_Types].xml": _ser_part(ct)}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.zip.infolist():
+            out.writestr(info, replaced.get(info.filename) or book.part(info.filename))
+        for name, body in new_parts.items():
+            out.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return buf.getvalue()
+
+
+def _ser_part(root) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _clone_sheet(book: FileBook, part: str, clone: int, name: str, sheet_id: int, rels, ct, overrides: dict,
+                 new_parts: dict):
+    """Copy ``part`` as clone number ``clone`` (its relationship, content type, and its own comments and VML
+    drawing, renamed) into ``new_parts``; returns the new <sheet> element."""
+    target = f"xl/worksheets/formcopy{clone}.xml"
+    rid = f"rIdForm{clone}"
+    el = etree.Element(_Q + "sheet", name=name, sheetId=str(sheet_id))
+    el.set("{%s}id" % RNS, rid)
+    etree.SubElement(rels, "{%s}Relationship" % PNS, Id=rid, Type=_WS_TYPE, Target=target[3:])
+    etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + target, ContentType=_WS_CT)
+    new_parts[target] = book.part(part)
+    p = PurePosixPath(part)
+    rel_name = str(p.parent / "_rels" / (p.name + ".rels"))
+    if rel_name not in book._names:
+        return el
+    srels = _parse(book.part(rel_name), rel_name, book.source)
+    for r in srels.iter("{%s}Relationship" % PNS):     # its comments and their VML drawing: copied, renamed
+        if r.get("TargetMode") == "External":
+            continue
+        t = r.get("Target", "")
+        full = t.lstrip("/") if t.startswith("/") else _normpath(f"{p.parent}/{t}")
+        fp = PurePosixPath(full)
+        copy = str(fp.parent / f"{fp.stem}_form{clone}{fp.suffix}")
+        new_parts[copy] = book.part(full)
+        r.set("Target", "/" + copy)
+        if "/" + full in overrides:
+            etree.SubElement(ct, "{%s}Override" % CT_NS, PartName="/" + copy, ContentType=overrides["/" + full])
+    new_parts[f"xl/worksheets/_rels/formcopy{clone}.xml.rels"] = _ser_part(srels)
+    return el
+
+
+def _place_sheets(sheets_el, items: list, pos: int, seed_els: list, placed: list) -> None:
+    """The seeds' <sheet> entries replaced, in place, by the placed sheets in order."""
     for el in seed_els:
         sheets_el.remove(el)
     anchor = items[pos - 1] if pos else None
@@ -658,17 +716,22 @@ def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: lis
         else:
             anchor.addnext(el)
         anchor = el
+
+
+def _follow_sheet_names(wb, pos: int, seeds: list[str], pattern_of: list[int], names: list[str]) -> None:
+    """Sheet-scoped defined names follow their sheet, every copy gets its own (a form sheet's print area), and
+    the workbook views' tab indexes move past the inserted sheets."""
     moved = len(names) - len(seeds)
     new_pos = {pos + k: pos + pattern_of.index(k) for k in range(len(seeds))}
     seed_names: dict[int, list] = {}
-    for d in wb.iter(_Q + "definedName"):       # sheet-scoped names follow their sheet
+    for d in wb.iter(_Q + "definedName"):
         local = d.get("localSheetId")
         if local is not None:
             n = int(local)
             if pos <= n < pos + len(seeds):
                 seed_names.setdefault(n - pos, []).append(d)
             d.set("localSheetId", str(new_pos.get(n, n + moved if n >= pos + len(seeds) else n)))
-    for i, k in enumerate(pattern_of):          # and every copy gets its own (the print area of a form sheet)
+    for i, k in enumerate(pattern_of):
         for d in seed_names.get(k, ()):
             text = (d.text or "").replace(_quoted(seeds[k]) + "!", _quoted(names[i]) + "!")
             if i == pattern_of.index(k):
@@ -682,11 +745,3 @@ def copy_sheets(data: bytes, seeds: list[str], pattern_of: list[int], names: lis
         for attr in ("activeTab", "firstSheet"):
             if view.get(attr) is not None and int(view.get(attr)) >= pos + len(seeds):
                 view.set(attr, str(int(view.get(attr)) + moved))
-    replaced = {"xl/workbook.xml": ser(wb), "xl/_rels/workbook.xml.rels": ser(rels), "[Content_Types].xml": ser(ct)}
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in book.zip.infolist():
-            out.writestr(info, replaced.get(info.filename) or book.part(info.filename))
-        for name, body in new_parts.items():
-            out.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
-    return buf.getvalue()

@@ -19,6 +19,7 @@ from workbook_tools.errors import UnreadableInput
 from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, Entry, from_rows, normalise_fill, to_rows
 from workbook_tools.text import excel_text
 from workbook_tools.files.xlsxfile import CT_NS, NS, PNS, RNS, FileBook, _col_num, _normpath
+from workbook_tools.model.layout import col_letter
 
 _Q = "{%s}" % NS
 _WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -368,7 +369,6 @@ _BEFORE_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches", "sma
 
 def _print_names(wb, sh: Sheet, pos: int) -> None:
     """The sheet-scoped print titles / print area of a sheet we add (remove_sheet drops them with the sheet)."""
-    from workbook_tools.model.layout import col_letter
     q = "'" + sh.name.replace("'", "''") + "'"
     names = []
     if sh.page.print_cols:
@@ -488,7 +488,6 @@ def _cell_xml(ref: str, value, style: int | None) -> str:
 
 
 def _sheet_xml(sh: Sheet) -> bytes:
-    from workbook_tools.model.layout import col_letter
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS}" xmlns:r="{RNS}">']
     if sh.page and sh.page.fit_width:
         out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -655,13 +654,7 @@ def set_notes(pkg: Package, part: str, cells: list[Cell]) -> None:
     cells = [c for c in cells if c.note is not None or c.append is not None]
     if not cells:
         return
-    cm = pkg.rel_targets(part, _CM_TYPE)
-    if cm and pkg.has(cm[0][1]):
-        cm_rid, cm_part = cm[0]
-        root = pkg.xml(cm_part)
-    else:
-        cm_rid, cm_part = None, pkg.free_name("xl/comments/wbtool{}.xml")
-        root = etree.Element(_Q + "comments", nsmap={None: NS})
+    cm_rid, cm_part, root = _comments_part(pkg, part)
     authors = root.find(_Q + "authors")
     if authors is None:
         authors = etree.Element(_Q + "authors")
@@ -672,42 +665,66 @@ def set_notes(pkg: Package, part: str, cells: list[Cell]) -> None:
     by_ref = {c.get("ref"): c for c in clist.findall(_Q + "comment")}
     added, removed = [], []
     for cell in cells:
-        el = by_ref.get(cell.coord)
-        if cell.tag and el is not None and cell.tag not in _comment_text(el):
-            continue                     # the unit rewrote the note after marking: it is theirs now
-        if cell.tag and el is None and not cell.note:
-            continue
-        if cell.append is not None and el is not None and _comment_text(el):
-            t = el.find(_Q + "text")
-            r = etree.SubElement(t, _Q + "r")
-            tt = etree.SubElement(r, _Q + "t")
-            tt.text = excel_text("\n" + cell.append)
-            tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-            continue
-        text = cell.append if cell.append is not None else cell.note
-        if not text:
-            if el is not None:
-                clist.remove(el)
-                removed.append(cell.coord)
-            continue
-        if el is not None and cell.note is not None and _comment_text(el)[:len(text)] == text:
-            _trim_runs(el, text)         # our run was appended to the unit's note: drop just that run
-            continue
-        names = [a.text or "" for a in authors]
-        if cell.author not in names:
-            etree.SubElement(authors, _Q + "author").text = cell.author
-            names.append(cell.author)
-        new = etree.Element(_Q + "comment", ref=cell.coord, authorId=str(names.index(cell.author)))
-        t = etree.SubElement(new, _Q + "text")
-        tt = etree.SubElement(t, _Q + "t")
-        tt.text = excel_text(text[:30000])
-        tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        if el is not None:
-            el.addprevious(new)
-            clist.remove(el)
-        else:
-            clist.append(new)
+        change = _set_note(cell, by_ref.get(cell.coord), authors, clist)
+        if change == "added":
             added.append(cell.coord)
+        elif change == "removed":
+            removed.append(cell.coord)
+    _save_comments(pkg, part, cm_rid, cm_part, root, clist)
+    _vml(pkg, part, added, removed)
+
+
+def _comments_part(pkg: Package, part: str):
+    """(relationship id or None, part name, root) of the sheet's comments part: the existing one, or a new one."""
+    cm = pkg.rel_targets(part, _CM_TYPE)
+    if cm and pkg.has(cm[0][1]):
+        cm_rid, cm_part = cm[0]
+        return cm_rid, cm_part, pkg.xml(cm_part)
+    return None, pkg.free_name("xl/comments/wbtool{}.xml"), etree.Element(_Q + "comments", nsmap={None: NS})
+
+
+def _set_note(cell: Cell, el, authors, clist) -> str | None:
+    """One cell's comment written, appended to, trimmed or removed; "added" / "removed" when the cell gains or
+    loses a comment (its VML shape follows), else None."""
+    if cell.tag and el is not None and cell.tag not in _comment_text(el):
+        return None                      # the unit rewrote the note after marking: it is theirs now
+    if cell.tag and el is None and not cell.note:
+        return None
+    if cell.append is not None and el is not None and _comment_text(el):
+        t = el.find(_Q + "text")
+        r = etree.SubElement(t, _Q + "r")
+        tt = etree.SubElement(r, _Q + "t")
+        tt.text = excel_text("\n" + cell.append)
+        tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        return None
+    text = cell.append if cell.append is not None else cell.note
+    if not text:
+        if el is not None:
+            clist.remove(el)
+            return "removed"
+        return None
+    if el is not None and cell.note is not None and _comment_text(el)[:len(text)] == text:
+        _trim_runs(el, text)             # our run was appended to the unit's note: drop just that run
+        return None
+    names = [a.text or "" for a in authors]
+    if cell.author not in names:
+        etree.SubElement(authors, _Q + "author").text = cell.author
+        names.append(cell.author)
+    new = etree.Element(_Q + "comment", ref=cell.coord, authorId=str(names.index(cell.author)))
+    t = etree.SubElement(new, _Q + "text")
+    tt = etree.SubElement(t, _Q + "t")
+    tt.text = excel_text(text[:30000])
+    tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    if el is not None:
+        el.addprevious(new)
+        clist.remove(el)
+        return None
+    clist.append(new)
+    return "added"
+
+
+def _save_comments(pkg: Package, part: str, cm_rid, cm_part: str, root, clist) -> None:
+    """Store the comments part (registered when new), or drop it and its relationship when none is left."""
     if len(clist):
         pkg.put(cm_part, _ser(root))
         if cm_rid is None:
@@ -717,7 +734,6 @@ def set_notes(pkg: Package, part: str, cells: list[Cell]) -> None:
         pkg.drop(cm_part)
         pkg.content_type(cm_part, None)
         pkg.drop_rel(part, cm_rid)
-    _vml(pkg, part, added, removed)
 
 
 def _trim_runs(el, original: str) -> None:
@@ -746,6 +762,38 @@ _SHAPETYPE = ('<v:shapetype xmlns:v="{v}" xmlns:o="{o}" id="_x0000_t202" coordsi
               '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
 
 
+def _drop_note_shapes(root, removed: list[str]) -> None:
+    """The note shapes of the ``removed`` cells taken out of the VML drawing."""
+    gone = {(_COORD.match(c).group(1), int(_COORD.match(c).group(2))) for c in removed}
+    for shape in list(root.iter("{%s}shape" % _V)):
+        cd = shape.find("{%s}ClientData" % _X)
+        if cd is None or cd.get("ObjectType") != "Note":
+            continue
+        try:
+            r = int(cd.findtext("{%s}Row" % _X)) + 1
+            c = int(cd.findtext("{%s}Column" % _X)) + 1
+        except (TypeError, ValueError):
+            continue
+        if (col_letter(c), r) in gone:
+            shape.getparent().remove(shape)
+
+
+def _add_note_shapes(root, added: list[str]) -> None:
+    """A note shape per ``added`` cell (and the note shape type once), with ids after the drawing's own."""
+    if not any(st.get("id") == "_x0000_t202" for st in root.iter("{%s}shapetype" % _V)):
+        root.append(etree.fromstring(_SHAPETYPE.format(v=_V, o=_O)))
+    ids = [int(m) for m in re.findall(r"_x0000_s(\d+)", etree.tostring(root).decode("utf-8", "replace"))]
+    idmap = root.find(".//{%s}idmap" % _O)
+    block = int(str(idmap.get("data", "1")).split(",")[0]) if idmap is not None else 1
+    sid = max(ids + [block * 1024]) + 1
+    for coord in added:
+        m = _COORD.match(coord)
+        col, row = _col_num(m.group(1)) - 1, int(m.group(2)) - 1
+        root.append(etree.fromstring(_SHAPE.format(v=_V, o=_O, x=_X, sid=sid, c1=col + 1, r0=max(row - 1, 0),
+                                                   c3=col + 4, r4=row + 6, row=row, col=col)))
+        sid += 1
+
+
 def _vml(pkg: Package, part: str, added: list[str], removed: list[str]) -> None:
     """Add a note shape for each ``added`` cell and drop those of ``removed`` cells in the sheet's VML."""
     if not added and not removed:
@@ -761,32 +809,9 @@ def _vml(pkg: Package, part: str, added: list[str], removed: list[str]) -> None:
         root = etree.fromstring(
             f'<xml xmlns:v="{_V}" xmlns:o="{_O}" xmlns:x="{_X}"><o:shapelayout v:ext="edit">'
             f'<o:idmap v:ext="edit" data="{900 + int(re.sub(r"[^0-9]", "", vpart) or 1)}"/></o:shapelayout></xml>')
-    gone = {(_COORD.match(c).group(1), int(_COORD.match(c).group(2))) for c in removed}
-    for shape in list(root.iter("{%s}shape" % _V)):
-        cd = shape.find("{%s}ClientData" % _X)
-        if cd is None or cd.get("ObjectType") != "Note":
-            continue
-        try:
-            r = int(cd.findtext("{%s}Row" % _X)) + 1
-            c = int(cd.findtext("{%s}Column" % _X)) + 1
-        except (TypeError, ValueError):
-            continue
-        from workbook_tools.model.layout import col_letter
-        if (col_letter(c), r) in gone:
-            shape.getparent().remove(shape)
+    _drop_note_shapes(root, removed)
     if added:
-        if not any(st.get("id") == "_x0000_t202" for st in root.iter("{%s}shapetype" % _V)):
-            root.append(etree.fromstring(_SHAPETYPE.format(v=_V, o=_O)))
-        ids = [int(m) for m in re.findall(r"_x0000_s(\d+)", etree.tostring(root).decode("utf-8", "replace"))]
-        idmap = root.find(".//{%s}idmap" % _O)
-        block = int(str(idmap.get("data", "1")).split(",")[0]) if idmap is not None else 1
-        sid = max(ids + [block * 1024]) + 1
-        for coord in added:
-            m = _COORD.match(coord)
-            col, row = _col_num(m.group(1)) - 1, int(m.group(2)) - 1
-            root.append(etree.fromstring(_SHAPE.format(v=_V, o=_O, x=_X, sid=sid, c1=col + 1, r0=max(row - 1, 0),
-                                                       c3=col + 4, r4=row + 6, row=row, col=col)))
-            sid += 1
+        _add_note_shapes(root, added)
     shapes = [s for s in root.iter("{%s}shape" % _V)]
     if shapes or rid is None and added:
         pkg.put(vpart, etree.tostring(root, encoding="UTF-8"))

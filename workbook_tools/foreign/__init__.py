@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbook_tools.errors import UnreadableInput
-from workbook_tools.checks.findings import Finding, Report
+from workbook_tools.errors import UnreadableInput, UsageError
+from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report
 from workbook_tools.numbers import to_float
 from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm, find_forms, list_layouts, load_layout
 from workbook_tools.foreign.grid import ForeignBook, open_foreign
 from workbook_tools.foreign.rescore import FormCheck, rescore
+from workbook_tools.files.safety import _SAVE_AS_EN, _SAVE_AS_ZH
 
 FOREIGN_SCHEMA = "wbtool.foreign/1"
 
@@ -53,7 +54,6 @@ def not_understood(fr: ForeignRead) -> UnreadableInput:
     lay = fr.layout
     if fr.book.format == "xls" and any(g.name == "_wbtool" for g in fr.book.sheets):
         # the bureau's own template saved as .xls: the advice is to save it back as .xlsx (issue 16)
-        from workbook_tools.files.safety import _SAVE_AS_EN, _SAVE_AS_ZH
         return UnreadableInput(f"文件「{name}」是财政局下发的模板，但被保存成了旧版 Excel 97-2003 格式（.xls），"
                                f"无法按模板校验。" + _SAVE_AS_ZH,
                                f"File '{name}' is the bureau's template saved in the old .xls format. " + _SAVE_AS_EN,
@@ -142,7 +142,6 @@ def _text(v):
 
 def validate_foreign(path, *, only=None, skip=None, layout: str | None = None) -> Report:
     """A foreign file's report: every form re-scored, findings at its cells; not understood → exit 3 report."""
-    from workbook_tools.checks.validate import check_codes, unreadable_report
     only, skip = check_codes(only), check_codes(skip)
     try:
         fr, checks = rescore_file(path, layout)
@@ -165,7 +164,6 @@ def validate_foreign(path, *, only=None, skip=None, layout: str | None = None) -
 
 def refuse_write(path):
     """Foreign forms and .xls files are read, never written: annotate/mark/fill say so (exit 2)."""
-    from workbook_tools.errors import UsageError
     name = Path(path).name
     raise UsageError(f"{name} 不是由 wbtool 模板生成的工作簿（外来表式或 .xls），只能读取和复核，不能写入标注或公式；"
                      f"问题清单请用 wbtool validate {name} --format csv -o 问题.csv 导出。",

@@ -10,6 +10,7 @@ import yaml
 
 from workbook_tools.errors import SpecError
 from workbook_tools.foreign.grid import Grid, a1, norm
+from workbook_tools.model.spec import load_spec
 
 
 # ------------------------------------------------------------------ the layout (YAML data)
@@ -83,7 +84,6 @@ def parse_layout(data, source="layout") -> AnchoredLayout:
     for k in ("id", "spec", "indicators"):
         if k not in data:
             probs.append((k, "缺少必填项"))
-    from workbook_tools.model.spec import load_spec
     try:
         spec = load_spec(data.get("spec")) if data.get("spec") else None
     except SpecError as e:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from workbook_tools.checks.findings import Finding
 from workbook_tools.numbers import round_half_up
 from workbook_tools.foreign.grid import norm
-from workbook_tools.foreign.rescore import TOLERANCE, FormCheck, RowCheck, number
+from workbook_tools.foreign.scored import TOLERANCE, FormCheck, RowCheck, number
 
 
 def _name(fc: FormCheck, rc: RowCheck) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput
-from workbook_tools.files.export import jsonable
-from workbook_tools.foreign import FOREIGN_SCHEMA, _block_zh, form_row, not_understood, read_foreign
+from workbook_tools.numbers import jsonable
+from workbook_tools.foreign import (
+    _block_zh, FOREIGN_SCHEMA, form_row, is_foreign_candidate, not_understood, read_foreign)
 from workbook_tools.foreign.anchors import FoundForm
 from workbook_tools.foreign.rescore import rescore
+from workbook_tools.files.reader import read_workbook_forms
 
 
 def _form(f: FoundForm) -> dict:
@@ -23,14 +25,12 @@ def _form(f: FoundForm) -> dict:
 
 def describe(path, layout: str | None = None) -> dict:
     """The whole picture of a file: ours (spec) or foreign (layout, forms, rows with self and recomputed scores)."""
-    from workbook_tools.files.reader import read_workbook_forms
     try:
         forms = read_workbook_forms(path)
         return {"schema": FOREIGN_SCHEMA, "file": Path(path).name, "kind": "wbtool", "understood": True,
                 "spec": {"id": forms.spec.id, "version": forms.spec.version, "title": forms.spec.title},
                 "forms": [{"sheet": r.layout.form or "", "region": ""} for r in forms.forms]}
     except UnreadableInput as e:
-        from workbook_tools.foreign import is_foreign_candidate
         if not is_foreign_candidate(path, e):
             raise
     fr = read_foreign(path, layout)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.model.layout import col_letter
+from workbook_tools.files.safety import _ole2_is_encrypted, check_workbook_file
 
 MIB = 1024 * 1024
 MAX_BYTES = 50 * MIB
@@ -96,13 +97,11 @@ def open_foreign(path: str | Path) -> ForeignBook:
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from workbook_tools.files.safety import check_workbook_file          # zip bombs, unsafe XML, encryption: as for our files
         info = check_workbook_file(p)
         data, fmt = info.data, "xlsx"
     elif suffix == ".xls":
         data = _read_bytes(p)
         if data.startswith(_OLE2):
-            from workbook_tools.files.safety import _ole2_is_encrypted
             if _ole2_is_encrypted(data):
                 raise _fail("encrypted-workbook", f"文件「{p.name}」设置了打开密码，无法读取。请在 Excel/WPS 中取消密码后保存。",
                             f"'{p.name}' is password-protected")

@@ -4,29 +4,21 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from workbook_tools.model.engine import compute
-from workbook_tools.checks.findings import Finding
 from workbook_tools.model.layout import NA, exec_leaf
-from workbook_tools.numbers import ZERO, num, parse_number_text, round_half_up
+from workbook_tools.numbers import ZERO, num, round_half_up
 from workbook_tools.model.spec import DEFAULT_QUAL_BANDS, Spec, load_spec
-from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm, Row
+from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm
+from workbook_tools.foreign.checks import form_findings
 from workbook_tools.foreign.grid import norm
+from workbook_tools.foreign.scored import TOLERANCE, FormCheck, RowCheck, number  # noqa: F401  (re-exported)
 
-TOLERANCE = Decimal("0.005")     # a self score rounded to 2 decimals is not "higher than the rule"
 _DIR = (("≥", "≥"), (">=", "≥"), ("＞=", "≥"), ("不低于", "≥"), ("不少于", "≥"), (">", "≥"), ("＞", "≥"),
         ("≤", "≤"), ("<=", "≤"), ("不高于", "≤"), ("不超过", "≤"), ("<", "≤"), ("＜", "≤"), ("=", "="), ("＝", "="))
 _NUM = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(%)?(.*)$")
-
-
-def number(v) -> Decimal | None:
-    """A typed number: a numeric cell, or text such as "95%", "1,234"."""
-    if isinstance(v, bool):
-        return None
-    n = num(v)
-    return n if n is not None else parse_number_text(v)
 
 
 @dataclass
@@ -101,71 +93,6 @@ def grade_of(actual, target: Target, words: dict[str, list[str]]) -> str | None:
     return None
 
 
-@dataclass
-class RowCheck:
-    row: Row
-    kind: str | None
-    n: int                              # 1-based index within its kind (engine row)
-    weight: Decimal | None
-    self: Decimal | None
-    recomputed: Decimal | None = None
-    how: str = ""                       # how the rule read the figures (≥ 90% → 95%)
-    unscorable: str = ""                # why the rule could not be applied
-    na: bool = False
-    grade: str = ""                     # 定性 rows: 达成 / 部分达成 / 未达成
-
-    @property
-    def diff(self) -> Decimal | None:
-        if self.self is None or self.recomputed is None:
-            return None
-        return self.self - self.recomputed
-
-    @property
-    def indicator(self) -> str:
-        return f"{self.kind or 'other'}-{self.n}"
-
-
-@dataclass
-class FormCheck:
-    form: FoundForm
-    layout: AnchoredLayout
-    spec: Spec
-    rows: list[RowCheck]
-    funds_weight: Decimal | None = None
-    funds_self: Decimal | None = None
-    funds_recomputed: Decimal | None = None
-    exec_rate: Decimal | None = None
-    budget: Decimal | None = None
-    actual: Decimal | None = None
-    self_total: Decimal | None = None
-    self_total_cell: str = ""
-    rows_total: Decimal | None = None           # Σ typed row scores + typed funds score
-    recomputed_total: Decimal | None = None
-    findings: list[Finding] = field(default_factory=list)
-    result: object = None
-
-    @property
-    def diff(self) -> Decimal | None:
-        s = self.self_total if self.self_total is not None else self.rows_total
-        if s is None or self.recomputed_total is None:
-            return None
-        return s - self.recomputed_total
-
-    @property
-    def flagged(self) -> list[RowCheck]:
-        return [r for r in self.rows if r.diff is not None and r.diff > TOLERANCE]
-
-    @property
-    def funds_above(self) -> bool:
-        return self.funds_self is not None and self.funds_recomputed is not None and \
-            self.funds_self - self.funds_recomputed > TOLERANCE
-
-    def label(self) -> str:
-        f = self.form.fields
-        name = f.get("projectName") or f.get("unitName")
-        return f"{self.form.sheet} {name.value}" if name and name.value not in (None, "") else self.form.sheet
-
-
 def _with_rows(spec: Spec, counts: dict[str, int]) -> Spec:
     """The spec with as many target rows per kind as the form has (the engine walks kind.rows rows)."""
     kinds = tuple(dataclasses.replace(k, rows=max(1, counts.get(k.key, 0))) for k in spec.targets.kinds)
@@ -176,7 +103,19 @@ def _with_rows(spec: Spec, counts: dict[str, int]) -> Spec:
 
 def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormCheck:
     """Recompute every score of a found form from its raw figures with the engine and compare."""
-    base = load_spec(layout.spec)
+    checks, counts, inputs = _target_inputs(form, layout)
+    spec = _with_rows(load_spec(layout.spec), counts)
+    money = _fund_inputs(form, spec, inputs)
+    res = compute(spec, inputs)
+    fc = FormCheck(form, layout, spec, checks, result=res)
+    _compare_rows(checks, res)
+    _funds_and_totals(fc, form, money, res)
+    fc.findings = form_findings(fc, file)
+    return fc
+
+
+def _target_inputs(form: FoundForm, layout: AnchoredLayout):
+    """(one RowCheck per indicator row, rows per kind, the engine's inputs) from the rows' raw figures."""
     checks: list[RowCheck] = []
     counts: dict[str, int] = {}
     inputs: dict[str, object] = {}
@@ -187,28 +126,37 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
         if row.kind is None:
             rc.unscorable = "一级指标不是产出、效益或满意度指标"
             continue
-        key = f"target.{row.kind}.{n}"
-        inputs[f"{key}.weight"] = rc.weight
-        actual_raw = row.get("actual")
-        if norm(actual_raw) == NA:
-            inputs[f"{key}.actual"] = NA
-            rc.na, rc.how = True, NA
-            continue
-        t = parse_target(row.get("value"), row.get("direction"), row.get("unit"))
-        grade = grade_of(actual_raw, t, layout.actual_words) if t.direction == "定性" or \
-            parse_actual(actual_raw, t) is None else None
-        if grade:
-            inputs.update({f"{key}.direction": "定性", f"{key}.actual": grade, f"{key}.value": t.text})
-            rc.how = f"定性，实际完成值“{actual_raw}”为{grade}"
-            rc.grade = grade
-        elif t.value is not None and parse_actual(actual_raw, t) is not None:
-            a = parse_actual(actual_raw, t)
-            inputs.update({f"{key}.direction": t.direction, f"{key}.value": t.value, f"{key}.actual": a})
-            rc.how = f"指标值 {row.get('value')}，实际完成值 {actual_raw}"
-        else:
-            rc.unscorable = ("年度指标值或实际完成值未填写" if row.get("value") in (None, "") or actual_raw in (None, "")
-                             else f"年度指标值“{row.get('value')}”与实际完成值“{actual_raw}”无法比较")
-    spec = _with_rows(base, counts)
+        _row_inputs(rc, row, f"target.{row.kind}.{n}", layout, inputs)
+    return checks, counts, inputs
+
+
+def _row_inputs(rc: RowCheck, row, key: str, layout: AnchoredLayout, inputs: dict) -> None:
+    """One row's target, direction and actual value as the engine takes them (or why it cannot score it)."""
+    inputs[f"{key}.weight"] = rc.weight
+    actual_raw = row.get("actual")
+    if norm(actual_raw) == NA:
+        inputs[f"{key}.actual"] = NA
+        rc.na, rc.how = True, NA
+        return
+    t = parse_target(row.get("value"), row.get("direction"), row.get("unit"))
+    grade = grade_of(actual_raw, t, layout.actual_words) if t.direction == "定性" or \
+        parse_actual(actual_raw, t) is None else None
+    if grade:
+        inputs.update({f"{key}.direction": "定性", f"{key}.actual": grade, f"{key}.value": t.text})
+        rc.how = f"定性，实际完成值“{actual_raw}”为{grade}"
+        rc.grade = grade
+    elif t.value is not None and parse_actual(actual_raw, t) is not None:
+        a = parse_actual(actual_raw, t)
+        inputs.update({f"{key}.direction": t.direction, f"{key}.value": t.value, f"{key}.actual": a})
+        rc.how = f"指标值 {row.get('value')}，实际完成值 {actual_raw}"
+    else:
+        rc.unscorable = ("年度指标值或实际完成值未填写" if row.get("value") in (None, "") or actual_raw in (None, "")
+                         else f"年度指标值“{row.get('value')}”与实际完成值“{actual_raw}”无法比较")
+
+
+def _fund_inputs(form: FoundForm, spec: Spec, inputs: dict) -> dict:
+    """The money rows as the engine's funds inputs (per source, or the total as the first source); returns the
+    block that carries the funds' weight and self score."""
     sources = list(spec.funds.sources)
     total = form.funds.get("total", {})
     has_sources = any(number(form.funds.get(s, {}).get(k).value) is not None
@@ -218,8 +166,11 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
         for k in ("initial", "adjusted", "actual"):
             if src and k in src:
                 inputs[f"funds.{i}.{k}"] = number(src[k].value)
-    res = compute(spec, inputs)
-    fc = FormCheck(form, layout, spec, checks, result=res)
+    return total or (form.funds.get(sources[0]) if sources else None) or {}
+
+
+def _compare_rows(checks: list[RowCheck], res) -> None:
+    """Each scorable row's recomputed score (定性 rows: up to their grade's band)."""
     for rc in checks:
         if rc.kind and not rc.unscorable and not rc.na:
             rc.recomputed = res.values.get(f"target.{rc.kind}.{rc.n}.score")
@@ -229,8 +180,12 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
                 # 定性: the national form scores within the grade's band; above the engine's ratio is fine up to it
                 lo, hi = DEFAULT_QUAL_BANDS[rc.grade]
                 rc.recomputed = min(rc.self, round_half_up(hi * rc.weight, 4))
+
+
+def _funds_and_totals(fc: FormCheck, form: FoundForm, money: dict, res) -> None:
+    """The funds score, execution rate and money, and the form's totals: typed and recomputed."""
+    spec, checks = fc.spec, fc.rows
     leaf = exec_leaf(spec)
-    money = total or (form.funds.get(sources[0]) if sources else None) or {}
     fc.funds_weight = number(money["weight"].value) if "weight" in money else None
     fc.funds_self = number(money["score"].value) if "score" in money else None
     fc.funds_recomputed = res.node_scores.get(leaf.id) if leaf else None
@@ -248,6 +203,3 @@ def rescore(form: FoundForm, layout: AnchoredLayout, file: str = "") -> FormChec
     aw = res.values.get("summary.applicable_weight") or spec.total_weight
     if aw and aw > 0:
         fc.recomputed_total = min(spec.total_weight, round_half_up(raw * spec.total_weight / aw, 4))
-    from workbook_tools.foreign.checks import form_findings
-    fc.findings = form_findings(fc, file)
-    return fc

@@ -9,6 +9,12 @@ from pathlib import Path
 
 from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.numbers import to_float
+from workbook_tools.files.tables import code_text
+from workbook_tools.foreign import form_row, rescore_file, validate_foreign
+from workbook_tools.files.atomic import atomic_output
+from workbook_tools.checks.render import csv_safe, render_csv
+from workbook_tools.bureau.records import OVERALL, PROJECT, PROJECTS
+from workbook_tools.bureau.records import ProjectRow
 
 
 def foreign_record(path: Path, rec):
@@ -16,9 +22,6 @@ def foreign_record(path: Path, rec):
 
     Project-kind forms become project rows (one per form, several per file when a sheet holds several);
     a 部门整体 form is one unit row. ``data.review`` keeps each form's 复核 line for the summary."""
-    from workbook_tools.bureau.records import OVERALL, PROJECT, PROJECTS
-    from workbook_tools.files.tables import code_text
-    from workbook_tools.foreign import form_row, rescore_file
     try:
         fr, checks = rescore_file(path)
     except UnreadableInput as e:
@@ -61,7 +64,6 @@ def _avg(rows):
 
 
 def _project_row(r: dict, findings: list[dict]):
-    from workbook_tools.bureau.records import ProjectRow
     return ProjectRow(sheet=r["sheet"], project_code=r["project_code"], project_name=r["project_name"],
                       fund_type=r["fund_type"], budget=r["budget"], actual=r["actual"], exec_rate=r["exec_rate"],
                       total=r["self"], display=r["self"], grade=r["grade_self"], status="已完成",
@@ -142,8 +144,6 @@ SAMPLE_HEADERS = [("order", "序号"), ("file_name", "文件"), ("source", "来�
 
 
 def write_sample_csv(rows: list[dict], path) -> None:
-    from workbook_tools.files.atomic import atomic_output
-    from workbook_tools.checks.render import csv_safe
     with atomic_output(path, "w") as fh:
         w = csv.writer(fh)
         w.writerow([h for _, h in SAMPLE_HEADERS])
@@ -153,9 +153,6 @@ def write_sample_csv(rows: list[dict], path) -> None:
 
 def feedback_csv(path, dest) -> str:
     """collect --feedback for a foreign form: its findings (cells, messages) as CSV instead of a marked copy."""
-    from workbook_tools.files.atomic import atomic_output
-    from workbook_tools.checks.render import render_csv
-    from workbook_tools.foreign import validate_foreign
     text = render_csv([validate_foreign(path)], "zh")
     with atomic_output(dest, "w") as fh:
         fh.write(text if text.endswith("\n") else text + "\n")

@@ -46,11 +46,32 @@ def _build_form(spec: Spec) -> Layout:
     filled it in. The tool's working columns (完成比例, 编号, 提示 …) lie right of the print area."""
     sh = FORM_PLACEHOLDER
     L = Layout(spec, [sh], form=sh, named=False)
-    last = col_index(FORM_PRINT_LAST)
-    L.text(sh, 1, 1, spec.title, style="title")
-    L.merges.append((sh, f"A1:{FORM_PRINT_LAST}1"))
     fields = {f.key: f for f in spec.cover}
     placed = set()
+    _form_title(L, sh, fields, placed)
+    r = _form_cover(L, sh, fields, placed, 3)
+    r = _funds(L, sh, r)
+    r = _form_goals(L, sh, fields, placed, r)
+    first_target = r
+    r = _targets(L, sh, r)
+    heights = L.heights.setdefault(sh, {})
+    for row in range(3, r):             # room to read and to write in, on the one page
+        heights.setdefault(row, FORM_ROW_PT if row > first_target else FORM_HEAD_PT)
+    r = _scores(L, sh, r)
+    _funds_score(L)
+    r = _summary(L, sh, r)
+    r = _form_foot(L, sh, fields, placed, r)
+    assert placed == set(fields), set(fields) - placed
+    L.widths[sh] = dict(FORM_WIDTHS)
+    L.print_area[sh] = f"A1:{FORM_PRINT_LAST}{r - 1}"
+    L.one_page.add(sh)
+    return L
+
+
+def _form_title(L: Layout, sh: str, fields: dict, placed: set) -> None:
+    """Row 1 the form's title, row 2 （2023 年度） when the form has a fiscal year."""
+    L.text(sh, 1, 1, L.spec.title, style="title")
+    L.merges.append((sh, f"A1:{FORM_PRINT_LAST}1"))
     if "fiscalYear" in fields:          # （2023 年度）
         L.text(sh, 1, 2, "（", style="plain_right")
         L.merges.append((sh, "A2:E2"))
@@ -58,11 +79,14 @@ def _build_form(spec: Spec) -> Layout:
         L.text(sh, 7, 2, "年度）", style="plain_left")
         L.merges.append((sh, f"G2:{FORM_PRINT_LAST}2"))
         placed.add("fiscalYear")
+
+
+def _form_cover(L: Layout, sh: str, fields: dict, placed: set, r: int) -> int:
+    """The project's cover fields, two or three to a row (FORM_COVER_ROWS, then the rest in pairs); the next row."""
     rows = [[k for k in keys if k in fields] for keys in FORM_COVER_ROWS]
     rest = [k for k in fields if k not in placed and k not in {k for ks in rows for k in ks}
             and k not in FORM_GOALS and k not in FORM_FOOT]
     rows += [rest[i:i + 2] for i in range(0, len(rest), 2)]
-    r = 3
     for keys in rows:
         if not keys:
             continue
@@ -74,29 +98,31 @@ def _build_form(spec: Spec) -> Layout:
             _span(L, sh, r, *val)
             placed.add(k)
         r += 1
-    r = _funds(L, sh, r)
+    return r
+
+
+def _form_goals(L: Layout, sh: str, fields: dict, placed: set, r: int) -> int:
+    """年度总体目标: 预期目标 beside 实际完成情况 (when the form has them); the next row."""
     goals = [k for k in FORM_GOALS if k in fields]
-    if goals:                           # 年度总体目标: 预期目标 beside 实际完成情况
-        L.text(sh, 1, r, "年度总体目标", style="header")
-        L.merges.append((sh, f"A{r}:B{r + 1}"))
-        for k, (c1, c2), head in zip(goals, ((3, 6), (7, last)), ("预期目标", "实际完成情况")):
-            L.text(sh, c1, r, head, style="header")
-            _span(L, sh, r, c1, c2)
-            cover_cell(L, fields[k], sh, c1, r + 1)
-            _span(L, sh, r + 1, c1, c2)
-            placed.add(k)
-        L.heights.setdefault(sh, {})[r + 1] = 45
-        r += 2
-    first_target = r
-    r = _targets(L, sh, r)
-    heights = L.heights.setdefault(sh, {})
-    for row in range(3, r):             # room to read and to write in, on the one page
-        heights.setdefault(row, FORM_ROW_PT if row > first_target else FORM_HEAD_PT)
-    r = _scores(L, sh, r)
-    _funds_score(L)
-    r = _summary(L, sh, r)
+    if not goals:
+        return r
+    last = col_index(FORM_PRINT_LAST)
+    L.text(sh, 1, r, "年度总体目标", style="header")
+    L.merges.append((sh, f"A{r}:B{r + 1}"))
+    for k, (c1, c2), head in zip(goals, ((3, 6), (7, last)), ("预期目标", "实际完成情况")):
+        L.text(sh, c1, r, head, style="header")
+        _span(L, sh, r, c1, c2)
+        cover_cell(L, fields[k], sh, c1, r + 1)
+        _span(L, sh, r + 1, c1, c2)
+        placed.add(k)
+    L.heights.setdefault(sh, {})[r + 1] = 45
+    return r + 2
+
+
+def _form_foot(L: Layout, sh: str, fields: dict, placed: set, r: int) -> int:
+    """填报人 · 填报日期 · 单位（盖章）, three to a row; the row after the last."""
     foot = [k for k in FORM_FOOT if k in fields]
-    for i in range(0, len(foot), 3):    # 填报人 · 填报日期 · 单位（盖章）
+    for i in range(0, len(foot), 3):
         keys = foot[i:i + 3]
         for k, (lab, val) in zip(keys, FORM_SLOTS[3]):
             L.text(sh, lab[0], r, fields[k].label, style="header")
@@ -111,11 +137,7 @@ def _build_form(spec: Spec) -> Layout:
             L.text(sh, val[0], r, "")
             _span(L, sh, r, *val)
         r += 1
-    assert placed == set(fields), set(fields) - placed
-    L.widths[sh] = dict(FORM_WIDTHS)
-    L.print_area[sh] = f"A1:{FORM_PRINT_LAST}{r - 1}"
-    L.one_page.add(sh)
-    return L
+    return r
 
 
 FORM_ROW_PT, FORM_HEAD_PT = 18, 20

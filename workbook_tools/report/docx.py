@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from workbook_tools.report.narrative import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
+from workbook_tools.report.document import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 LATIN = "Times New Roman"            # digits and Latin letters, as official documents set them
 # role → (East Asian font, the font Word takes when that one is not installed (w:altName), size pt, bold)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from html import escape as _escape
 
 from workbook_tools.numbers import plain, round_half_up
-from workbook_tools.report.narrative import Bar, Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
+from workbook_tools.report.document import Bar, Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 # the fonts of the Word version first, then what Windows, macOS and Linux usually have
 FONT_BODY = '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "Noto Serif CJK SC", serif'

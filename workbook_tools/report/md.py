@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from workbook_tools.report.narrative import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
+from workbook_tools.report.document import Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(#|>|[-+] |\d+[.)] )")

@@ -3,102 +3,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from workbook_tools.model.engine import Result, compute
-from workbook_tools.errors import UsageError, WbtoolError
+from workbook_tools.errors import WbtoolError
 from workbook_tools.checks.findings import Report
 from workbook_tools.model.layout import LEVEL_NAMES, NA, narrative_text
 from workbook_tools.numbers import excel_serial_to_date, num, plain, round_half_up
 from workbook_tools.files.reader import Returned, read_workbook
 from workbook_tools.model.spec import Node, Spec
-
-# ====================================================================== the document model
-# Every report (this one, and an overview of many units) is a Document of blocks; the renderers
-# (report_docx, report_md, report_html) know blocks, never workbooks.
-
-
-@dataclass
-class Heading:
-    level: int                 # 1 一、  2 （一）  3 1.
-    text: str
-
-
-@dataclass
-class Para:
-    text: str
-    lead: str = ""             # a bold lead-in before the text ("1.整体效能：")
-
-    @property
-    def full(self) -> str:
-        return self.lead + self.text
-
-
-@dataclass
-class Notice:
-    """A visible warning box (a report forced out of a workbook with errors)."""
-    title: str
-    lines: list[str]
-
-
-@dataclass
-class Table:
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    group: int = 0             # leading columns whose repeated values are merged (indicator levels)
-    foot: list[str] | None = None
-    numeric: tuple[int, ...] = ()   # right-aligned columns
-
-
-@dataclass
-class Signature:
-    """The signing block at the end of a report: right-aligned lines (单位（盖章）, 日期)."""
-    lines: list[str]
-
-
-@dataclass
-class PageBreak:
-    """Start a new page where pages exist (Word); a rule or nothing elsewhere."""
-
-
-@dataclass
-class Bar:
-    label: str
-    weight: Decimal
-    score: Decimal | None
-
-
-@dataclass
-class Chart:
-    caption: str
-    bars: list[Bar]
-    count: str = ""            # bars are counts of this ("单位数"), not scores against weights
-
-
-@dataclass
-class Document:
-    title: str
-    blocks: list = field(default_factory=list)
-    author: str = ""
-    source: str = ""
-
-    def section_text(self, start: str, stop: str | None = None) -> str:
-        """Plain text of the blocks from the heading ``start`` up to the heading ``stop`` (one line per block)."""
-        out, inside = [], False
-        for b in self.blocks:
-            if isinstance(b, Heading) and b.text == stop:
-                break
-            if isinstance(b, Heading) and b.text == start:
-                inside = True
-            if inside and isinstance(b, (Heading, Para)):
-                out.append(b.text if isinstance(b, Heading) else b.full)
-        return "\n".join(out)
-
-
-# ====================================================================== numbers in the seed's style
+from workbook_tools.report.document import (  # noqa: F401  (re-exported: the model's old home)
+    Bar, Chart, Document, Heading, Notice, PageBreak, Para, Signature, Table, xml_safe)
+from workbook_tools.report.write import output_format, write_document  # noqa: F401  (re-exported)
+from workbook_tools.checks.validate import validate_returned
 
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -121,14 +40,6 @@ def percent(ratio, places: int) -> str:
     """0.9974 → '99.74%' (a fixed number of decimals, as the form shows it); '—' when there is none."""
     d = num(ratio) if not isinstance(ratio, Decimal) else ratio
     return "—" if d is None else format(round_half_up(d * 100, places), "f") + "%"
-
-
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """Text without the control characters XML (Word, HTML) cannot hold; a cell may carry them (_x0001_)."""
-    return _NOT_XML.sub("", text)
 
 
 def score_text(x) -> str:
@@ -395,34 +306,6 @@ def build_report(ret: Returned, report: Report | None = None, result: Result | N
     return doc
 
 
-# ====================================================================== writing
-
-def _renderers():
-    from workbook_tools.report.docx import render_docx
-    from workbook_tools.report.html import render_html
-    from workbook_tools.report.md import render_markdown
-    return {".docx": render_docx, ".md": render_markdown, ".markdown": render_markdown,
-            ".html": render_html, ".htm": render_html}
-
-
-def output_format(path: str | Path) -> str:
-    """The output suffix (.docx / .md / .html); anything else is a usage error."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in _renderers():
-        raise UsageError(f"不支持的报告格式“{suffix or '（无扩展名）'}”：输出文件请以 .docx、.md 或 .html 结尾。",
-                         f"unsupported report format '{suffix}': use .docx, .md or .html")
-    return suffix
-
-
-def write_document(doc: Document, output: str | Path) -> Path:
-    """Render ``doc`` in the format its file name says and write it atomically."""
-    from workbook_tools.files.atomic import atomic_output
-    data = _renderers()[output_format(output)](doc)
-    with atomic_output(output, "wb") as fh:
-        fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
-    return Path(output)
-
-
 def refusal(report: Report, limit: int = 20) -> ReportRefused:
     errs = report.errors
     lines = "\n".join(f"  {e.code}  {e.cell or '（文件）'}  {e.message('zh')}" for e in errs[:limit])
@@ -447,7 +330,6 @@ class ReportOutcome:
 
 def report_workbook(path: str | Path, output: str | Path, *, force: bool = False) -> ReportOutcome:
     """Read, validate and write the report of one workbook; refuses (ReportRefused) on errors unless forced."""
-    from workbook_tools.checks.validate import validate_returned
     output_format(output)                      # a bad -o fails before any work
     ret = read_workbook(path)                  # UnreadableInput: exit 3
     rep = validate_returned(ret)

@@ -16,7 +16,19 @@ from pathlib import Path
 
 from workbook_tools.files.atomic import atomic_output
 from workbook_tools.checks.catalogue import CATALOGUE, CATEGORY_ZH
-from workbook_tools.serve import codes as sec
+from workbook_tools.bureau import codes as sec
+from workbook_tools.bureau.store import open_store, Store
+from workbook_tools.bureau.distribute import new_access_code
+from workbook_tools.files.tables import code_text
+from workbook_tools.bureau.batch import crosscheck_rows, ledger_verdicts, summarise_current
+from workbook_tools.bureau.collect import current_key, current_returns, process_file, unit_status
+from workbook_tools.bureau.crosscheck import crosscheck_workbook
+from workbook_tools.files.annotate import annotate_workbook
+from workbook_tools.checks.validate import validate_workbook
+from workbook_tools.model.spec import load_spec
+from workbook_tools.bureau.overview import from_database, report_overview
+from workbook_tools.bureau.ledger import read_ledger
+from workbook_tools.bureau.roster import read_roster
 
 MIB = 1024 * 1024
 ADMIN_KEY = "portal_admin_password"
@@ -59,7 +71,6 @@ class LoginRefused(Exception):
 
 class Portal:
     def __init__(self, cfg: PortalConfig):
-        from workbook_tools.bureau.store import open_store
         self.cfg = cfg
         self._local = threading.local()
         cfg.uploads.mkdir(parents=True, exist_ok=True)
@@ -69,11 +80,9 @@ class Portal:
         open_store(cfg.db).close()          # creates or upgrades the schema once, before any request
         self.ledger = None
         if cfg.ledger:          # read once at the start: a bad ledger is reported before anyone signs in
-            from workbook_tools.bureau.ledger import read_ledger
             self.ledger = read_ledger(cfg.ledger, unit=cfg.ledger_unit)
         self.units = {}
         if cfg.roster:
-            from workbook_tools.bureau.roster import read_roster
             self.units = {u.code: u.name for u in read_roster(cfg.roster)}
 
     # ------------------------------------------------------------ database, one connection per thread
@@ -81,7 +90,6 @@ class Portal:
     def store(self):
         st = getattr(self._local, "store", None)
         if st is None:
-            from workbook_tools.bureau.store import Store
             st = self._local.store = Store(self.cfg.db)
         return st
 
@@ -102,7 +110,6 @@ class Portal:
 
     def reset_code(self, unit: str, actor: str = "财政局", ip: str = "") -> str:
         """A new access code for a unit (shown once; only its hash is kept)."""
-        from workbook_tools.bureau.distribute import new_access_code
         code = new_access_code()
         self.store.set_access_code(unit, sec.hash_secret(sec.normalize_code(code)), "reset")
         self.store.audit(actor, "reset-code", unit, "重置访问码（旧访问码失效）", ip)
@@ -121,7 +128,6 @@ class Portal:
 
     # ------------------------------------------------------------ sign-in and sessions
     def login_unit(self, unit: str, code: str, ip: str = "") -> str:
-        from workbook_tools.files.tables import code_text
         unit = code_text(unit.strip())[:64]
         self._check_lockout(unit)
         if not unit or not sec.verify_secret(sec.normalize_code(code), self.store.access_code_hash(unit)):
@@ -176,7 +182,6 @@ class Portal:
         The bytes are kept under a server-chosen name (their SHA-256), checked by collect's ``process_file``
         (the CLI's bad-input guard and the catalogue of `validate`) and — when the cover names this unit —
         linked as the unit's current return of that kind."""
-        from workbook_tools.bureau.collect import current_key, process_file
         idem_key = (idem_key or "").strip()[:100] or None
         if idem_key:
             done = self.store.upload_by_key(idem_key)
@@ -222,7 +227,6 @@ class Portal:
         returns the submission as it now stands."""
         if self.ledger is None:
             return None
-        from workbook_tools.bureau.batch import crosscheck_rows, ledger_verdicts
         sub = self.store.submissions([sid])[0]
         _, by_sub = crosscheck_rows([sub], self.ledger, None)
         ledger_verdicts(self.store, [sub], by_sub, str(self.cfg.ledger.name if self.cfg.ledger else ""))
@@ -287,7 +291,6 @@ class Portal:
         """With --ledger: where the return's money differs from the bureau's ledger (`wbtool crosscheck`)."""
         if self.ledger is None or not upload.get("stored"):
             return []
-        from workbook_tools.bureau.crosscheck import crosscheck_workbook
         rep = crosscheck_workbook(upload["stored"], self.ledger, spec=self._spec())
         out = []
         for f in rep.findings:
@@ -298,8 +301,6 @@ class Portal:
 
     def annotated(self, upload: dict) -> Path | None:
         """The annotated copy of a readable upload (the library's annotate, cached by content)."""
-        from workbook_tools.files.annotate import annotate_workbook
-        from workbook_tools.checks.validate import validate_workbook
         s = upload.get("submission")
         if not s or not s.readable:
             return None
@@ -313,13 +314,11 @@ class Portal:
     def _spec(self):
         if not self.cfg.spec:
             return None
-        from workbook_tools.model.spec import load_spec
         return load_spec(self.cfg.spec)
 
     # ------------------------------------------------------------ the bureau
     def status(self) -> list[dict]:
         """The same rows as `wbtool status` (collect.unit_status), one per unit of the roster and the record."""
-        from workbook_tools.bureau.collect import unit_status
         if not self.cfg.db.exists():
             return []
         rows = unit_status(self.cfg.db, self.cfg.roster)
@@ -334,7 +333,6 @@ class Portal:
                      "display": None, "grade": None, "errors": None, "submissions": 0})
 
     def current_submissions(self, unit: str) -> list[dict]:
-        from workbook_tools.bureau.collect import current_returns
         kept, _ = current_returns(self.cfg.db)
         return self._named([s for s in kept if s.unit_code == unit], unit)
 
@@ -371,24 +369,19 @@ class Portal:
         return self._named(sorted(self.store.submissions(ids), key=lambda s: -s.id), unit)
 
     def overview(self):
-        from workbook_tools.bureau.overview import from_database
         return from_database(self.cfg.db, self.cfg.roster) if self.cfg.db.exists() else None
 
     def summary_workbook(self, output: Path) -> Path:
         """The summary workbook of every unit's current return: collect's own summary step (batch.summarise_current)
         over the database's current returns."""
-        from workbook_tools.bureau.batch import summarise_current
-        from workbook_tools.bureau.collect import current_returns
         kept, _ = current_returns(self.cfg.db)
         roster = []
         if self.cfg.roster:
-            from workbook_tools.bureau.roster import read_roster
             roster = read_roster(self.cfg.roster)
         summarise_current(self.store, kept, output, spec=self._spec(), roster=roster, ledger=self.ledger)
         return output
 
     def overview_report(self, output: Path) -> Path:
-        from workbook_tools.bureau.overview import report_overview
         report_overview(self.cfg.db, output, self.cfg.roster)
         return output
 

@@ -1,4 +1,6 @@
-"""Secrets of the portal: access codes from distribute's manifest, password hashing (scrypt), session tokens."""
+"""Access codes and secrets: the units' access codes in distribute's manifest, password hashing (scrypt), session tokens.
+
+The bureau issues the codes (distribute) and the portal (serve/) checks them: they live with the bureau."""
 from __future__ import annotations
 
 import base64
@@ -10,8 +12,10 @@ import secrets
 from pathlib import Path
 
 from workbook_tools.errors import UsageError
+from workbook_tools.files.tables import code_text
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+ACCESS_COLUMN = "访问码"           # last manifest column: each unit's access code for `wbtool serve`
 
 
 def normalize_code(code: str) -> str:
@@ -58,8 +62,6 @@ def _unb64(s: str) -> bytes:
 
 def read_manifest_codes(path) -> dict[str, str]:
     """unit code → access code from distribute's manifest.csv (UTF-8 with BOM, or GBK after a save in Excel)."""
-    from workbook_tools.bureau.distribute import ACCESS_COLUMN
-    from workbook_tools.files.tables import code_text
     raw = Path(path).read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
