@@ -13,7 +13,7 @@ from faults import consistent, typed_over  # noqa: E402
 from workbook_tools.model.answers import answers_to_values, load_answers  # noqa: E402
 from workbook_tools.cells import CellWrite  # noqa: E402
 from workbook_tools.model.layout import layout_for  # noqa: E402
-from workbook_tools.model.spec import load_spec  # noqa: E402
+from workbook_tools.files.specsheet import load_spec  # noqa: E402
 from workbook_tools.files.xlsxfile import FileBook, patch_package  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

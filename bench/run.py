@@ -126,7 +126,7 @@ def projects_workbook(work: Path, n: int, seed: str) -> tuple[Path, dict]:
 
 
 def _form_version() -> str:
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     s = load_spec("national-project-2020")
     return f"{s.version}-{s.fingerprint}"
 
@@ -137,7 +137,7 @@ def projects_build(work: Path, n: int, seed: str) -> dict:
     from projectfill import project_values, write_project_workbook
 
     from workbook_tools.files.fill import fill_workbook
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     spec = load_spec("national-project-2020")
     stem = f"projects{n}-{seed}-{_form_version()}"
     typed, path = work / f"{stem}.typed.xlsx", work / f"{stem}.xlsx"

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.bureau.distribute import distribute
 from workbook_tools.bureau.roster import RosterUnit
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from workbook_tools.cells import CellWrite
 from workbook_tools.files.fill import normalize_formula
 from workbook_tools.model.layout import layout_for
 from workbook_tools.files.reader import read_book
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_returned
 
 

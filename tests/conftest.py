@@ -21,7 +21,7 @@ def sample(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def gd_spec():
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     return load_spec("gd-dept-overall-2023")
 
 

@@ -13,7 +13,7 @@ from faults import consistent
 
 from conftest import SAMPLE_ANSWERS
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

@@ -16,7 +16,7 @@ from workbook_tools.bureau.store import open_store
 from workbook_tools.cli import main
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 GD = load_spec()
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

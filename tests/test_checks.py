@@ -4,7 +4,7 @@ from faults import (add_part, consistent, drop_defined_name, edit_part, set_cell
 
 from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.checks.catalogue import CATALOGUE
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 
 from conftest import ROOT, SAMPLE_ANSWERS

@@ -18,7 +18,8 @@ from workbook_tools.bureau.collect import run_collect, unit_status
 from workbook_tools.files.fill import fill_workbook
 from workbook_tools.model.layout import layout_for
 from workbook_tools.model.projectlink import tally_project_files
-from workbook_tools.model.spec import load_spec, spec_dir
+from workbook_tools.model.spec import spec_dir
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_projects_template, build_template
 from workbook_tools.checks.validate import validate_workbook
 

@@ -17,7 +17,7 @@ from workbook_tools.model.engine import tally_projects
 from workbook_tools.numbers import to_float
 from workbook_tools.model.projectbook import fund_types
 from workbook_tools.files.reader import read_workbook_forms
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.bureau.store import SCHEMA_VERSION, open_store
 from workbook_tools.model.template import build_projects_template, build_template
 from workbook_tools.checks.validate import validate_forms

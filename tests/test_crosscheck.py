@@ -17,7 +17,7 @@ from workbook_tools.bureau.crosscheck import crosscheck_returned, crosscheck_wor
 from workbook_tools.model.layout import layout_for
 from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.files.reader import read_workbook
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 GD = load_spec()
 L = layout_for(GD)

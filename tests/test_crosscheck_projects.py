@@ -16,7 +16,7 @@ from workbook_tools.files.fill import fill_workbook
 from workbook_tools.model.layout import layout_for
 from workbook_tools.bureau.ledger import Figures, read_ledger
 from workbook_tools.files.reader import read_workbook, read_workbook_forms
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_projects_template, build_template
 from workbook_tools.files.xlsxfile import FileBook
 

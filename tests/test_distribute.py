@@ -22,7 +22,7 @@ from workbook_tools.model.layout import layout_for
 from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.numbers import num
 from workbook_tools.files.reader import read_workbook
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import FILL_LOCKED
 from workbook_tools.checks.validate import validate_workbook
 

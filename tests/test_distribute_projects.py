@@ -18,7 +18,7 @@ from workbook_tools.files.fill import fill_workbook
 from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.numbers import num
 from workbook_tools.files.reader import read_workbook_forms
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import FILL_LOCKED, LOCK_NOTE
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.xlsxfile import FileBook

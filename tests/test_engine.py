@@ -3,7 +3,8 @@ from decimal import Decimal as D
 import pytest
 
 from workbook_tools.model.engine import compute, target_ratio
-from workbook_tools.model.spec import load_spec, parse_spec
+from workbook_tools.model.spec import parse_spec
+from workbook_tools.files.specsheet import load_spec
 
 
 def test_seed_golden_numbers(gd_spec, seed_values):

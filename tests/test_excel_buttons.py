@@ -64,7 +64,7 @@ def test_the_command_lines_the_buttons_build_do_what_the_buttons_show(tmp_path):
     book = tmp_path / "自评表.xlsx"
     shutil.copy(SAMPLE, book)
     from faults import typed_over
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     book.write_bytes(typed_over(book.read_bytes(), load_spec(), "node.1.1.3.score", 10))
     before = book.read_bytes()
     copy = tmp_path / "自评表.校验结果.xlsx"

@@ -40,7 +40,7 @@ def test_fill_sample_golden_and_visible_without_recalculation(sample, tmp_path):
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("汇总").to_python()
     assert any(r[3] == 95.8634 for r in rows)
     # formulas are kept
-    L = layout_for(rep.result and __import__("workbook_tools.model.spec", fromlist=["x"]).load_spec())
+    L = layout_for(rep.result and __import__("workbook_tools.files.specsheet", fromlist=["x"]).load_spec())
     wb = openpyxl.load_workbook(out)
     assert wb["汇总"][L["summary.total"].coord].value == L["summary.total"].formula
 

@@ -16,7 +16,7 @@ from workbook_tools.errors import WbtoolError
 from workbook_tools.files.export import export_workbook
 from workbook_tools.files.fill import fill_workbook
 from workbook_tools.model.layout import layout_for
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 from workbook_tools.checks.validate import validate_workbook
 

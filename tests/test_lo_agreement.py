@@ -13,7 +13,7 @@ from workbook_tools.model.engine import compute
 from workbook_tools.files.fill import recalc_bytes
 from workbook_tools.model.layout import layout_for
 from workbook_tools.model.rules import RULES
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 
 pytestmark = [pytest.mark.lo, pytest.mark.skipif(soffice_path() is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")]

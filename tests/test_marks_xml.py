@@ -17,7 +17,7 @@ from workbook_tools.bureau.collect import run_collect
 from workbook_tools.checks.findings import Finding, Report
 from workbook_tools.model.layout import layout_for
 from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.xlsxfile import FileBook
 

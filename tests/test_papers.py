@@ -126,7 +126,7 @@ def _submission(i: int, spec):
 
 @pytest.fixture(scope="module")
 def summary51(tmp_path_factory):
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     from workbook_tools.bureau.summary import SummaryInput, write_summary
     spec = load_spec("gd-dept-overall-2023")
     # 68 returns, every fourth to be sent back: the charts count the 51 accepted ones (statistics.accepted)
@@ -215,7 +215,7 @@ def test_wrapped_text_gets_its_lines_and_stays_growable(tmp_path):
     import math
     import openpyxl
     from workbook_tools.model.answers import answers_to_values, load_answers
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     from workbook_tools.model.template import build_template
     from conftest import SAMPLE_ANSWERS
     spec = load_spec("gd-dept-overall-2023")
@@ -252,7 +252,7 @@ def test_wrapped_text_gets_its_lines_and_stays_growable(tmp_path):
 def test_cover_has_places_to_sign_and_seal():
     import openpyxl
     from workbook_tools.model.layout import layout_for
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     spec = load_spec("gd-dept-overall-2023")
     L = layout_for(spec)
     assert L["cover.leader"].role == "input"

@@ -18,7 +18,7 @@ from projectfill import project_values, write_project_workbook
 from workbook_tools.files.fill import fill_workbook
 from workbook_tools.model.layout import FORM_PRINT_LAST, col_index
 from workbook_tools.model.projectbook import form_base
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 SPEC = load_spec("national-project-2020")
 A4_PORTRAIT_PT = (595.3, 841.9)

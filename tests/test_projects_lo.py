@@ -22,7 +22,7 @@ from workbook_tools.checks.consistency import code_for
 from workbook_tools.model.engine import compute, tally_projects
 from workbook_tools.files.fill import fill_workbook
 from workbook_tools.model.projectbook import fund_types, project_sheet_name, projects_layout
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.xlsxfile import FileBook
 

@@ -9,7 +9,7 @@ from conftest import SAMPLE_ANSWERS
 from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
 from workbook_tools.bureau.collect import run_collect
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 from workbook_tools.checks.validate import validate_workbook
 

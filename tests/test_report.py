@@ -23,7 +23,8 @@ from workbook_tools.model.layout import SHEET_NARRATIVE, layout_for
 from workbook_tools.files.reader import read_workbook
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.report.narrative import Heading, Para, build_report, report_workbook, write_document
-from workbook_tools.model.spec import load_spec, parse_spec
+from workbook_tools.model.spec import parse_spec
+from workbook_tools.files.specsheet import load_spec
 
 GD = load_spec("gd-dept-overall-2023")
 BASE = answers_to_values(GD, load_answers(SAMPLE_ANSWERS))

@@ -19,7 +19,7 @@ from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.cli import main
 from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.xlsxfile import FileBook
 

@@ -19,7 +19,7 @@ from workbook_tools.bureau.collect import PASS, RETURN, UNREADABLE, run_collect
 from workbook_tools.errors import OutputError
 from workbook_tools.files.export import export_workbook
 from workbook_tools.files.fill import fill_workbook
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()

@@ -17,9 +17,10 @@ from randomfill import fill_bytes
 
 from conftest import SAMPLE_ANSWERS
 from workbook_tools.cli import main
+from workbook_tools.files import specsheet
 from workbook_tools.model import speclib
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 pytestmark = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice (soffice) is not installed")
 
@@ -79,7 +80,7 @@ def test_bureau_spec_end_to_end_with_libreoffice(clean, tmp_path):
     issued = next((work / "outbox").glob("*.xlsx"))
 
     # 3. the unit fills it; LibreOffice writes the file that comes back
-    spec = speclib.from_workbook(issued)
+    spec = specsheet.from_workbook(issued)
     assert spec.id == "bureau-dept-2024" and spec.node("1.1.1").weight == Decimal(25)
     values = answers_to_values(spec, load_answers(SAMPLE_ANSWERS))
     values.update({"node.2.5.1.score": 3, "node.2.5.4.score": 2})    # full marks under the bureau's own weights

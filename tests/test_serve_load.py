@@ -19,7 +19,7 @@ from servekit import (csrf_of, free_port, start_server, stop, unit_file, wait_un
 from workbook_tools.cells import CellWrite  # noqa: E402
 from workbook_tools.bureau.collect import unit_status  # noqa: E402
 from workbook_tools.model.layout import layout_for  # noqa: E402
-from workbook_tools.model.spec import load_spec  # noqa: E402
+from workbook_tools.files.specsheet import load_spec  # noqa: E402
 
 UNITS = {f"4401179{i:02d}": f"测试单位{i:02d}" for i in range(10)}
 PER_UNIT = 20                         # 10 concurrent clients × 20 = 200 uploads

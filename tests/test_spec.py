@@ -2,7 +2,8 @@ import pytest
 import yaml
 
 from workbook_tools.errors import SpecError
-from workbook_tools.model.spec import RULE_TYPES, list_specs, load_spec, parse_spec
+from workbook_tools.model.spec import RULE_TYPES, list_specs, parse_spec
+from workbook_tools.files.specsheet import load_spec
 
 
 def test_shipped_specs_load():

@@ -19,7 +19,7 @@ from workbook_tools.files.reader import read_workbook
 from workbook_tools.files.xlsxfile import FileBook
 from workbook_tools.model import speclib
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 
 SHIPPED = Path(__file__).resolve().parent.parent / "workbook_tools" / "specs" / "gd-dept-overall-2023.yaml"

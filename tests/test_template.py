@@ -5,7 +5,7 @@ import pytest
 from meaning import diff_meaning, workbook_meaning
 
 from workbook_tools.model.layout import SHEET_META, layout_for
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
 from workbook_tools.model.layout import layout_for
 from workbook_tools.checks.render import csv_safe
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 
 GD = load_spec()

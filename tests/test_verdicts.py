@@ -14,7 +14,7 @@ from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
 from workbook_tools.bureau.collect import unit_status
 from workbook_tools.bureau.roster import RosterUnit
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.bureau.unitmatch import unit_from_name
 
 GD = load_spec()

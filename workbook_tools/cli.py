@@ -85,7 +85,7 @@ def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
     查找顺序：--spec 指定 > WBTOOL_SPEC_PATH 中的文件夹（按顺序）> 随 wbtool 安装 > 工作簿内嵌。
     同一 id 只用排在最前的一个；被遮住的列为“未使用”。--schema 输出规格格式的 JSON Schema。"""
     from workbook_tools.model import speclib
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     if schema:
         from workbook_tools.model.specformat import schema_text
         click.echo(schema_text(), nl=False)
@@ -122,8 +122,8 @@ def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
 
 def _specs_workbook(ctx, workbook, output, fmt, lang):
     """`wbtool specs --workbook FILE`: the spec a workbook names and carries, against the search path."""
-    from workbook_tools.model import speclib
-    d = speclib.describe_workbook(workbook)
+    from workbook_tools.files import specsheet
+    d = specsheet.describe_workbook(workbook)
     text = d.pop("_text")
     if output:
         if text is None:
@@ -174,7 +174,7 @@ def _specs_workbook(ctx, workbook, output, fmt, lang):
 def template_cmd(ctx, spec_ref, values_path, projects_path, output, lang):
     """按规格生成 Excel 自评模板（可用 --values 预填，或用 --projects 按项目清单生成项目工作簿）。"""
     from workbook_tools.model.answers import answers_to_values, load_answers
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     from workbook_tools.model.template import build_template
     if projects_path:
         if values_path:
@@ -357,8 +357,8 @@ def validate_cmd(ctx, files, fmt, strict, only, skip, annotate, spec_ref, output
     if annotate and len(files) != 1:
         raise click.UsageError("--annotate 只能用于单个文件 / --annotate takes one file")
     check_codes(only), check_codes(skip)
-    from workbook_tools.model import speclib
-    spec = speclib.use(spec_ref) if spec_ref else None
+    from workbook_tools.files import specsheet
+    spec = specsheet.use(spec_ref) if spec_ref else None
     pt = None
     if project_files:
         from workbook_tools.model.projectlink import tally_project_files

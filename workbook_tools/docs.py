@@ -6,7 +6,8 @@ from pathlib import Path
 
 from workbook_tools.checks.catalogue import catalogue_markdown
 from workbook_tools.model.rules import RULES
-from workbook_tools.model.spec import list_specs, load_spec
+from workbook_tools.model.spec import list_specs
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.contract import AnyOf, Bool, Enum, Int, ListOf, MapOf, Num, Record, Ref, Str
 from workbook_tools.model.specformat import DEFS, SPEC, RuleT, schema_text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from workbook_tools.bureau.records import (PASS, RETURN, ProjectRow, Submission, form_kind, is_project_workbook,
                                            project_tally, spec_fund_types)
 from workbook_tools.errors import UnreadableInput, UsageError
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.model.projectlink import ProjectTally
 from workbook_tools.errors import SpecError

@@ -18,9 +18,27 @@ from workbook_tools.bureau.records import (OVERALL, PASS, PROJECT, PROJECTS, RET
                                            ProjectRow, Submission,
                                            choose_current, current_key, form_kind, is_project_workbook,
                                            single_project, unit_view)
-from workbook_tools.errors import UnreadableInput, UsageError
+from workbook_tools.errors import SpecError, UnreadableInput, UsageError, WbtoolError, save_traceback
 from workbook_tools.numbers import to_float
 from workbook_tools.files.tables import code_text
+from workbook_tools import __version__
+from workbook_tools.bureau.roster import read_roster
+from workbook_tools.bureau.store import apply_send_backs, open_store
+from workbook_tools.bureau.unitmatch import cover_unit
+from workbook_tools.checks.validate import project_summary, validate_forms
+from workbook_tools.files import specsheet
+from workbook_tools.files.annotate import annotate_workbook
+from workbook_tools.files.reader import as_date, read_workbook_forms
+from workbook_tools.files.safety import ensure_inside, fit_file_name, safe_path_component
+from workbook_tools.files.specsheet import load_spec
+from workbook_tools.foreign import is_foreign_candidate
+from workbook_tools.foreign.review import draw_sample, feedback_csv, foreign_record, review_rows, write_sample_csv
+from workbook_tools.model import speclib
+from workbook_tools.model.engine import compute, tally_projects
+from workbook_tools.model.projectbook import fund_types
+from workbook_tools.model.speclib import explicit_refs
+
+
 EXTENSIONS = (".xlsx", ".xlsm", ".xls")     # .xls: read as a foreign form (foreign/review.py)
 SUMMARY_FORMAT = 5      # bump when the summary workbook gains sheets: a cached summary of an older layout is rebuilt
 
@@ -56,7 +74,6 @@ def process_file(path: str, expected_spec: str | tuple[str, ...] | None = None) 
 
 def failed_record(path: str, exc: BaseException, what: str = "处理该文件时") -> Submission:
     """The 无法读取 record of a file whose processing failed inside wbtool (a bug, or its worker died)."""
-    from workbook_tools.errors import save_traceback
     p = Path(path)
     log = save_traceback(exc, f"collect: {p}")
     try:
@@ -85,8 +102,6 @@ def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None)
     A project workbook (项目清单 + one sheet per project) gives unit-level fields (the average score of its
     self-evaluated projects, summed money) plus one row per project in ``projects``; a one-project file of a
     project spec gives one such row too."""
-    from workbook_tools.files.reader import read_workbook_forms
-    from workbook_tools.checks.validate import validate_forms
     p = Path(path)
     try:
         st = p.stat()
@@ -131,9 +146,7 @@ def _process_file(path: str, expected_spec: str | tuple[str, ...] | None = None)
 def _not_ours(rec: Submission, p: Path, e: UnreadableInput) -> Submission:
     """The record of a file our reader refused: a foreign form (or .xls) read by its labels, else 无法读取 with
     the reason and, where its cover can be read, its unit."""
-    from workbook_tools.foreign import is_foreign_candidate
     if is_foreign_candidate(p, e):
-        from workbook_tools.foreign.review import foreign_record
         return foreign_record(p, rec)
     rec.set(sha256=_hash(p), error_code=e.code, error_message=e.zh, errors=1, findings=[_file_finding(e.code, e.zh)])
     return _unreadable_unit(rec, p, e)
@@ -144,7 +157,6 @@ def _unreadable_unit(rec: Submission, p: Path, e) -> Submission:
     sheet): its cover's 单位编码 / 单位名称, so the bureau's list names it instead of showing a blank row."""
     if getattr(e, "code", "") not in ("form-unknown", "spec-unknown", "spec-outdated", "sheet-missing"):
         return rec
-    from workbook_tools.bureau.unitmatch import cover_unit
     found = cover_unit(p)
     if not found:
         return rec
@@ -162,8 +174,6 @@ def _same_kind(spec, named: tuple[str, ...]) -> bool:
     """A project form in an overall batch is consolidated on its own sheets, not flagged: only a form of the
     same kind but another spec (an old overall form, say) cannot be summed with the batch. (A batch of project
     forms has no place for an overall form: that one is still flagged.)"""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
     try:
         return not (spec.kind == "project" and all(load_spec(e).kind != "project" for e in named))
     except (SpecError, OSError, ValueError):
@@ -172,7 +182,6 @@ def _same_kind(spec, named: tuple[str, ...]) -> bool:
 
 def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = False) -> ProjectRow:
     """One project's row of the ``projects`` table: the 项目清单 values and its findings (those on its sheet)."""
-    from workbook_tools.checks.validate import project_summary
     d = project_summary(ret, res)
     mine = findings if whole_file else [f for f in findings if f.get("sheet") == sheet]
     return ProjectRow(sheet=sheet, project_code=_clean(d["projectCode"]), project_name=_clean(d["projectName"]),
@@ -184,9 +193,6 @@ def _project_row(ret, res, findings: list[dict], sheet: str, whole_file: bool = 
 
 def _projects_scores(rec: Submission, forms, report, findings: list[dict]) -> Submission:
     """Unit-level fields of a project workbook: cover of its first form, average score, summed money."""
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
-    from workbook_tools.files.reader import as_date
     first = forms.forms[0]
     cover = first.cover()
     dates = [as_date(f.inputs.get("cover.fillDate")) for f in forms.forms]
@@ -224,8 +230,6 @@ def _hash(p: Path) -> str | None:
 
 def _scores(rec: Submission, ret, res=None) -> Submission:
     """What the summary needs of one workbook: cover, money, subtotals, leaf scores and reasons."""
-    from workbook_tools.model.engine import compute
-    from workbook_tools.files.reader import as_date
     res = res or compute(ret.spec, ret.inputs)
     v = res.values
     cover = ret.cover()
@@ -294,8 +298,6 @@ def collect_files(store, paths: list[Path], *, jobs: int | None = None, expected
 
 
 def _project_spec_ids(spec_ids) -> set[str]:
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
     out = set()
     for sid in spec_ids:
         try:
@@ -370,14 +372,12 @@ def _context():
 def learn_specs(store, subs) -> None:
     """Every spec of the returns that the search path lacks, from a return's own copy (speclib), so the summary
     and later ``status`` / ``report --summary`` find it; the copy's text is kept in the database."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model import speclib
     wanted = {(s.spec_id, s.spec_version or ""): s for s in subs if s.readable and s.spec_id}
     for (sid, version), s in sorted(wanted.items(), key=lambda kv: kv[0]):
         if speclib.find(sid, version) is not None:
             continue
         key = f"spec:{sid}@{version}"
-        text = speclib.text_of_return(s.path, sid, version) or store.get_meta(key)
+        text = specsheet.text_of_return(s.path, sid, version) or store.get_meta(key)
         if not text:
             continue
         try:
@@ -389,16 +389,14 @@ def learn_specs(store, subs) -> None:
 
 
 def _spec_refs() -> tuple[str, ...]:
-    from workbook_tools.model.speclib import explicit_refs
     return explicit_refs()
 
 
 def _watch_parent(parent: int, specs: tuple[str, ...] = ()):
     """In a worker: exit when the collect process is gone (killed), instead of lingering forever; ``specs``:
     the collect's --spec files, first for their ids here too (speclib)."""
-    from workbook_tools.model import speclib
     for ref in specs:
-        speclib.use(ref)
+        specsheet.use(ref)
     import threading
     import time
 
@@ -427,8 +425,6 @@ def run_collect(inboxes, output, *, roster_path=None, db_path=None, jobs=None, s
                 sample_csv=None) -> dict:
     """Collect every workbook under ``inboxes`` into ``output`` (summary.xlsx) and the database: find the files,
     record each (read once), judge the batch, summarise it, write the feedback copies, report."""
-    from workbook_tools.model.spec import load_spec
-    from workbook_tools.bureau.store import open_store
     output = Path(output)
     db_path = Path(db_path) if db_path else default_db_path(output)
     roster = _read_roster(roster_path)
@@ -511,7 +507,6 @@ class Judged:
 def _judge_batch(store, res: CollectResult, spec, roster, ledger, tolerance) -> Judged:
     """One current return per unit and every verdict that depends on the batch (roster, scale, the unit's
     project forms, the ledger), recorded in the database."""
-    from workbook_tools.bureau.store import apply_send_backs
     subs = store.submissions(set(res.submission_ids.values()))
     learn_specs(store, subs)           # specs known only from the returns' own copies, for the summary
     same_content = _attach_paths(subs, res.submission_ids)
@@ -559,7 +554,6 @@ def _result(judged: Judged, counts: Submission, res: CollectResult, output: Path
 
 def _review(kept, sample, seed, sample_csv):
     """The 复核 lines of every current form and, with ``sample``, the reproducible 抽查 draw (also as CSV)."""
-    from workbook_tools.foreign.review import draw_sample, review_rows, write_sample_csv
     rows = review_rows(kept)
     drawn = draw_sample(rows, sample, seed) if sample else None
     if drawn is not None and sample_csv:
@@ -571,7 +565,6 @@ def _batch_key(res, roster_path, spec_ref, ledger, tolerance, feedback_dir) -> s
     """Everything the summary depends on: which submissions sit at which paths, and the options."""
     import hashlib
 
-    from workbook_tools import __version__
     h = hashlib.sha256()
     h.update(json.dumps(sorted(res.submission_ids.items()), ensure_ascii=False).encode())
     for extra in (roster_path, spec_ref, tolerance, feedback_dir, __version__, SUMMARY_FORMAT):
@@ -610,7 +603,6 @@ def _inside(p: Path, d: Path) -> bool:
 def _read_roster(path):
     if not path:
         return []
-    from workbook_tools.bureau.roster import read_roster
     return read_roster(path)
 
 
@@ -621,10 +613,6 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
     An overall form checked against its projects carries the link findings too; beside overall forms a project
     workbook's copy is named …_项目工作簿_问题标注. One copy that cannot be made is listed in ``failures``
     (file, message); the others are still made."""
-    from workbook_tools.files.annotate import annotate_workbook
-    from workbook_tools.errors import WbtoolError
-    from workbook_tools.files.safety import ensure_inside, fit_file_name, safe_path_component
-    from workbook_tools.checks.validate import validate_forms
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -639,7 +627,6 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
             name += "_项目工作簿"
         try:
             if (s.data or {}).get("foreign"):     # a foreign form is never written: its problems as CSV
-                from workbook_tools.foreign.review import feedback_csv
                 written.append(feedback_csv(s.path, ensure_inside(folder, folder / fit_file_name(name, "_问题清单.csv"))))
                 continue
             dest = ensure_inside(folder, folder / fit_file_name(name, f"_问题标注{Path(s.path).suffix.lower()}"))
@@ -654,7 +641,6 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
             _feedback_failed(failures, s, f"无法写入：{e.strerror or e}")
             continue
         except Exception as e:       # noqa: BLE001 — one copy's bug must not stop the others
-            from workbook_tools.errors import save_traceback
             log = save_traceback(e, f"collect --feedback: {s.path}")
             _feedback_failed(failures, s, f"内部错误（{type(e).__name__}: {e}）" + (f"，详细信息见 {log}" if log else ""))
             continue
@@ -684,10 +670,8 @@ def _feedback_tally(s: Submission, kept: list[Submission]):
 
 def current_returns(db_path) -> tuple[list[Submission], dict[str, int]]:
     """From a collect database alone: one current submission per unit, and each unit's submission count."""
-    from workbook_tools.bureau.store import apply_send_backs, open_store
     if not Path(db_path).exists():
         raise UsageError(f"数据库 {db_path} 不存在，请先运行 wbtool collect。", f"database {db_path} does not exist")
-    from workbook_tools.model import speclib
     store = open_store(db_path)
     try:
         speclib.learn_texts(store.metas("spec:"))       # the specs known only from the returns' own copies

@@ -8,14 +8,15 @@ from types import SimpleNamespace
 
 from workbook_tools.checks import _col, _row, overwritten_formulas
 from workbook_tools.checks.explanations import apply_explanations
-from workbook_tools.model.engine import Result, compute, dec
+from workbook_tools.model.engine import Result, compute, dec, tally_projects
 from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.checks.findings import Finding, Report
 from workbook_tools.bureau.ledger import Figures, Ledger, LedgerProject, LedgerUnit, form_inputs, from_wan, money_fields
-from workbook_tools.numbers import ZERO, num, plain
+from workbook_tools.numbers import ZERO, num, plain, to_float
 from workbook_tools.files.reader import Forms, Returned, read_workbook_forms
 from workbook_tools.files.tables import code_text
 from workbook_tools.checks.validate import project_label, project_summary, projects_summary, summary_of, unreadable_report
+from workbook_tools.model.projectbook import fund_types
 
 TOLERANCE = Decimal("0.01")      # 万元
 FIELD_CODES = {"initial": "ledger-initial-mismatch", "adjusted": "ledger-budget-mismatch",
@@ -298,7 +299,6 @@ def _show(v: Decimal | None, pct: bool) -> str:
 
 
 def _ledger_summary(ret: Returned, ledger: Ledger, led: Result | None) -> dict:
-    from workbook_tools.numbers import to_float
     code = code_text(ret.inputs.get("cover.agencyCode"))
     out = {"file": ledger.name, "agencyCode": code, "found": led is not None}
     if _project_level(ret, ledger):
@@ -313,8 +313,6 @@ def _ledger_summary(ret: Returned, ledger: Ledger, led: Result | None) -> dict:
 
 def _projects_summary(forms: Forms) -> dict:
     """The project workbook's summary, as `wbtool validate` gives it (project rows, counts, average)."""
-    from workbook_tools.model.engine import tally_projects
-    from workbook_tools.model.projectbook import fund_types
     results = [compute(r.spec, r.inputs) for r in forms.forms]
     rows = [project_summary(r, res) for r, res in zip(forms.forms, results)]
     return projects_summary(forms, rows, tally_projects(fund_types(forms.spec), [res.values for res in results]))

@@ -19,8 +19,12 @@ from workbook_tools.numbers import to_float
 from workbook_tools.checks.render import csv_safe
 from workbook_tools.bureau.roster import RosterUnit, read_roster
 from workbook_tools.files.safety import ensure_inside, fit_file_name, safe_path_component
-from workbook_tools.model.spec import Spec, load_spec
+from workbook_tools.model.spec import Spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.files.tables import code_text
+from workbook_tools.bureau.projectlist import MAX_PROJECTS, read_project_list
+from workbook_tools.files.fill import recalc_bytes
+from workbook_tools.files.xlsxfile import FileBook, patch_package
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ("单位编码", "单位名称", "文件", "预填资金", "备注")
@@ -153,8 +157,6 @@ def _base(spec: Spec, locked: frozenset, ledger: Ledger | None) -> bytes:
 
 def _issue(spec: Spec, base: bytes, values: dict, name: str) -> bytes:
     """The base template with this unit's values written and every formula value recomputed."""
-    from workbook_tools.files.fill import recalc_bytes
-    from workbook_tools.files.xlsxfile import FileBook, patch_package
     L = layout_for(spec)
     writes = [CellWrite(L[k].sheet, L[k].coord, v) for k, v in values.items() if v is not None]
     buf = io.BytesIO()
@@ -207,7 +209,6 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
     ProjectRow list; rows grouped by 单位编码 in file order): covers from the row and the roster, and with a
     project-level ``ledger`` each project's money pre-filled and locked. Every input is checked before any file
     is written: a row without 单位编码 is a UsageError listing the rows."""
-    from workbook_tools.bureau.projectlist import read_project_list
     units = read_roster(roster) if isinstance(roster, (str, Path)) else list(roster)
     spec = spec if isinstance(spec, Spec) else load_spec(spec or PROJECT_SPEC)
     keys = {f.key for f in spec.cover}
@@ -232,7 +233,6 @@ def distribute_projects(roster, outbox: str | Path, projects, *, ledger: Ledger 
 def _projects_by_unit(rows, name: str, ledger: Ledger | None) -> dict[str, list]:
     """The list's rows by 单位编码, after every check that must pass before a file is written (a row without
     单位编码, a ledger without projects, a unit with more projects than a workbook holds)."""
-    from workbook_tools.bureau.projectlist import MAX_PROJECTS
     missing = [r.row for r in rows if not _code(r.values.get("cover.agencyCode"))]
     if missing:
         shown = "、".join(map(str, missing[:20])) + (f" 等 {len(missing)} 行" if len(missing) > 20 else "")

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from workbook_tools.errors import UsageError
+from workbook_tools.errors import SpecError, UsageError
 from workbook_tools.numbers import ZERO, num, parse_number_text
 from workbook_tools.files.tables import Table, code_text, find_columns, read_table
+from workbook_tools.files.specsheet import load_spec
+from workbook_tools.model.spec import list_specs
 
 # field → (canonical header, aliases…); matching ignores spaces, bracketed units like “（元）” and ASCII case
 LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -151,8 +153,6 @@ def read_ledger(path: str | Path, *, unit: str | None = None, columns=None,
 def project_sources() -> tuple[str, ...]:
     """The fund sources of the shipped project forms (本年财政拨款, 上年结转资金…): a ledger with a 项目编码 column
     read without a spec may use them."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import list_specs, load_spec
     out: list[str] = []
     for sid in list_specs():
         try:

@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from workbook_tools.bureau.records import PASS, RETURN, UNREADABLE
-from workbook_tools.errors import UsageError
-from workbook_tools.report.narrative import Bar, Chart, Document, Heading, Para, Table, score_text, write_document
+from workbook_tools.bureau.records import PASS, RETURN, UNREADABLE, form_kind
+from workbook_tools.errors import SpecError, UsageError
+from workbook_tools.report.narrative import (Bar, Chart, Document, Heading, Para, Table, output_format, score_text,
+                                             write_document)
+from workbook_tools.bureau.batch import main_form_kind
+from workbook_tools.bureau.collect import current_returns, _read_roster
+from workbook_tools.bureau.statistics import accepted, leaf_stats, scored_units
+from workbook_tools.files.specsheet import load_spec
 
 
 @dataclass
@@ -32,11 +37,6 @@ def _title(spec) -> str:
 
 def from_database(db_path, roster_path=None) -> OverviewData:
     """Current returns (one per unit) from a `wbtool collect` database."""
-    from workbook_tools.bureau.batch import main_form_kind
-    from workbook_tools.bureau.collect import _read_roster, current_returns
-    from workbook_tools.bureau.records import form_kind
-    from workbook_tools.model.spec import load_spec
-    from workbook_tools.bureau.statistics import accepted, leaf_stats, scored_units
     every, _ = current_returns(db_path)
     main = main_form_kind(every)       # beside overall forms, project returns are only counted as projects
     kept = [s for s in every if form_kind(s) in (main, None)]
@@ -60,9 +60,6 @@ def from_database(db_path, roster_path=None) -> OverviewData:
 def _sections(kept, codes) -> list[tuple[str, str, list[dict]]]:
     """Accepted returns of several forms (``collect --spec A --spec B``): each form's indicator statistics apart,
     never averaged across forms. Empty for one form."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.spec import load_spec
-    from workbook_tools.bureau.statistics import accepted, leaf_stats, scored_units
     ids = sorted({s.spec_id for s in accepted(kept, codes) if s.spec_id})
     if len(ids) < 2:
         return []
@@ -215,7 +212,6 @@ def _reasons_table(leaves: list[dict], n: str = ""):
 def report_overview(source, output, roster_path=None) -> Document:
     """Write the bureau's overview from a collect database (.db), or from the database a summary workbook (.xlsx)
     was written from (see ``database_of``)."""
-    from workbook_tools.report.narrative import output_format
     output_format(output)
     src = Path(source)
     data = from_workbook(src, roster_path) if src.suffix.lower() in (".xlsx", ".xlsm") else from_database(src, roster_path)

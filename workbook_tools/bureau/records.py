@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from workbook_tools.model.engine import tally_projects
 from workbook_tools.errors import SpecError
 from workbook_tools.model.projectbook import fund_types
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 
 @dataclass

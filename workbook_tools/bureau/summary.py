@@ -14,6 +14,8 @@ from workbook_tools.bureau.records import (PASS, RETURN, UNREADABLE, is_project_
 from workbook_tools.model.spec import Spec
 from workbook_tools.bureau.statistics import accepted, leaf_stats, reasons_text, scored_units
 from workbook_tools.text import excel_text
+from workbook_tools.foreign.review import REVIEW_KEYS, SAMPLE_HEADERS
+from workbook_tools.model.layout import col_letter
 
 HEAD_FILL = "#D9E1F2"
 STATUS_FILL = {PASS: "#C6EFCE", RETURN: "#FFC7CE", UNREADABLE: "#D9D9D9"}
@@ -193,7 +195,6 @@ def _text_width(text: str) -> float:
 
 
 def _letter(i: int) -> str:
-    from workbook_tools.model.layout import col_letter
     return col_letter(i)
 
 
@@ -577,7 +578,6 @@ def _bar(book, ws, sheet, title, header_row, values, y_title, *, horizontal=Fals
 
 def _review_sheets(book, review: list[dict], sample: list[dict] | None, seed=None, size=None):
     """The summary workbook's 复核 sheet (one row per form) and, with --sample, its 抽查 sheet."""
-    from workbook_tools.foreign.review import REVIEW_KEYS, SAMPLE_HEADERS
     cols = [Column("文件", 18), Column("来源", 13), Column("工作表", 12), Column("单位", 16), Column("项目名称", 18),
             Column("项目编码", 10), Column("自评总分", 8, "0.00##"), Column("复核总分", 8, "0.00##"),
             Column("差额", 7, "0.00##"), Column("高于规则的行数", 7), Column("高于规则的指标（单元格：自评，复核）", 44),

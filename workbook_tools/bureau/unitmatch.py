@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.errors import SpecError
+from workbook_tools.files.specsheet import load_spec
+from workbook_tools.model.layout import layout_for
 
 COVER_LABELS = {"code": ("单位编码", "单位代码"), "name": ("单位名称", "实施单位", "预算单位")}
 SCAN_ROWS, SCAN_COLS, SCAN_SHEETS = 40, 12, 3
@@ -84,7 +88,6 @@ def same_name(a: str, b: str) -> bool:
 def roster_findings(s: dict, by_code: dict) -> list[dict]:
     """Findings of one readable return against the roster: a unit the roster does not list, or a unit name that
     differs from the roster's for that code (the code is what the bureau files by)."""
-    from workbook_tools.checks.catalogue import CATALOGUE
     code, name = s.unit_code or "", s.unit_name or ""
     where = _cover_cell(s)
     if code not in by_code:
@@ -105,9 +108,6 @@ def _finding(code, catalogue, params, cell, expected, found) -> dict:
 
 def _cover_cell(s: dict) -> dict:
     """Where the cover's unit code and name are in this return's form (for the finding's cell)."""
-    from workbook_tools.errors import SpecError
-    from workbook_tools.model.layout import layout_for
-    from workbook_tools.model.spec import load_spec
     try:
         L = layout_for(load_spec(s.spec_id))
     except (SpecError, OSError, ValueError, KeyError):

@@ -40,9 +40,9 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     if not inboxes:
         raise click.UsageError("请指定收件文件夹 / give at least one inbox folder")
     if spec_ref:
-        from workbook_tools.model import speclib
+        from workbook_tools.files import specsheet
         for ref in spec_ref:           # each first for its id here and in the worker processes (run_collect)
-            speclib.use(ref)
+            specsheet.use(ref)
     if sample:
         from workbook_tools.foreign.review import parse_sample
         parse_sample(sample)
@@ -53,7 +53,7 @@ def collect_cmd(ctx, inboxes, output, roster, db_path, ledger, tolerance, money_
     led = None
     if ledger:
         from workbook_tools.bureau.ledger import read_ledger
-        from workbook_tools.model.spec import load_spec
+        from workbook_tools.files.specsheet import load_spec
         led = read_ledger(ledger, unit=money_unit, columns=columns,
                           sources=load_spec(spec_ref[0]).funds.sources if spec_ref else None)
     elif money_unit or columns or tolerance:

@@ -19,8 +19,8 @@ LANG_OPTION = click.option("--lang", type=click.Choice(["zh", "en"]), default=No
 def _use_spec(ctx, param, value):
     """--spec FILE|ID: that spec comes first for its id while this command runs (speclib's search path)."""
     if value:
-        from workbook_tools.model import speclib
-        speclib.use(value)
+        from workbook_tools.files import specsheet
+        specsheet.use(value)
     return value
 
 

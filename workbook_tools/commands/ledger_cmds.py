@@ -44,7 +44,7 @@ def distribute_cmd(ctx, roster, ledger_path, projects_path, spec_ref, year, mone
     """
     from workbook_tools.cli import say
     from workbook_tools.bureau.distribute import PROJECT_SPEC, distribute
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     if not ledger_path and (money_unit or columns or sheet):
         raise click.UsageError("--unit / --columns / --sheet 只能与 --ledger 一起使用 / need --ledger")
     spec = load_spec(spec_ref or (PROJECT_SPEC if projects_path else None))
@@ -152,12 +152,12 @@ def crosscheck_cmd(ctx, files, ledger_path, tolerance, money_unit, columns, shee
     """
     from workbook_tools.cli import _report_out
     from workbook_tools.bureau.crosscheck import crosscheck_workbook, tolerance_of
-    from workbook_tools.model.spec import load_spec
+    from workbook_tools.files.specsheet import load_spec
     if not files:
         raise click.UsageError("请指定要核对的文件 / give at least one file")
     tol = tolerance_of(tolerance)
-    from workbook_tools.model import speclib
-    spec = speclib.use(spec_ref) if spec_ref else None
+    from workbook_tools.files import specsheet
+    spec = specsheet.use(spec_ref) if spec_ref else None
     ledger = _read_ledger(ledger_path, money_unit, columns, sheet, spec)
     reports = [crosscheck_workbook(f, ledger, tolerance=tol, spec=spec) for f in files]
     _report_out(ctx, reports, fmt, lang, strict, output)

@@ -53,7 +53,7 @@ def serve_cmd(ctx, roster, db_path, ledger, money_unit, spec_ref, manifests, upl
     from workbook_tools.bureau.store import open_store
     open_store(db_path).close()      # a clear message for a folder, a missing folder or a damaged database
     if spec_ref:
-        from workbook_tools.model.spec import load_spec
+        from workbook_tools.files.specsheet import load_spec
         load_spec(spec_ref)
     portal = Portal(PortalConfig(db=db_path, uploads=uploads, roster=roster, ledger=ledger, ledger_unit=money_unit,
                                  spec=spec_ref,

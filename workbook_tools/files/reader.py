@@ -11,7 +11,8 @@ from workbook_tools.errors import SpecError, UnreadableInput, UsageError
 from workbook_tools.model.layout import SHEET_LIST, SHEET_META, Layout, layout_for
 from workbook_tools.model.projectbook import check_sheet_names, LAYOUT_PROJECTS, projects_layout, ProjectsLayout
 from workbook_tools.numbers import NUMBER_LIMIT, excel_serial_to_date, num, out_of_range
-from workbook_tools.model.spec import Spec, load_spec
+from workbook_tools.model.spec import Spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.files.safety import check_workbook_file
 from workbook_tools.files.xlsxfile import FileBook
 from workbook_tools.model import speclib

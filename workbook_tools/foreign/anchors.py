@@ -10,7 +10,7 @@ import yaml
 
 from workbook_tools.errors import SpecError
 from workbook_tools.foreign.grid import Grid, a1, norm
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 
 
 # ------------------------------------------------------------------ the layout (YAML data)

@@ -10,7 +10,8 @@ from decimal import Decimal
 from workbook_tools.model.engine import compute
 from workbook_tools.model.layout import NA, exec_leaf
 from workbook_tools.numbers import ZERO, num, round_half_up
-from workbook_tools.model.spec import DEFAULT_QUAL_BANDS, Spec, load_spec
+from workbook_tools.model.spec import DEFAULT_QUAL_BANDS, Spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.foreign.anchors import AnchoredLayout, FoundForm
 from workbook_tools.foreign.checks import form_findings
 from workbook_tools.foreign.grid import norm

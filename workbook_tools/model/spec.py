@@ -9,8 +9,6 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from workbook_tools.errors import SpecError
 from workbook_tools.model.contract import Problems, suggest
 from workbook_tools.model.rules import QUAL_GRADES, RULES, RuleType
@@ -211,41 +209,6 @@ def spec_dir() -> Path:
 
 def list_specs() -> list[str]:
     return sorted(p.stem for p in spec_dir().glob("*.yaml"))
-
-
-_CACHE: dict[str, Spec] = {}
-
-
-def load_spec(ref: str | Path | None = None) -> Spec:
-    """A shipped spec by id, or a YAML file by path; raises SpecError listing every problem."""
-    from workbook_tools.model import speclib        # the search path: --spec, WBTOOL_SPEC_PATH, installed, learnt
-    ref = str(ref or DEFAULT_SPEC)
-    path = Path(ref)
-    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
-        return speclib.from_workbook(path)          # the spec a template carries
-    if not (path.suffix in (".yaml", ".yml") and path.exists()):
-        found = speclib.find(ref)
-        if found is None:
-            learnt = speclib.resolve(ref)
-            if learnt is not None:
-                return learnt
-            raise SpecError([("", f"未知的规格 {ref}；可用：{', '.join(speclib.known_ids())}"
-                                  f"（查找顺序见 wbtool specs）")], ref)
-        if found.origin == speclib.ORIGIN_EXPLICIT:
-            return speclib.load(found)
-        path = Path(found.path)
-    st = path.stat()
-    key = f"{path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
-    if key not in _CACHE:
-        try:
-            text = path.read_text(encoding="utf-8")
-            data = yaml.safe_load(text)
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            raise SpecError([("", f"YAML 无法解析：{e}")], str(path)) from None
-        spec = parse_spec(data, source=str(path))
-        spec.text = speclib.normalize(text)
-        _CACHE[key] = spec
-    return _CACHE[key]
 
 
 def fingerprint_of(data) -> str:

@@ -1,4 +1,4 @@
-"""Where a spec comes from: the search path (--spec, WBTOOL_SPEC_PATH, installed, embedded) and the workbook's own copy.
+"""Where a spec comes from: the search path (--spec, WBTOOL_SPEC_PATH, installed, embedded); ``load_spec`` lives here.
 
 Precedence, highest first (docs/specs.md, "规格的查找顺序"):
 
@@ -22,6 +22,8 @@ from pathlib import Path
 import yaml
 
 from workbook_tools.errors import SpecError
+from workbook_tools.model import spec as spec_module
+from workbook_tools.model.spec import DEFAULT_SPEC, Spec, parse_spec
 
 ENV = "WBTOOL_SPEC_PATH"
 SPEC_SHEET = "_wbtool_spec"          # veryHidden: the spec's YAML text, one line a row
@@ -68,10 +70,8 @@ _explicit: dict[str, tuple[str, object]] = {}   # id → (path, Spec) given with
 _learnt: dict[tuple[str, str], object] = {}   # (id, version) → Spec read from a workbook's copy (collect, status)
 
 
-def use(ref: str | Path):
-    """``--spec FILE|ID``: that spec, first for its id for the rest of this command. Returns the Spec."""
-    from workbook_tools.model.spec import load_spec
-    spec = load_spec(ref)
+def register(ref: str | Path, spec):
+    """``spec``, loaded from ``ref``, first for its id for the rest of this command."""
     path = Path(str(ref)) if Path(str(ref)).is_file() else Path(spec.source)
     if path.is_file():
         _explicit[spec.id] = (os.path.abspath(path), spec)
@@ -163,7 +163,6 @@ _PACKAGE: dict = {}
 def _package_dir() -> Path:
     """The installed specs' folder (asked once per ``spec_dir`` function: importlib.resources is slow to ask for
     every workbook; a test that replaces spec_dir is still obeyed)."""
-    from workbook_tools.model import spec as spec_module
     fn = spec_module.spec_dir
     if _PACKAGE.get("fn") is not fn:
         _PACKAGE.update(fn=fn, dir=Path(fn()))
@@ -230,7 +229,6 @@ def find(spec_id: str, version: str | None = None) -> Found | None:
 
 def resolve(spec_id: str, version: str | None = None):
     """The Spec for an id by the search path, then a copy learnt from a workbook in this run; None if unknown."""
-    from workbook_tools.model.spec import load_spec
     f = find(spec_id, version)
     if f is not None:
         return load(f)
@@ -242,7 +240,6 @@ def resolve(spec_id: str, version: str | None = None):
 
 def load(found: Found):
     """The Spec of a search-path entry."""
-    from workbook_tools.model.spec import load_spec
     if found.origin == ORIGIN_EXPLICIT and found.id in _explicit and _explicit[found.id][0] == found.path:
         return _explicit[found.id][1]
     return load_spec(found.path)
@@ -314,7 +311,6 @@ def read_embedded(book) -> Embedded | None:
 
 def spec_from_text(text: str, source: str):
     """A Spec from YAML text (the embedded copy), carrying that text."""
-    from workbook_tools.model.spec import parse_spec
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
@@ -326,38 +322,6 @@ def spec_from_text(text: str, source: str):
 
 def embedded_origin(spec) -> bool:
     return str(getattr(spec, "source", "")).endswith("!" + SPEC_SHEET)
-
-
-def from_workbook(path: str | Path):
-    """The spec a workbook carries (``--spec template.xlsx``): its own copy, intact, else a SpecError."""
-    from workbook_tools.files.safety import check_workbook_file
-    from workbook_tools.files.xlsxfile import FileBook
-    path = Path(path)
-    check_workbook_file(path)
-    book = FileBook(str(path), path.read_bytes())
-    emb = read_embedded(book)
-    if emb is None:
-        raise SpecError([("", "该工作簿没有内嵌规格（不是本版 wbtool 生成的模板）；请给出规格 YAML 文件或 id")], str(path))
-    if not emb.intact:
-        raise SpecError([(SPEC_SHEET, "内嵌规格已损坏或被改动（文本与其记录的 sha256 不符）")], str(path))
-    spec = emb.spec(str(path))
-    learn(spec)
-    return spec
-
-
-def text_of_return(path: str | Path, spec_id: str, version: str) -> str | None:
-    """The intact copy of spec ``spec_id`` ``version`` a returned workbook carries, as text (None otherwise)."""
-    from workbook_tools.files.xlsxfile import FileBook
-    from workbook_tools.files.safety import check_workbook_file
-    try:
-        check_workbook_file(Path(path))
-        book = FileBook(str(path), Path(path).read_bytes())
-        emb = read_embedded(book)
-    except Exception:      # noqa: BLE001 — a file that changed or vanished since it was read: no copy from it
-        return None
-    if emb is None or not emb.intact or emb.spec_id != spec_id or emb.version != version:
-        return None
-    return emb.text
 
 
 def learn_texts(texts: dict[str, str]) -> None:
@@ -375,7 +339,6 @@ def learn_texts(texts: dict[str, str]) -> None:
 def listing() -> list[dict]:
     """Every spec on the search path, highest precedence first: id, version, title, where it came from, and which
     spec shadows it (a later entry with the same id is not used); a file that does not load says why."""
-    from workbook_tools.model.spec import load_spec
     rows = []
     for f in candidates():
         row = {"id": f.id, "version": f.version, "origin": f.origin, "origin_zh": ORIGIN_ZH[f.origin],
@@ -401,33 +364,38 @@ def skipped_files() -> list[str]:
     return out
 
 
-def describe_workbook(path: str | Path) -> dict:
-    """The spec a workbook names and carries, and the spec the search path gives for it (``specs --workbook``)."""
-    from workbook_tools.files.safety import check_workbook_file
-    from workbook_tools.files.xlsxfile import FileBook
-    from workbook_tools.model.layout import SHEET_META
-    path = Path(path)
-    check_workbook_file(path)
-    book = FileBook(str(path), path.read_bytes())
-    meta = {}
-    if SHEET_META in book.sheet_names():
-        cells = book.read_sheet(SHEET_META)
-        for r in range(1, 6):
-            k, v = cells.get(f"A{r}"), cells.get(f"B{r}")
-            if k is not None and isinstance(k.value, str):
-                meta[k.value] = "" if v is None or v.value is None else str(v.value)
-    emb = read_embedded(book)
-    sid, version = meta.get("spec_id", ""), meta.get("spec_version", "")
-    found = find(sid, version) if sid else None
-    out = {"file": str(path), "spec_id": sid or None, "spec_version": version or None,
-           "embedded": None, "found": None, "same": None}
-    if emb is not None:
-        out["embedded"] = {"id": emb.spec_id, "version": emb.version, "sha256": emb.sha256, "intact": emb.intact,
-                           "lines": len(emb.text.splitlines())}
-    if found is not None:
-        out["found"] = {"origin": found.origin, "origin_zh": ORIGIN_ZH[found.origin], "path": found.path,
-                        "version": found.version, "sha256": found.sha256}
-        if emb is not None and found.version == emb.version:
-            out["same"] = emb.intact and found.sha256 == emb.sha256
-    out["_text"] = emb.text if emb is not None else None
-    return out
+# ---------------------------------------------------------------- loading a spec
+
+_CACHE: dict[str, Spec] = {}
+
+
+def load_spec(ref: str | Path | None = None) -> Spec:
+    """A spec by id (the search path: --spec, WBTOOL_SPEC_PATH, installed, learnt), or a YAML file by path; raises
+    SpecError listing every problem. (A template's own copy, ``--spec template.xlsx``: files.specsheet.load_spec.)"""
+    ref = str(ref or DEFAULT_SPEC)
+    path = Path(ref)
+    if path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file():
+        raise SpecError([("", "这是一个工作簿：其内嵌规格由 files.specsheet.load_spec 读取")], ref)
+    if not (path.suffix in (".yaml", ".yml") and path.exists()):
+        found = find(ref)
+        if found is None:
+            learnt = resolve(ref)
+            if learnt is not None:
+                return learnt
+            raise SpecError([("", f"未知的规格 {ref}；可用：{', '.join(known_ids())}"
+                                  f"（查找顺序见 wbtool specs）")], ref)
+        if found.origin == ORIGIN_EXPLICIT:
+            return load(found)
+        path = Path(found.path)
+    st = path.stat()
+    key = f"{path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
+    if key not in _CACHE:
+        try:
+            text = path.read_text(encoding="utf-8")
+            data = yaml.safe_load(text)
+        except (yaml.YAMLError, UnicodeDecodeError) as e:
+            raise SpecError([("", f"YAML 无法解析：{e}")], str(path)) from None
+        spec = parse_spec(data, source=str(path))
+        spec.text = normalize(text)
+        _CACHE[key] = spec
+    return _CACHE[key]

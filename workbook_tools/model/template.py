@@ -14,7 +14,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from workbook_tools.model.layout import SHEET_META, Cell, Layout, layout_for
 from workbook_tools.numbers import plain
-from workbook_tools.model.spec import Spec, load_spec
+from workbook_tools.model.spec import Spec
+from workbook_tools.model.speclib import load_spec
 
 FONT = "宋体"
 FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")

@@ -25,7 +25,7 @@ from workbook_tools.bureau.collect import current_key, current_returns, process_
 from workbook_tools.bureau.crosscheck import crosscheck_workbook
 from workbook_tools.files.annotate import annotate_workbook
 from workbook_tools.checks.validate import validate_workbook
-from workbook_tools.model.spec import load_spec
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.bureau.overview import from_database, report_overview
 from workbook_tools.bureau.ledger import read_ledger
 from workbook_tools.bureau.roster import read_roster
