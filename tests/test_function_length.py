@@ -14,12 +14,6 @@ _spec.loader.exec_module(long_functions_module)
 
 # "file::function" → who is on it (helpers' scopes: docs in BRIEF; "entry" = CLI option parsing, left as is)
 KNOWN = {
-    "workbook_tools/model/layout.py::_funds": "rules",
-    "workbook_tools/model/layout.py::_target_rows": "rules",
-    "workbook_tools/model/layout.py::_scores": "rules",
-    "workbook_tools/model/layout.py::_form_funds": "rules",
-    "workbook_tools/model/layout.py::_form_summary": "rules",
-    "workbook_tools/model/engine.py::_summary": "rules",
     "workbook_tools/model/template.py::build_projects_template": "livecheck",
     "workbook_tools/model/template.py::render_template": "livecheck",
     "workbook_tools/commands/collect_cmd.py::collect_cmd": "entry (records: collect's options)",

@@ -300,12 +300,34 @@ def _hint(score_raw, w, reason, not_applicable) -> str:
 
 
 def _summary(spec: Spec, raw, v, res: Result):
+    _summary_nodes(spec, v)
+    base = _summary_base(spec, raw, v)
+    penalty = _summary_penalty(spec, v)
+    cap = _summary_cap(spec, v)
+    v["summary.total"] = round_half_up(min(cap, max(ZERO, (base or ZERO) - penalty)), 4)
+    total = dec(v["summary.total"])
+    v["summary.display"] = round_half_up(total, 2) if total is not None else None
+    display = dec(v["summary.display"])
+    v["summary.grade"] = spec.grade_for(display) if display is not None else None
+    if any(text_is(v.get(f"node.{leaf.id}.hint"), "未评分") for leaf in spec.leaves()):
+        v["summary.grade"] = INCOMPLETE      # no grade until every indicator is scored (layout: the same formula)
+    res.total = total if total is not None else ZERO
+    res.display = display if display is not None else ZERO
+    res.grade = v["summary.grade"] if isinstance(v["summary.grade"], str) else ""
+
+
+def _summary_nodes(spec: Spec, v):
+    """The 一级/二级指标's 得分 and 得分率 on the summary."""
     for node in spec.nodes():
         if node.depth <= 2:
             v[f"summary.node.{node.id}"] = dec(v.get(f"node.{node.id}.score"))
             s = dec(v[f"summary.node.{node.id}"])
             ok = s is not None and node.weight > 0
             v[f"summary.rate.{node.id}"] = round_half_up(s / node.weight, 4) if ok else None
+
+
+def _summary_base(spec: Spec, raw, v) -> Decimal | None:
+    """The sum of the scores (合计), rescaled to the full weight when 不适用 weight is taken out (rescale)."""
     total_w = spec.total_weight
     v["summary.raw"] = round_half_up(_sum(v.get(f"node.{n.id}.score") for n in spec.tree), 4)
     base = dec(v["summary.raw"])
@@ -321,6 +343,11 @@ def _summary(spec: Spec, raw, v, res: Result):
         v["summary.scaled"] = (round_half_up(base * total_w / aw, 4) if aw is not None and aw > 0 and base is not None
                                else ZERO)
         base = dec(v["summary.scaled"])
+    return base
+
+
+def _summary_penalty(spec: Spec, v) -> Decimal:
+    """Points off for targets whose deviation passes the form's threshold (capped), or zero."""
     fr = spec.form_rules
     penalty = ZERO
     if fr.deviation_threshold is not None:
@@ -330,6 +357,12 @@ def _summary(spec: Spec, raw, v, res: Result):
             penalty = min(fr.deviation_max, penalty)
         v["summary.penalty"] = penalty
         penalty = dec(v["summary.penalty"]) or ZERO
+    return penalty
+
+
+def _summary_cap(spec: Spec, v) -> Decimal:
+    """The highest total the execution rate allows (execution_cap), else the full weight."""
+    fr, total_w = spec.form_rules, spec.total_weight
     cap = total_w
     if fr.execution_cap:
         rate = dec(v.get("funds.exec_rate"))
@@ -340,16 +373,7 @@ def _summary(spec: Spec, raw, v, res: Result):
                     break
         v["summary.cap"] = cap
         cap = dec(v["summary.cap"]) if dec(v["summary.cap"]) is not None else total_w
-    v["summary.total"] = round_half_up(min(cap, max(ZERO, (base or ZERO) - penalty)), 4)
-    total = dec(v["summary.total"])
-    v["summary.display"] = round_half_up(total, 2) if total is not None else None
-    display = dec(v["summary.display"])
-    v["summary.grade"] = spec.grade_for(display) if display is not None else None
-    if any(text_is(v.get(f"node.{leaf.id}.hint"), "未评分") for leaf in spec.leaves()):
-        v["summary.grade"] = INCOMPLETE      # no grade until every indicator is scored (layout: the same formula)
-    res.total = total if total is not None else ZERO
-    res.display = display if display is not None else ZERO
-    res.grade = v["summary.grade"] if isinstance(v["summary.grade"], str) else ""
+    return cap
 
 
 @dataclass

@@ -362,6 +362,29 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
     if form and not (spec.funds.midyear or spec.funds.project_counts or spec.funds.project_average):
         return _form_funds(L, sh, top)
     cols = fund_columns(spec)
+    colno = _funds_head(L, sh, top, cols)
+    n = len(spec.funds.sources)
+    # the national project form: 年度资金总额 first, then “其中：” the sources, and the 执行率 score beside it
+    project = spec.kind == "project"
+    total_row = top + 3 if project else top + 3 + n
+    first_src = top + 4 if project else top + 3
+    if project and (leaf := exec_leaf(spec)) is not None:
+        _funds_exec_weight(L, sh, top, cols, total_row, leaf)
+    _funds_sources(L, sh, cols, colno, first_src)
+    _funds_total(L, sh, cols, colno, total_row, first_src, n)
+    r = _funds_exec(L, sh, colno, total_row, top + 3 + n + 2)
+    r = _funds_notes(L, sh, cols, r + 2)
+    if not form:
+        L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2 + (2 if project else 0))}}
+        L.freeze[sh] = "B4"
+        L.print_rows[sh] = "3:3"
+        L.landscape.add(sh)
+    return r + 1
+
+
+def _funds_head(L: Layout, sh: str, top: int, cols) -> dict[str, int]:
+    """The title, money unit and column heads of the funds table; returns each column's number."""
+    spec, form = L.spec, L.form is not None
     L.text(sh, 1, top, "部门整体收支情况" if spec.kind != "project" else "项目资金情况",
            style="section" if form else "title")
     L.merges.append((sh, f"A{top}:{col_letter(len(cols) + 1)}{top}"))
@@ -371,18 +394,22 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
     for i, (key, head) in enumerate(cols, 2):
         L.text(sh, i, top + 2, head, style="header")
         colno[key] = i
-    n = len(spec.funds.sources)
-    # the national project form: 年度资金总额 first, then “其中：” the sources, and the 执行率 score beside it
-    project = spec.kind == "project"
-    total_row = top + 3 if project else top + 3 + n
-    first_src = top + 4 if project else top + 3
-    if project and (leaf := exec_leaf(spec)) is not None:
-        wcol, scol = len(cols) + 2, len(cols) + 3
-        L.text(sh, wcol, top + 2, "分值", style="header")
-        L.text(sh, scol, top + 2, "得分", style="header")
-        L.put("funds.weight", sh, wcol, total_row, "label", value=float(leaf.weight), fmt=FMT_SCORE,
-              indicator=leaf.id, label="执行率分值")
-        L.score_at = (sh, scol, total_row)       # funds.score, once the score table exists (_funds_score)
+    return colno
+
+
+def _funds_exec_weight(L: Layout, sh: str, top: int, cols, total_row: int, leaf: Node):
+    """The project form's 分值 · 得分 of the execution rate, beside the total row."""
+    wcol, scol = len(cols) + 2, len(cols) + 3
+    L.text(sh, wcol, top + 2, "分值", style="header")
+    L.text(sh, scol, top + 2, "得分", style="header")
+    L.put("funds.weight", sh, wcol, total_row, "label", value=float(leaf.weight), fmt=FMT_SCORE,
+          indicator=leaf.id, label="执行率分值")
+    L.score_at = (sh, scol, total_row)       # funds.score, once the score table exists (_funds_score)
+
+
+def _funds_sources(L: Layout, sh: str, cols, colno: dict[str, int], first_src: int):
+    """One row a fund source: the amounts typed, the rates computed."""
+    spec = L.spec
     for i, src in enumerate(spec.funds.sources):
         r = first_src + i
         L.text(sh, 1, r, ("其中：" if i == 0 and spec.kind == "project" else "") + src)
@@ -398,7 +425,11 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
                 L.put(k, sh, c, r, "input", kind="count" if key == "projects" else "money",
                       fmt="0" if key == "projects" else FMT_MONEY, label=f"{src}{head}",
                       prompt="个数，整数" if key == "projects" else f"金额（{spec.money_unit}），不小于 0")
-    L.text(sh, 1, total_row, spec.funds.labels.get("total", "合计"), style="header")
+
+
+def _funds_total(L: Layout, sh: str, cols, colno: dict[str, int], total_row: int, first_src: int, n: int):
+    """The total row: sums of the sources, rates of the sums."""
+    L.text(sh, 1, total_row, L.spec.funds.labels.get("total", "合计"), style="header")
     for key, head in cols:
         c = colno[key]
         letter = col_letter(c)
@@ -410,7 +441,12 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
             f = f"=SUM({letter}{first_src}:{letter}{first_src + n - 1})"
         L.put(f"funds.total.{key}", sh, c, total_row, "formula", formula=f, label=f"合计{head}",
               fmt=FMT_RATIO if key in ("rate", "mid_rate") else ("0" if key == "projects" else FMT_MONEY))
-    r = top + 3 + n + 2
+
+
+def _funds_exec(L: Layout, sh: str, colno: dict[str, int], total_row: int, r: int) -> int:
+    """执行情况 from row ``r``: the execution rate, and the mid-year progress against its target; returns the last
+    row used."""
+    spec = L.spec
     L.text(sh, 1, r, "执行情况", style="section")
     adj, act = f"{col_letter(colno['adjusted'])}{total_row}", f"{col_letter(colno['actual'])}{total_row}"
     r += 1
@@ -434,7 +470,13 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
         p, t = f"B{r - 2}", f"B{r - 1}"
         L.put("funds.mid_gap", sh, 2, r, "formula", fmt="0.0", label="与目标的差距",
               formula=f'=IF(ISNUMBER({p}),ROUND(({p}-{t})*100,1),"")')
-    r += 2
+    return r
+
+
+def _funds_notes(L: Layout, sh: str, cols, r: int) -> int:
+    """From row ``r``: the explanations typed (low rate, budget changes) and the projects' average score; returns
+    the last row used."""
+    spec = L.spec
     L.text(sh, 1, r, f"预算执行率低于 {plain(spec.funds.low_rate_threshold * 100)}% 的原因说明")
     L.put("funds.low_rate_reason", sh, 2, r, "input", kind="text", label="执行率偏低原因",
           prompt="执行率偏低时必须说明原因")
@@ -450,12 +492,7 @@ def _funds(L: Layout, sh: str = SHEET_FUNDS, top: int = 1) -> int:
         L.put("funds.projects_average", sh, 2, r, "input", kind="number", fmt=FMT_TOTAL, lo=Decimal(0),
               hi=Decimal(100), label="自评项目平均得分",
               prompt="各项目支出绩效自评表总分的平均值（0–100），可用 wbtool fill 本表 --projects 项目工作簿 自动填入")
-    if not form:
-        L.widths[sh] = {"A": 34, **{col_letter(i): 16 for i in range(2, len(cols) + 2 + (2 if project else 0))}}
-        L.freeze[sh] = "B4"
-        L.print_rows[sh] = "3:3"
-        L.landscape.add(sh)
-    return r + 1
+    return r
 
 
 # the compact project form (one printed page, as the national 项目支出绩效自评表): printed columns A:K,
@@ -495,6 +532,14 @@ def _form_funds(L: Layout, sh: str, top: int) -> int:
         L.text(sh, c1, top, heads[key], style="header")
         _span(L, sh, top, c1, c2)
     total_row, first_src, n = top + 1, top + 2, len(spec.funds.sources)
+    _form_fund_sources(L, sh, heads, first_src)
+    _form_fund_total(L, sh, heads, total_row, first_src, n, leaf)
+    return _form_fund_notes(L, sh, first_src + n)
+
+
+def _form_fund_sources(L: Layout, sh: str, heads: dict, first_src: int):
+    """One row a fund source under 年度资金总额 (其中：…): amounts typed, the rate computed, weight and score empty."""
+    spec, at = L.spec, FORM_COLS["funds"]
     C = {k: col_letter(at[k][0]) for k in at}
     for i, src in enumerate(spec.funds.sources):
         r = first_src + i
@@ -510,7 +555,13 @@ def _form_funds(L: Layout, sh: str, top: int) -> int:
         for key in ("weight", "score"):          # ruled, empty: only the total row is scored
             L.text(sh, at[key][0], r, "")
             _span(L, sh, r, *at[key])
-    L.text(sh, 1, total_row, lab.get("total", "年度资金总额"), style="header")
+
+
+def _form_fund_total(L: Layout, sh: str, heads: dict, total_row: int, first_src: int, n: int, leaf: Node | None):
+    """年度资金总额: the sums, the scored (rounded) and raw execution rates, and the rate's weight and score."""
+    at = FORM_COLS["funds"]
+    C = {k: col_letter(at[k][0]) for k in at}
+    L.text(sh, 1, total_row, L.spec.funds.labels.get("total", "年度资金总额"), style="header")
     _span(L, sh, total_row, 1, 2)
     for key in ("initial", "adjusted", "actual"):
         letter = C[key]
@@ -528,8 +579,11 @@ def _form_funds(L: Layout, sh: str, top: int) -> int:
               indicator=leaf.id, label="执行率分值")
         L.score_at = (sh, at["score"][0], total_row)
         _span(L, sh, total_row, *at["score"])
-    r = first_src + n
-    L.text(sh, 1, r, f"执行率低于 {plain(spec.funds.low_rate_threshold * 100)}% 的原因")
+
+
+def _form_fund_notes(L: Layout, sh: str, r: int) -> int:
+    """The two explanations (low rate, budget changes) side by side on row ``r``; returns the next row."""
+    L.text(sh, 1, r, f"执行率低于 {plain(L.spec.funds.low_rate_threshold * 100)}% 的原因")
     _span(L, sh, r, 1, 2)
     L.put("funds.low_rate_reason", sh, 3, r, "input", kind="text", label="执行率偏低原因",
           prompt="执行率偏低时必须说明原因")
@@ -624,7 +678,6 @@ def _target_rows(L: Layout, sh: str, r: int, cols, cidx: dict[str, int]) -> int:
     """The target rows of every kind. Classic sheets: a section and a header row per kind, numbered rows. The
     compact form: one header row (一级指标 · 二级指标 · 三级指标 …) and each kind's name down column A."""
     spec, form = L.spec, L.form is not None
-    thr = spec.form_rules.deviation_threshold
     heads = dict((name, head) for name, head, _ in cols)
     if form:
         heads.update(category="二级指标", name="三级指标", value="年度指标值")
@@ -634,62 +687,75 @@ def _target_rows(L: Layout, sh: str, r: int, cols, cidx: dict[str, int]) -> int:
         _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
         r += 1
     for ki, kind in enumerate(spec.targets.kinds):
-        if form:
-            L.text(sh, 1, r, kind.label, style="section")
-            if kind.rows > 1:
-                L.merges.append((sh, f"A{r}:A{r + kind.rows - 1}"))
-        else:
-            L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
-            L.merges.append((sh, f"A{r}:{col_letter(len(cols))}{r}"))
-            r += 1
-            for name, head, _ in cols:
-                L.text(sh, cidx[name], r, head, style="header")
-            r += 1
+        r = _target_kind_head(L, sh, r, cols, cidx, ki, kind)
         first = r
         for n in range(1, kind.rows + 1):
-            base = f"target.{kind.key}.{n}"
-            ref = {name: f"{col_letter(cidx[name])}{r}" for name in cidx}
-            if form:
-                _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
-            else:
-                L.text(sh, cidx["no"], r, n)
-            L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
-                  choices=kind.categories, label=f"{kind.label}{n} 二级指标")
-            L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
-            L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
-                  label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
-            L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
-                  prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
-            L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
-            d, e, g = ref["direction"], ref["value"], ref["actual"]
-            na = row_na(spec, kind)
-            na_ok = f',{g}="{NA}"' if na else ""
-            L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
-                  label=f"{kind.label}{n} 实际完成值",
-                  prompt="定量指标填数字；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
-                  custom=(f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"{na_ok}),'
-                          + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
-            L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
-                  label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na))
-            if kind.scored:
-                w = ref["weight"]
-                L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
-                      lo=Decimal(0), hi=Decimal(100), label=f"{kind.label}{n} 分值")
-                L.put(f"{base}.score", sh, cidx["score"], r, "formula", fmt=FMT_SCORE,
-                      label=f"{kind.label}{n} 得分",
-                      formula=f'=IF(AND(ISNUMBER({ref["ratio"]}),ISNUMBER({w})),ROUND({ref["ratio"]}*{w},4),"")')
-            if thr is not None:
-                L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
-                      label=f"{kind.label}{n} 偏差超限",
-                      formula=(f'=IF(AND(OR({d}="≥",{d}="≤",{d}="="),ISNUMBER({e}),ISNUMBER({g})),'
-                               f'IF({e}<>0,IF(ROUND(ABS({g}-{e})/ABS({e}),10)>={_n(thr)},1,0),0),0)'))
-            L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
-                  label=f"{kind.label}{n} 偏差原因")
+            _target_row(L, sh, r, cidx, kind, n)
             r += 1
         L.target_rows[kind.key] = (first, r - 1)
         if not form:
             r += 1
     return r
+
+
+def _target_kind_head(L: Layout, sh: str, r: int, cols, cidx: dict[str, int], ki: int, kind) -> int:
+    """A kind's name (the compact form: down column A beside its rows; classic: a section and a header row);
+    returns the kind's first row."""
+    if L.form is not None:
+        L.text(sh, 1, r, kind.label, style="section")
+        if kind.rows > 1:
+            L.merges.append((sh, f"A{r}:A{r + kind.rows - 1}"))
+        return r
+    L.text(sh, 1, r, f"{'一二三四五六七八九十'[ki]}、{kind.label}", style="section")
+    L.merges.append((sh, f"A{r}:{col_letter(len(cols))}{r}"))
+    r += 1
+    for name, head, _ in cols:
+        L.text(sh, cidx[name], r, head, style="header")
+    return r + 1
+
+
+def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
+    """Target ``n`` of ``kind`` on row ``r``: what is typed, its completion ratio, score and deviation flag."""
+    spec = L.spec
+    thr = spec.form_rules.deviation_threshold
+    base = f"target.{kind.key}.{n}"
+    ref = {name: f"{col_letter(cidx[name])}{r}" for name in cidx}
+    if L.form is not None:
+        _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
+    else:
+        L.text(sh, cidx["no"], r, n)
+    L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
+          choices=kind.categories, label=f"{kind.label}{n} 二级指标")
+    L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
+    L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
+          label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
+    L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
+          prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
+    L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
+    d, e, g = ref["direction"], ref["value"], ref["actual"]
+    na = row_na(spec, kind)
+    na_ok = f',{g}="{NA}"' if na else ""
+    L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
+          label=f"{kind.label}{n} 实际完成值",
+          prompt="定量指标填数字；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
+          custom=(f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"{na_ok}),'
+                  + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
+    L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
+          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na))
+    if kind.scored:
+        w = ref["weight"]
+        L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
+              lo=Decimal(0), hi=Decimal(100), label=f"{kind.label}{n} 分值")
+        L.put(f"{base}.score", sh, cidx["score"], r, "formula", fmt=FMT_SCORE,
+              label=f"{kind.label}{n} 得分",
+              formula=f'=IF(AND(ISNUMBER({ref["ratio"]}),ISNUMBER({w})),ROUND({ref["ratio"]}*{w},4),"")')
+    if thr is not None:
+        L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
+              label=f"{kind.label}{n} 偏差超限",
+              formula=(f'=IF(AND(OR({d}="≥",{d}="≤",{d}="="),ISNUMBER({e}),ISNUMBER({g})),'
+                       f'IF({e}<>0,IF(ROUND(ABS({g}-{e})/ABS({e}),10)>={_n(thr)},1,0),0),0)'))
+    L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
+          label=f"{kind.label}{n} 偏差原因")
 
 
 def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:
@@ -716,6 +782,23 @@ def score_cols(L: Layout) -> dict[str, int]:
 
 def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
+    cols, top = _score_heads(L, sh, top)
+    row = top + 3
+    for node in spec.nodes():
+        row = _score_node(L, sh, node, row, cols)
+    L.score_rows = (sh, top + 3, row - 1)
+    if form:
+        _subtotals(L, sh, cols)
+        return row
+    _score_sheet_setup(L, sh, cols)
+    _subtotals(L, sh, cols)
+    return row
+
+
+def _score_heads(L: Layout, sh: str, top: int) -> tuple[dict[str, int], int]:
+    """The score table's title and header row; returns its columns and the ``top`` its rows count from (the
+    compact form has one header row, the classic sheet a title, a note and a header row)."""
+    spec, form = L.spec, L.form is not None
     cols = score_columns(spec)
     heads = {"id": "编号", "weight": "分值", "method": "评分方法", "standard": "评分标准", "basis": "评分依据",
              "applicable": "适用性", "score": "自评得分", "reason": "扣分原因", "hint": "提示"}
@@ -726,52 +809,56 @@ def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
         for name, c in cols.items():
             L.text(sh, c, top, heads[name], style="header")
             _span(L, sh, top, c, FORM_MERGED.get(c, c))
-        top -= 2
-    else:
-        L.text(sh, 1, top, "评分汇总" if form else spec.title, style="section" if form else "title")
-        L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
-        L.text(sh, 1, top + 1, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分",
-               style="note")
-        L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))   # one line, not wrapped in the id column
-        for name, c in cols.items():
-            head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
-            L.text(sh, c, top + 2, head, style="header")
-    row = top + 3
-    L_ = lambda name: col_letter(cols[name])  # noqa: E731
-    for node in spec.nodes():
-        r = row
-        base = f"node.{node.id}"
-        L.put(f"{base}.id", sh, cols["id"], r, "label", value=node.id, indicator=node.id, label="编号")
-        L.put(f"{base}.name", sh, cols[f"level{node.depth}"], r, "label", value=node.name,
-              indicator=node.id, label="指标名称", style=None if node.is_leaf else "section")
-        L.put(f"{base}.weight", sh, cols["weight"], r, "label", value=float(node.weight), fmt=FMT_SCORE,
-              indicator=node.id, label="分值", style=None if node.is_leaf else "section")
-        if L.score_cols:
-            for c1, c2 in FORM_MERGED.items():
-                _span(L, sh, r, c1, c2)
-        row += 1
-        if not node.is_leaf:
-            continue
-        rule = node.rule
-        L.put(f"{base}.method", sh, cols["method"], r, "label", value=rule.label, indicator=node.id,
-              label="评分方法")
-        L.put(f"{base}.standard", sh, cols["standard"], r, "label", value=node.standard or rule.label,
-              indicator=node.id, label="评分标准")
-        if rule.impl.items(rule.params):
-            for j, (item, pts) in enumerate(rule.impl.items(rule.params), 1):
-                ib = f"item.{node.id}.{j}"
-                L.put(f"{ib}.name", sh, cols["standard"], row, "label", value=f"（{j}）{item}",
-                      indicator=node.id, label="清单项")
-                L.put(f"{ib}.points", sh, cols["weight"], row, "label", value=float(pts), fmt=FMT_SCORE,
-                      indicator=node.id, label="清单项分值", style="note")
-                L.put(f"{ib}.met", sh, cols["basis"], row, "input", kind="choice", choices=(YES, NO),
-                      indicator=node.id, label=f"{node.name} 清单项{j}", prompt="是否满足：是 / 否")
-                row += 1
-        _leaf_cells(L, node, r, cols, sh)
-    L.score_rows = (sh, top + 3, row - 1)
-    if form:
-        _subtotals(L, sh, cols)
+        return cols, top - 2
+    L.text(sh, 1, top, "评分汇总" if form else spec.title, style="section" if form else "title")
+    L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
+    L.text(sh, 1, top + 1, f"指标体系：{spec.id}（版本 {spec.version}）  满分 {plain(spec.total_weight)} 分",
+           style="note")
+    L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))   # one line, not wrapped in the id column
+    for name, c in cols.items():
+        head = LEVEL_NAMES[int(name[5:]) - 1] if name.startswith("level") else heads[name]
+        L.text(sh, c, top + 2, head, style="header")
+    return cols, top
+
+
+def _score_node(L: Layout, sh: str, node: Node, row: int, cols: dict[str, int]) -> int:
+    """An indicator's row from ``row`` (a leaf: its rule, checklist items and score cells); returns the next row."""
+    r = row
+    base = f"node.{node.id}"
+    L.put(f"{base}.id", sh, cols["id"], r, "label", value=node.id, indicator=node.id, label="编号")
+    L.put(f"{base}.name", sh, cols[f"level{node.depth}"], r, "label", value=node.name,
+          indicator=node.id, label="指标名称", style=None if node.is_leaf else "section")
+    L.put(f"{base}.weight", sh, cols["weight"], r, "label", value=float(node.weight), fmt=FMT_SCORE,
+          indicator=node.id, label="分值", style=None if node.is_leaf else "section")
+    if L.score_cols:
+        for c1, c2 in FORM_MERGED.items():
+            _span(L, sh, r, c1, c2)
+    row += 1
+    if not node.is_leaf:
         return row
+    rule = node.rule
+    L.put(f"{base}.method", sh, cols["method"], r, "label", value=rule.label, indicator=node.id,
+          label="评分方法")
+    L.put(f"{base}.standard", sh, cols["standard"], r, "label", value=node.standard or rule.label,
+          indicator=node.id, label="评分标准")
+    if rule.impl.items(rule.params):
+        for j, (item, pts) in enumerate(rule.impl.items(rule.params), 1):
+            ib = f"item.{node.id}.{j}"
+            L.put(f"{ib}.name", sh, cols["standard"], row, "label", value=f"（{j}）{item}",
+                  indicator=node.id, label="清单项")
+            L.put(f"{ib}.points", sh, cols["weight"], row, "label", value=float(pts), fmt=FMT_SCORE,
+                  indicator=node.id, label="清单项分值", style="note")
+            L.put(f"{ib}.met", sh, cols["basis"], row, "input", kind="choice", choices=(YES, NO),
+                  indicator=node.id, label=f"{node.name} 清单项{j}", prompt="是否满足：是 / 否")
+            row += 1
+    _leaf_cells(L, node, r, cols, sh)
+    return row
+
+
+def _score_sheet_setup(L: Layout, sh: str, cols: dict[str, int]):
+    """The classic score sheet's column widths, frozen panes and printing."""
+    spec = L.spec
+    L_ = lambda name: col_letter(cols[name])  # noqa: E731
     L.widths[sh] = {L_("id"): 8, **{L_(f"level{i}"): (12 if i < spec.depth else 30)
                                      for i in range(1, spec.depth + 1)},
                     L_("weight"): 7, L_("method"): 13, L_("standard"): 40, L_("basis"): 11,
@@ -781,8 +868,6 @@ def _scores(L: Layout, sh: str = SHEET_SCORES, top: int = 1) -> int:
     L.freeze[sh] = f"{L_('weight')}4"
     L.print_rows[sh] = "3:3"
     L.landscape.add(sh)
-    _subtotals(L, sh, cols)
-    return row
 
 
 def _subtotals(L: Layout, sh: str, cols: dict[str, int]):
@@ -910,11 +995,18 @@ def _summary(L: Layout, sh: str = SHEET_SUMMARY, top: int = 1) -> int:
 def _form_summary(L: Layout, sh: str, top: int) -> int:
     """The compact form's foot: 总分 and 等级 on one row, the steps to it (合计, 折算 …) on the next; each 一级
     指标's 得分 and 得分率 beside its score-table row, off the print area."""
-    spec = L.spec
+    _form_summary_nodes(L, sh)
+    foot = _FormFoot(L, sh, top)
+    _summary_lines(L, sh, foot.line)
+    return foot.finish()
+
+
+def _form_summary_nodes(L: Layout, sh: str):
+    """Each 一级/二级指标's 得分 and 得分率 beside its score-table row (columns O:P, off the print area)."""
     _, first, _ = L.score_rows
     for c, h in ((15, "得分（汇总）"), (16, "得分率")):
         L.text(sh, c, first - 1, h, style="header")
-    for node in spec.nodes():
+    for node in L.spec.nodes():
         if node.depth > 2:
             continue
         r = L.cells[f"node.{node.id}.id"].row
@@ -925,39 +1017,53 @@ def _form_summary(L: Layout, sh: str, top: int) -> int:
         L.put(f"summary.rate.{node.id}", sh, 16, r, "formula", fmt=FMT_RATIO, indicator=node.id,
               formula=(f'=IF(ISNUMBER({o}),ROUND({o}/{_n(node.weight)},4),"")' if node.weight > 0 else '=""'),
               label=f"{node.name} 得分率")
-    slots = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 10, 11)]
-    at = {"row": top + 1, "slot": 0}
 
-    def line(key, label, formula, fmt=FMT_SCORE):
+
+class _FormFoot:
+    """Places the summary lines of the compact form: 总分 and 等级 on the ``top`` row, every other line in the next
+    free slot (label, value) of the rows below, four slots a row."""
+    SLOTS = [(1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 10, 11)]      # (label from, label to, value column)
+
+    def __init__(self, L: Layout, sh: str, top: int):
+        self.L, self.sh, self.top = L, sh, top
+        self.row, self.slot = top + 1, 0
+
+    def line(self, key, label, formula, fmt=FMT_SCORE):
+        L, sh, top = self.L, self.sh, self.top
         if key == "display":
             L.text(sh, 1, top, "总分", style="header")
             _span(L, sh, top, 1, 7)
-            L.text(sh, 8, top, float(spec.total_weight), fmt=FMT_SCORE)
+            L.text(sh, 8, top, float(L.spec.total_weight), fmt=FMT_SCORE)
             r, c = top, 9
         elif key == "grade":
             L.text(sh, 10, top, "等级", style="header")
             r, c = top, 11
         else:
-            if at["slot"] == len(slots):
-                at["row"], at["slot"] = at["row"] + 1, 0
-            c1, c2, c = slots[at["slot"]]
-            r = at["row"]
-            at["slot"] += 1
-            L.text(sh, c1, r, {"total": "总分（四位小数）"}.get(key, label), style="note")
-            _span(L, sh, r, c1, c2)
+            r, c = self._next_slot(key, label)
         L.put(f"summary.{key}", sh, c, r, "formula", formula=formula, fmt=fmt, label=label,
               style="section" if key in ("display", "grade") else None)
         return f"{col_letter(c)}{r}"
 
-    _summary_lines(L, sh, line)
-    last = at["row"]
-    while at["slot"] and at["slot"] < len(slots):       # rule the rest of the row
-        c1, c2, c = slots[at["slot"]]
-        L.text(sh, c1, last, "", style="note")
-        _span(L, sh, last, c1, c2)
-        L.text(sh, c, last, "")
-        at["slot"] += 1
-    return last + 1
+    def _next_slot(self, key, label) -> tuple[int, int]:
+        if self.slot == len(self.SLOTS):
+            self.row, self.slot = self.row + 1, 0
+        c1, c2, c = self.SLOTS[self.slot]
+        r = self.row
+        self.slot += 1
+        self.L.text(self.sh, c1, r, {"total": "总分（四位小数）"}.get(key, label), style="note")
+        _span(self.L, self.sh, r, c1, c2)
+        return r, c
+
+    def finish(self) -> int:
+        """Rules the rest of the last row; returns the next row."""
+        last = self.row
+        while self.slot and self.slot < len(self.SLOTS):
+            c1, c2, c = self.SLOTS[self.slot]
+            self.L.text(self.sh, c1, last, "", style="note")
+            _span(self.L, self.sh, last, c1, c2)
+            self.L.text(self.sh, c, last, "")
+            self.slot += 1
+        return last + 1
 
 
 def _summary_lines(L: Layout, sh: str, line):
