@@ -27,7 +27,7 @@ from workbook_tools.bureau.store import apply_send_backs, open_store
 from workbook_tools.bureau.unitmatch import cover_unit
 from workbook_tools.checks.validate import project_summary, validate_forms
 from workbook_tools.files import specsheet
-from workbook_tools.files.annotate import annotate_workbook
+from workbook_tools.files import annotate      # the module: its writer is looked up at call time (tests replace it)
 from workbook_tools.files.reader import as_date, read_workbook_forms
 from workbook_tools.files.safety import ensure_inside, fit_file_name, safe_path_component
 from workbook_tools.files.specsheet import load_spec
@@ -633,7 +633,7 @@ def _feedback(kept, folder, mixed=False, failures: list[dict] | None = None, led
             # the recorded bytes, checked again for the marks: a file changed since it was recorded is refused
             report = validate_forms(read_as_recorded(s), projects=_feedback_tally(s, kept))
             report.findings += [f for f in (ledger_found or {}).get(s.id, []) if not isinstance(f, dict)]
-            annotate_workbook(s.path, report, dest)
+            annotate.annotate_workbook(s.path, report, dest)
         except WbtoolError as e:
             _feedback_failed(failures, s, e.zh)
             continue

@@ -1,4 +1,5 @@
-"""Indicator specs: YAML files that describe a whole form, loaded and checked with YAML paths."""
+"""Indicator specs: the parser of the YAML that describes a whole form, checked with YAML paths (loading by id or
+path: model/speclib.load_spec)."""
 from __future__ import annotations
 
 import hashlib
@@ -201,7 +202,7 @@ class Spec:
         return self.grades[-1].name
 
 
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- the installed specs
 
 def spec_dir() -> Path:
     return Path(str(resources.files("workbook_tools") / "specs"))
