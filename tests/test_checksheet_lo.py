@@ -29,21 +29,23 @@ PER_SPEC = int(__import__("os").environ.get("WBTOOL_LIVE_N", "70"))           # 
 ODD_TEXT = ["请填写", "无", "-", "（示例）说明", "n/a", "原因：资金到位晚", "  ", "１２", "不适用", "XXX"]
 
 
-def _faulty(spec, rng: random.Random) -> bytes:
-    """A random fill (valid, odd and absurd values) with one or two careless edits on top."""
+def _faulty(spec, rng: random.Random) -> tuple[bytes, bool]:
+    """A random fill (valid, odd and absurd values) with one or two careless edits on top; True when a value was
+    typed over a formula (the file's other values are then LibreOffice's to give: it is validated as LO saves it)."""
     L = layout_for(spec)
     data = consistent(spec, random_values(spec, rng, absurd=rng.choice([0.02, 0.1, 0.25])))
     formulas = [c for c in L.by_role("formula")]
     inputs = [c for c in L.by_role("input") if not c.key.startswith("explain.")]
+    over = False
     for _ in range(rng.randint(1, 2)):
-        kind = rng.random()
-        if kind < 0.25:             # a value typed over a formula (the rules' value is what validate uses)
+        if rng.random() < 0.25:     # a value typed over a formula (the rules' value is what validate uses)
             c = rng.choice(formulas)
             data = typed_over(data, spec, c.key, rng.choice([0, 1, 95, 0.5, "已完成"]))
+            over = True
         else:                       # odd text typed into an input cell: placeholders, dashes, full-width digits
             c = rng.choice(inputs)
             data = set_cell(data, c.sheet, c.coord, rng.choice(ODD_TEXT + [-3, 7.123456, 1e6]))
-    return data
+    return data, over
 
 
 def _explain(spec, path: Path, rng: random.Random) -> bytes:
@@ -65,50 +67,75 @@ def _explain(spec, path: Path, rng: random.Random) -> bytes:
 
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory):
-    """{file name: (spec id, input workbook, its 校验明细 table after LibreOffice's recalculation)} — ≥ 200 faulty
-    workbooks plus a clean one for each spec we have clean figures for.
+    """{file name: (spec id, workbook to validate, its 校验明细 table after LibreOffice's recalculation)} — ≥ 200
+    faulty workbooks plus a clean one for each spec we have clean figures for.
 
-    Every input file carries the engine's values in its formula cells (as Excel saves them), so validate reads the
-    same figures LibreOffice computes. LibreOffice writes only the 校验明细 sheet, as CSV: one soffice call per spec
-    (the sheet's position differs), the three in parallel."""
+    Files whose formula cells carry the engine's values (as Excel saves them) are validated as they are, and
+    LibreOffice writes only their 校验明细 sheet, as CSV (fast). Files with a value typed over a formula are
+    validated as LibreOffice saves them (xlsx), so both sides see LibreOffice's figures. One soffice call per spec
+    and output kind, run in parallel."""
     from concurrent.futures import ThreadPoolExecutor
     src = tmp_path_factory.mktemp("in")
     out = tmp_path_factory.mktemp("out")
     rng = random.Random(17)
-    files: dict[str, list[Path]] = {}
+    files: dict[tuple[str, str], list[Path]] = {}
     for sid in list_specs():
         spec = load_spec(sid)
         for i in range(PER_SPEC):
             p = src / f"{sid}-{i:03d}.xlsx"
-            p.write_bytes(_faulty(spec, rng))
+            data, over = _faulty(spec, rng)
+            p.write_bytes(data)
             if i % 4 == 0:
                 p.write_bytes(_explain(spec, p, rng))
-            files.setdefault(sid, []).append(p)
+            files.setdefault((sid, "xlsx" if over else "csv"), []).append(p)
     for sid, values in _clean_values().items():
         p = src / f"{sid}-clean.xlsx"
         p.write_bytes(consistent(load_spec(sid), values))
-        files[sid].append(p)
+        files.setdefault((sid, "csv"), []).append(p)
         if sid == "gd-dept-overall-2023":     # spent a tenth, no reason: the spec makes that 强制性
             p = src / f"{sid}-lowrate.xlsx"
             p.write_bytes(consistent(load_spec(sid), {**values, "funds.0.actual": 10, "funds.low_rate_reason": None}))
-            files[sid].append(p)
+            files[(sid, "csv")].append(p)
 
-    def convert(sid):
-        sheets = openpyxl.load_workbook(files[sid][0], read_only=True).sheetnames
+    def convert(group):
+        sid, kind = group
+        if kind == "xlsx":
+            recalc_files(files[group], out / "xlsx", timeout=900)
+            return
+        sheets = openpyxl.load_workbook(files[group][0], read_only=True).sheetnames
         n = sheets.index(SHEET_DETAIL) + 1
         filt = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{n}"
-        rc, so, se = run_soffice(["--calc", "--convert-to", filt, "--outdir", str(out), *map(str, files[sid])],
+        rc, so, se = run_soffice(["--calc", "--convert-to", filt, "--outdir", str(out), *map(str, files[group])],
                                  900, _XCU.format(mode=0))
         assert rc == 0, se
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(convert, files))
     result = {}
-    for sid, paths in files.items():
+    for (sid, kind), paths in files.items():
         for p in paths:
+            if kind == "xlsx":
+                saved = out / "xlsx" / p.name
+                assert saved.exists(), f"LibreOffice did not convert {p.name}"
+                result[p.name] = (sid, saved, _xlsx_table(saved))
+                continue
             csv_path = out / f"{p.stem}-{SHEET_DETAIL}.csv"
             assert csv_path.exists(), f"LibreOffice did not convert {p.name}"
             result[p.name] = (sid, p, _table(csv_path))
     return result
+
+
+def _xlsx_table(path: Path) -> list[tuple]:
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    out = []
+    for row in wb[SHEET_DETAIL].iter_rows(min_row=3, max_col=6, values_only=True):
+        if not row[0]:
+            break
+        out.append((row[0], row[1], _s(row[2]), _s(row[3]), row[5]))
+    return out
+
+
+def _s(v) -> str:
+    return str(int(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) and v == int(v) else str(v)
 
 
 def _table(path: Path) -> list[tuple]:
@@ -196,3 +223,36 @@ def test_severity_overrides_of_the_spec_are_respected(recalculated):
                 assert sev == ("强制性" if sid == spec.id else "提示性")
                 seen += sid == spec.id and flag == "1"
     assert seen > 0
+
+
+def test_unit_types_a_deduction_without_reason_and_then_the_reason(tmp_path, gd_spec, seed_values):
+    """Done when (issue 17): the shipped template filled in, one score lowered without a reason: LibreOffice shows
+    强制性问题 1 with the cell (a link) and the fix; the reason typed in: 0."""
+    from randomfill import fill_bytes
+    from conftest import ROOT
+    L = layout_for(gd_spec)
+    leaf = "2.1.1"                                      # 新增预算项目事前绩效评估, 3 points, full marks in the seed
+    score, reason = L[f"node.{leaf}.score"], L[f"node.{leaf}.reason"]
+    template = (ROOT / "templates" / "self_eval_template.xlsx").read_bytes()
+    base = dict(seed_values)
+    assert base[f"node.{leaf}.score"] == 3 and not base.get(f"node.{leaf}.reason")
+    typed = {**base, f"node.{leaf}.score": 2}
+    (tmp_path / "no_reason.xlsx").write_bytes(fill_bytes(template, gd_spec, typed))
+    (tmp_path / "with_reason.xlsx").write_bytes(
+        fill_bytes(template, gd_spec, {**typed, f"node.{leaf}.reason": "事前绩效评估报告未按期完成"}))
+    done = recalc_files([tmp_path / "no_reason.xlsx", tmp_path / "with_reason.xlsx"], tmp_path / "out")
+    wb = openpyxl.load_workbook(done[tmp_path / "no_reason.xlsx"], data_only=True)
+    ws = wb[SHEET_CHECK]
+    assert (ws["C4"].value, ws["C5"].value) == (1, 0)
+    assert ws["C6"].value == "有强制性问题，须修改后报送"
+    assert ws["A9"].value == 1 and ws["B9"].value == "强制性"
+    assert ws["C9"].value == reason.addr == "评分表!K11"
+    assert "扣分未说明原因" in ws["D9"].value and leaf in ws["D9"].value
+    assert ws["E9"].value == CATALOGUE["deduction-without-reason"].fix
+    assert ws["A10"].value in (None, "")
+    formulas = openpyxl.load_workbook(tmp_path / "no_reason.xlsx")[SHEET_CHECK]
+    assert formulas["C9"].value.startswith('=IF($G9="","",HYPERLINK(')
+    assert validate_workbook(done[tmp_path / "no_reason.xlsx"]).errors[0].cell == reason.addr
+    ws = openpyxl.load_workbook(done[tmp_path / "with_reason.xlsx"], data_only=True)[SHEET_CHECK]
+    assert (ws["C4"].value, ws["C5"].value, ws["C6"].value) == (0, 0, "未发现表内可检查的问题")
+    assert score.addr == "评分表!J11"

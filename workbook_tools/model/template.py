@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from workbook_tools.model.layout import SHEET_META, Cell, Layout, layout_for
+from workbook_tools.model.layout import SHEET_COVER, SHEET_META, Cell, Layout, layout_for
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import Spec, load_spec
 
@@ -281,7 +281,7 @@ def render_template(layout: Layout) -> Workbook:
         ws.protection.formatColumns = False   # let staff widen columns and rows
         ws.protection.formatRows = False
     sheets[SHEET_META].sheet_state = "veryHidden"
-    if layout.form is None:            # classic forms: the live 校验 sheet right after the cover (issue 17)
+    if layout.form is None and SHEET_COVER in layout.sheets:   # classic forms: the live 校验 sheet after the cover
         render_check_sheet(wb, layout)
     fit_row_heights(wb)
     wb.calculation.fullCalcOnLoad = True
@@ -428,7 +428,6 @@ def render_check_sheet(wb: Workbook, layout: Layout):
     from openpyxl.styles import Font as F
     from openpyxl.utils import get_column_letter
     from workbook_tools.model.checksheet import NAME_ERR, NAME_WARN, SHEET_CHECK, SHEET_DETAIL, sheet_cells
-    from workbook_tools.model.layout import SHEET_COVER
     cells, info = sheet_cells(layout)
     ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_COVER) + 1)
     detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
