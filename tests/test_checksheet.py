@@ -100,7 +100,7 @@ def test_check_sheet_follows_the_cover_and_is_protected():
         ws, detail = wb[SHEET_CHECK], wb[SHEET_DETAIL]
         assert ws.sheet_state == "visible" and detail.sheet_state == "hidden"
         assert ws.protection.sheet and detail.protection.sheet
-        assert ws.print_area and "$A$1:$E$" in ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area
+        assert "$A$1:$E$38" in str(ws.print_area) and ws.page_setup.fitToHeight == 1
         assert ws.page_setup.orientation == "landscape"
         assert ws["A4"].value.startswith("强制性问题") and ws["C4"].value.startswith("=COUNTIFS(")
         assert "wbcheck_errors" in wb.defined_names and "wbcheck_warnings" in wb.defined_names

@@ -568,9 +568,9 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
                         "点击“位置”跳到该单元格，问题单元格在所在表中以红色（强制性）或橙色（提示性）标出。"
                         "提示性问题在“情况说明”表逐条说明后不再列出。公式被改动、格式、台账等其余检查只在 "
                         "wbtool validate 中进行，提交前请财政局或本单位用它再查一次。", "note"),
-        SheetCell("A4", "强制性问题（须修改）", "label"),
+        SheetCell("A4", "强制性问题", "label"),
         SheetCell("C4", f'=COUNTIFS({rng("sev")},"强制性",{rng("open")},1)', "count"),
-        SheetCell("A5", "提示性问题（须修改或说明）", "label"),
+        SheetCell("A5", "提示性问题", "label"),
         SheetCell("C5", f'=COUNTIFS({rng("sev")},"提示性",{rng("open")},1)', "count"),
         SheetCell("A6", "状态", "label"),
         SheetCell("C6", f'=IF(C4+C5=0,"未发现表内可检查的问题",IF(C4>0,"有强制性问题，须修改后报送",'

@@ -420,6 +420,7 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
 
 FILL_ERROR = PatternFill("solid", fgColor="FFC7CE")
 FILL_WARNING = PatternFill("solid", fgColor="FFE699")
+PRINT_ROWS = 30              # open problems on the printed page of the 校验 sheet (the screen lists LIST_ROWS)
 
 
 def render_check_sheet(wb: Workbook, layout: Layout):
@@ -427,7 +428,8 @@ def render_check_sheet(wb: Workbook, layout: Layout):
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font as F
     from openpyxl.utils import get_column_letter
-    from workbook_tools.model.checksheet import NAME_ERR, NAME_WARN, SHEET_CHECK, SHEET_DETAIL, sheet_cells
+    from workbook_tools.model.checksheet import (LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN, SHEET_CHECK, SHEET_DETAIL,
+                                                 sheet_cells)
     cells, info = sheet_cells(layout)
     ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_COVER) + 1)
     detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
@@ -451,10 +453,9 @@ def render_check_sheet(wb: Workbook, layout: Layout):
             cell.fill = FILL_FORMULA
             cell.border = BORDER
             cell.alignment = Alignment(horizontal="center" if st == "count" else "left", vertical="center")
-        elif st in ("list", "link"):
+        elif st in ("list", "link"):      # ruled by conditional formatting while the row lists a problem
             cell.font = F(name=FONT, size=10, color="0563C1", underline="single") if st == "link" else F(name=FONT, size=10)
             cell.alignment = WRAP if st == "list" else CENTER
-            cell.border = BORDER
     last = info["list_end"]
     ws.merge_cells("A1:E1")
     ws.merge_cells("A2:E2")
@@ -478,6 +479,8 @@ def render_check_sheet(wb: Workbook, layout: Layout):
     ws.conditional_formatting.add("C4", FormulaRule(formula=["C4>0"], font=F(name=FONT, size=14, bold=True, color=red),
                                                     fill=FILL_ERROR))
     ws.conditional_formatting.add("C5", FormulaRule(formula=["C5>0"], fill=FILL_WARNING))
+    ws.conditional_formatting.add(f"A{LIST_TOP}:E{LIST_TOP + LIST_ROWS - 1}",
+                                  FormulaRule(formula=[f'$A{LIST_TOP}<>""'], border=BORDER))
     for name, ref in info["names"].items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     for sheet, coords in info["marked"].items():
@@ -486,13 +489,13 @@ def render_check_sheet(wb: Workbook, layout: Layout):
         for name, fill in ((NAME_ERR, FILL_ERROR), (NAME_WARN, FILL_WARNING)):
             f = f'COUNTIF({name},"{sheet}!"&ADDRESS(ROW(),COLUMN(),4))>0'
             target.conditional_formatting.add(rng, FormulaRule(formula=[f], fill=fill, stopIfTrue=True))
-    ws.freeze_panes = f"A{info['first'] and 9}"
-    ws.print_title_rows = "8:8"
-    ws.print_area = f"A1:E{last}"
+    ws.freeze_panes = f"A{LIST_TOP}"
+    ws.print_title_rows = f"{LIST_TOP - 1}:{LIST_TOP - 1}"
+    ws.print_area = f"A1:E{LIST_TOP + PRINT_ROWS - 1}"     # one page: the counts and the first open problems
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
