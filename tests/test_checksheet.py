@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import io
-import random
 import re
 import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 from lxml import etree
 
 from workbook_tools.checks.catalogue import CATALOGUE, catalogue_markdown

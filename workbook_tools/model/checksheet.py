@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook_tools.model.layout import (EXPLAIN_ROWS, NA, SHEET_EXPLAIN, Cell, Layout, fund_columns,
-                                         narrative_keys, row_na)
+from workbook_tools.model.layout import EXPLAIN_ROWS, NA, Cell, Layout, fund_columns, narrative_keys, row_na
 from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
 from workbook_tools.numbers import plain
 
@@ -600,5 +599,4 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
         marked.setdefault(c.sheet, [])
         if c.coord not in marked[c.sheet]:
             marked[c.sheet].append(c.coord)
-    return cells, {"names": names, "marked": marked, "hidden_from": TABLE_COL, "list_end": more,
-                   "candidates": cands, "first": first, "table": T}
+    return cells, {"names": names, "marked": marked, "list_end": more, "candidates": cands}

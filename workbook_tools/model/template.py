@@ -427,7 +427,6 @@ def render_check_sheet(wb: Workbook, layout: Layout):
     """Write the 校验 sheet after the cover, its names, and the conditional formatting on the checked sheets."""
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font as F
-    from openpyxl.utils import get_column_letter
     from workbook_tools.model.checksheet import (LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN, SHEET_CHECK, SHEET_DETAIL,
                                                  sheet_cells)
     cells, info = sheet_cells(layout)
