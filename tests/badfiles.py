@@ -510,7 +510,7 @@ def _write(d: Path, name: str, data: bytes) -> Path:
     return p
 
 
-def make_rel_to_part(d: Path, target: str = "styles.xml", name: str | None = None, sheet: int = 5) -> Path:
+def make_rel_to_part(d: Path, target: str = "styles.xml", name: str | None = None, sheet: int = 6) -> Path:
     """A sheet's workbook relationship (评分表's by default) points at a non-worksheet part (styles, theme)."""
     rels = _sample_part("xl/_rels/workbook.xml.rels").replace(f'Target="/xl/worksheets/sheet{sheet}.xml"'.encode(),
                                                                f'Target="{target}"'.encode())
@@ -518,7 +518,7 @@ def make_rel_to_part(d: Path, target: str = "styles.xml", name: str | None = Non
                   rewrite_zip(_sample(), {"xl/_rels/workbook.xml.rels": rels}))
 
 
-def make_duplicate_entry(d: Path, name: str = "重复条目.xlsx", part: str = "xl/worksheets/sheet5.xml") -> Path:
+def make_duplicate_entry(d: Path, name: str = "重复条目.xlsx", part: str = "xl/worksheets/sheet6.xml") -> Path:
     """The same zip member twice (the second an empty sheet)."""
     import warnings
     empty = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
@@ -543,8 +543,8 @@ def _set_values(sheet: bytes, values: dict[str, bytes]) -> bytes:
 
 def make_numbers(d: Path, values: dict[str, bytes], name: str) -> Path:
     """收支情况 (sheet3) money cells with the given raw <v> texts (1e308, NaN, -INF …)."""
-    s = _set_values(_sample_part("xl/worksheets/sheet3.xml"), values)
-    return _write(d, name, rewrite_zip(_sample(), {"xl/worksheets/sheet3.xml": s}))
+    s = _set_values(_sample_part("xl/worksheets/sheet4.xml"), values)
+    return _write(d, name, rewrite_zip(_sample(), {"xl/worksheets/sheet4.xml": s}))
 
 
 def make_huge_money(d: Path, name: str = "巨大金额.xlsx") -> Path:
@@ -556,7 +556,7 @@ def make_nan_money(d: Path, name: str = "非数金额.xlsx") -> Path:
     return make_numbers(d, {"C4": b"NaN", "D4": b"-INF"}, name)
 
 
-def make_padded_sheet(d: Path, name: str = "填充到末行.xlsx", part: str = "xl/worksheets/sheet8.xml",
+def make_padded_sheet(d: Path, name: str = "填充到末行.xlsx", part: str = "xl/worksheets/sheet9.xml",
                       rows: int = 1_048_576, text_every: int = 0) -> Path:
     """A sheet padded with styled rows down to Excel's last row (text in every ``text_every``-th row)."""
     sheet = _sample_part(part)
@@ -577,7 +577,7 @@ def re_sub_dimension(sheet: bytes, ref: str) -> bytes:
     return _re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + ref.encode() + b'"/>', sheet, count=1)
 
 
-def make_shared_formulas(d: Path, name: str = "共享公式.xlsx", part: str = "xl/worksheets/sheet8.xml",
+def make_shared_formulas(d: Path, name: str = "共享公式.xlsx", part: str = "xl/worksheets/sheet9.xml",
                          cells: int = 200_000, cols: int = 20, first_row: int = 100) -> Path:
     """``cells`` cells of one shared formula (as Excel writes a filled-down formula), below the form."""
     sheet = _sample_part(part)
@@ -601,7 +601,7 @@ def make_shared_formulas(d: Path, name: str = "共享公式.xlsx", part: str = "
     return _write(d, name, rewrite_zip(_sample(), {part: sheet}))
 
 
-def make_overlapping_merges(d: Path, name: str = "重叠合并.xlsx", part: str = "xl/worksheets/sheet5.xml") -> Path:
+def make_overlapping_merges(d: Path, name: str = "重叠合并.xlsx", part: str = "xl/worksheets/sheet6.xml") -> Path:
     """Two merged ranges over one score cell (评分表!J8), as a unit's copy-paste leaves them."""
     import re as _re
     sheet = _sample_part(part)

@@ -102,18 +102,18 @@ def corpus(seed: int = 2024, n_random: int = 60) -> list[tuple[str, bytes]]:
         cases.append((f"truncate{k}", data[:cut]))
     cases += [
         ("shuffled", _rezip(data, lambda items: rng.sample(items, len(items)))),
-        ("broken-sheet-xml", _rezip(data, _part("xl/worksheets/sheet5.xml", lambda b: b[: len(b) // 2]))),
+        ("broken-sheet-xml", _rezip(data, _part("xl/worksheets/sheet6.xml", lambda b: b[: len(b) // 2]))),
         ("broken-workbook-xml", _rezip(data, _part("xl/workbook.xml", lambda b: b.replace(b"<sheets>", b"<sheets><")))),
         ("duplicate-sheet-names", _rezip(data, _part("xl/workbook.xml",
                                                      lambda b: b.replace("name=\"汇总\"".encode(), "name=\"评分表\"".encode())))),
         ("missing-relationship", _rezip(data, _part("xl/_rels/workbook.xml.rels",
                                                     lambda b: b.replace(b'Id="rId5"', b'Id="rIdX"')))),
         ("missing-sheet-part", _rezip(data, lambda items: [(i, b) for i, b in items
-                                                           if i.filename != "xl/worksheets/sheet5.xml"])),
+                                                           if i.filename != "xl/worksheets/sheet6.xml"])),
         ("missing-styles", _rezip(data, lambda items: [(i, b) for i, b in items if i.filename != "xl/styles.xml"])),
         ("garbage-strings", _rezip(data, _part("xl/worksheets/sheet2.xml",
                                                lambda b: b.replace(b"<v>", b"<v>\xff\xfe", 3)))),
-        ("bad-cell-refs", _rezip(data, _part("xl/worksheets/sheet5.xml", lambda b: b.replace(b'r="J8"', b'r="ZZZZ0"')))),
+        ("bad-cell-refs", _rezip(data, _part("xl/worksheets/sheet6.xml", lambda b: b.replace(b'r="J8"', b'r="ZZZZ0"')))),
         ("empty-zip", _rezip(data, lambda items: [])),
     ]
     return cases
@@ -152,13 +152,13 @@ def odd_corpus(d) -> list:
     formulas — each a file validate reads (or refuses clearly), so every command must too."""
     import badfiles as b
     cases = [b.make_rel_to_part(d, "styles.xml"), b.make_rel_to_part(d, "theme/theme1.xml"),
-             b.make_rel_to_part(d, "sharedStrings.xml", "关系指向共享字符串.xlsx", sheet=3),
+             b.make_rel_to_part(d, "sharedStrings.xml", "关系指向共享字符串.xlsx", sheet=4),
              b.make_duplicate_entry(d), b.make_overlapping_merges(d),
              b.make_padded_sheet(d, "填充情况说明.xlsx", rows=30_000),
-             b.make_padded_sheet(d, "填充评分表.xlsx", part="xl/worksheets/sheet5.xml", rows=30_000),
-             b.make_padded_sheet(d, "填充收支情况.xlsx", part="xl/worksheets/sheet3.xml", rows=3_000, text_every=500),
+             b.make_padded_sheet(d, "填充评分表.xlsx", part="xl/worksheets/sheet6.xml", rows=30_000),
+             b.make_padded_sheet(d, "填充收支情况.xlsx", part="xl/worksheets/sheet4.xml", rows=3_000, text_every=500),
              b.make_shared_formulas(d, "共享公式.xlsx", cells=5_000),
-             b.make_shared_formulas(d, "表内共享公式.xlsx", part="xl/worksheets/sheet5.xml", cells=200, cols=2,
+             b.make_shared_formulas(d, "表内共享公式.xlsx", part="xl/worksheets/sheet6.xml", cells=200, cols=2,
                                     first_row=45)]
     extremes = [b"1e308", b"-1e308", b"NaN", b"INF", b"-INF", b"1e15", b"-0", b"4.9e-324", b"1.7976931348623157e308",
                 b"99999999999999999999", b"1e-400", b"0x10"]

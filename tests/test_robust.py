@@ -36,7 +36,7 @@ def _no_infinity(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def _sheet_xml(path, part="xl/worksheets/sheet3.xml") -> str:
+def _sheet_xml(path, part="xl/worksheets/sheet4.xml") -> str:
     with zipfile.ZipFile(path) as z:
         return z.read(part).decode()
 
@@ -88,7 +88,7 @@ def test_out_of_range_numbers_are_findings_at_the_cell_never_arithmetic(tmp_path
     out = tmp_path / "o.xlsx"
     fill_workbook(p, out)
     import re
-    for part in ("xl/worksheets/sheet3.xml", "xl/worksheets/sheet5.xml", "xl/worksheets/sheet6.xml"):
+    for part in ("xl/worksheets/sheet4.xml", "xl/worksheets/sheet6.xml", "xl/worksheets/sheet7.xml"):
         xml = _sheet_xml(out, part)          # every value fill wrote (formula cells); the unit's own C4/D4 stay
         written = re.findall(r"</f><v>([^<]*)</v>", xml)
         assert written, part
@@ -184,7 +184,7 @@ def test_text_far_below_the_form_is_reported_where_it_starts(tmp_path):
 
 
 def test_fill_refuses_to_rewrite_a_padded_form_sheet(tmp_path):
-    p = badfiles.make_padded_sheet(tmp_path, part="xl/worksheets/sheet5.xml", rows=200_000)   # 评分表
+    p = badfiles.make_padded_sheet(tmp_path, part="xl/worksheets/sheet6.xml", rows=200_000)   # 评分表
     before = p.read_bytes()
     r = run("fill", p)
     assert r.exit_code == 3 and "表单范围之外" in r.output and "内部错误" not in r.output
@@ -197,7 +197,7 @@ def test_shared_formulas_outside_the_form_cost_nothing_and_stay_shared(tmp_path)
     assert rep.readable and any(f.code == "outside-form" for f in rep.findings)
     out = tmp_path / "o.xlsx"
     fill_workbook(p, out)
-    xml = _sheet_xml(out, "xl/worksheets/sheet8.xml")
+    xml = _sheet_xml(out, "xl/worksheets/sheet9.xml")
     assert xml.count('t="shared"') == 20_000                 # untouched by fill
 
 
@@ -312,12 +312,12 @@ def test_internal_error_exits_4_with_a_log_not_3(tmp_path, monkeypatch):
 
 
 def test_a_note_below_a_form_sheet_is_reported_and_fill_still_works(tmp_path):
-    p = badfiles.make_padded_sheet(tmp_path, part="xl/worksheets/sheet5.xml", rows=400, text_every=300)   # 评分表
+    p = badfiles.make_padded_sheet(tmp_path, part="xl/worksheets/sheet6.xml", rows=400, text_every=300)   # 评分表
     rep = validate_workbook(p)
     assert [f.cell for f in rep.findings if f.code == "outside-form"] == ["评分表!A300"]
     out = tmp_path / "o.xlsx"
     fill_workbook(p, out)
-    assert "<t>x</t>" in _sheet_xml(out, "xl/worksheets/sheet5.xml")      # the unit's note is kept
+    assert "<t>x</t>" in _sheet_xml(out, "xl/worksheets/sheet6.xml")      # the unit's note is kept
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the dying worker is simulated in a forked pool")

@@ -37,8 +37,9 @@ def test_template_structure(tmp_path):
     out = tmp_path / "t.xlsx"
     build_template(spec, out)
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总", "文字说明", "情况说明", SHEET_META,
-                             "_wbtool_spec"]                  # the spec itself (speclib; tests/test_speclib.py)
+    assert wb.sheetnames == ["填报说明", "封面", "校验", "收支情况", "绩效目标", "评分表", "汇总", "文字说明", "情况说明",
+                             "校验明细", SHEET_META, "_wbtool_spec"]   # 校验 / 校验明细: the live check sheet (issue 17);
+                                                                      # the spec itself (speclib; tests/test_speclib.py)
     assert wb[SHEET_META].sheet_state == "veryHidden" and wb["_wbtool_spec"].sheet_state == "veryHidden"
     assert wb[SHEET_META]["B1"].value == spec.id and wb[SHEET_META]["B3"].value == spec.fingerprint
     L = layout_for(spec)

@@ -27,6 +27,7 @@ class Entry:
     message_en: str
     trigger: str       # what makes it fire (Chinese, for docs)
     fix: str           # how to fix it (Chinese, for docs)
+    live: str = ""     # how the workbook's 校验 sheet checks it as the unit types ('' = only wbtool validate)
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_zh
@@ -437,7 +438,48 @@ entry("foreign-row-unscorable", "rescore", WARNING, "指标无法复核", "row c
       "外来表式中某指标行没有年度指标值或实际完成值，或两者无法比较（如指标值为文字、实际完成值为不认识的文字）。",
       "填写可比较的年度指标值和实际完成值（如 ≥90% 与 95%，或 达成/部分达成/未达成）。")
 
+# ---------------------------------------------------------------- live in the workbook (校验 sheet, issue 17)
+# Checks a formula can express exactly (Excel 2010 / WPS functions only): model/checksheet.py has one generator per
+# code below and builds the template's 校验 sheet from them; tests/test_checksheet_lo.py proves that after
+# recalculation the sheet flags the same (check, cell) pairs as validate. The rest need what a formula cannot see
+# (whether a formula was overwritten, the spec fingerprint, the ledger, text patterns) and run only in validate.
+LIVE = {
+    "cover-missing": "必填封面单元格为空或只有空格",
+    "invalid-choice": "选项单元格的内容不在下拉列表中（EXACT 比较）",
+    "placeholder-text": "文字中含规格的模板提示语（FIND）",
+    "negative-money": "金额单元格为负数",
+    "count-invalid": "个数单元格为负数或不是整数",
+    "score-precision": "人工得分超过 4 位小数（ROUND(x,4)≠x）",
+    "percent-as-number": "度量单位含 % 而指标值或实际完成值的绝对值大于 10",
+    "not-applicable-without-reason": "不适用而扣分原因为空、过短或为提示语",
+    "basis-missing": "需要评分依据的指标依据为空",
+    "checklist-item-missing": "清单项未选择是/否",
+    "score-missing": "人工评分的得分为空",
+    "score-out-of-range": "得分小于 0 或大于分值",
+    "deduction-without-reason": "得分低于满分（扣除不适用目标行的分值）而扣分原因不是有效文字",
+    "full-score-with-reason": "满分却填写了有效的扣分原因",
+    "qualitative-band": "定性得分不在所选等级的区间",
+    "funds-missing": "调整后预算合计不大于 0，或实际支出一个也没有填写",
+    "funds-row-incomplete": "资金来源行三项金额只填了一部分",
+    "money-magnitude": "同一行某金额 ≥1000 且是其他金额最大值的 1000 倍以上",
+    "overspend": "实际支出大于调整后预算",
+    "midyear-over-annual": "1–6 月预算大于全年调整后预算",
+    "low-exec-rate": "按金额算出的执行率低于阈值且原因说明不是有效文字",
+    "budget-adjusted-without-reason": "年初预算合计与调整后预算合计不同且调整说明不是有效文字",
+    "targets-missing": "计分所需的目标类别一行也没有填写",
+    "target-incomplete": "目标行已填部分内容，标出第一个空的必填单元格",
+    "target-not-applicable-without-reason": "实际完成值为“不适用”而偏差原因不是有效文字",
+    "target-missed-without-reason": "按方向算出的完成比例低于 100% 而偏差原因不是有效文字",
+    "target-weight-sum": "已填目标行的分值合计不等于一级指标分值",
+    "narrative-missing": "必填文字说明为空、过短或为提示语",
+}
+for _i, _e in enumerate(_E):
+    if _e.code in LIVE:
+        from dataclasses import replace as _replace
+        _E[_i] = _replace(_e, live=LIVE[_e.code])
+
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _E}
+assert set(LIVE) <= set(CATALOGUE), sorted(set(LIVE) - set(CATALOGUE))
 assert len(CATALOGUE) == len(_E), "duplicate catalogue code"
 
 
@@ -448,15 +490,18 @@ def catalogue_markdown(overrides: dict[str, list[str]] | None = None) -> str:
              "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/checks/catalogue.py` 生成，请勿手工编辑。",
              "严重性：**error = 强制性**（必须修改，退出码 1），**warning = 提示性**（可在“情况说明”表说明）。",
              "文件类问题使 `wbtool validate` 以退出码 3 结束。",
-             "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。", ""]
+             "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。",
+             "“运行于”一栏：**表内实时** = 模板的“校验”表用公式随填写检查（Excel 2010 / WPS 均可），与 validate 结果一致"
+             "（LibreOffice 重算测试逐格比对）；**仅 validate** = 只有运行 `wbtool validate` 时检查。", ""]
     overrides = overrides or {}
     for cat, zh in CATEGORY_ZH.items():
         entries = [e for e in _E if e.category == cat]
         if not entries:
             continue
-        lines += [f"## {zh}", "", "| 代码 | 标题 | 严重性 | 何时触发 | 如何修改 |", "|---|---|---|---|---|"]
+        lines += [f"## {zh}", "", "| 代码 | 标题 | 严重性 | 何时触发 | 如何修改 | 运行于 |", "|---|---|---|---|---|---|"]
         for e in entries:
             sev = f"{e.severity}（{SEVERITY_ZH[e.severity]}）" + "".join(f"<br>{o}" for o in overrides.get(e.code, []))
-            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {sev} | {e.trigger} | {e.fix} |")
+            where = f"表内实时：{e.live}" if e.live else "仅 validate"
+            lines.append(f"| `{e.code}` | {e.title_zh}<br>*{e.title_en}* | {sev} | {e.trigger} | {e.fix} | {where} |")
         lines.append("")
     return "\n".join(lines)

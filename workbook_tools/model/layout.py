@@ -276,7 +276,8 @@ def _help(L: Layout):
     sh = SHEET_HELP
     L.text(sh, 1, 1, f"{L.spec.title} — 填报说明", style="title")
     L.merges.append((sh, "A1:B1"))
-    rows = list(L.spec.instructions) or ["仅浅黄色单元格需要填写，其余由公式自动计算。"]
+    live = SHEET_LIST not in L.sheets          # classic forms carry the live 校验 sheet (model/checksheet.py)
+    rows = [_true_instruction(line, live) for line in L.spec.instructions] or ["仅浅黄色单元格需要填写，其余由公式自动计算。"]
     r = 3
     for i, line in enumerate(rows, 1):
         L.text(sh, 1, r, f"{i}.")
@@ -284,10 +285,17 @@ def _help(L: Layout):
         r += 1
     r += 1
     L.text(sh, 1, r, "校验与计算", style="section")
-    for line in ("自查：在命令行运行 wbtool validate 本文件.xlsx，问题清单列出表名、单元格和原因。",
+    first = ("实时自查：封面之后的“校验”表随填写列出强制性和提示性问题、所在单元格（点击可跳转）和改法，问题单元格标红或标橙；"
+             "Excel、WPS 打开即可用，不需安装任何程序。" if live else
+             "自查：在命令行运行 wbtool validate 本文件.xlsx，问题清单列出表名、单元格和原因。")
+    for line in (first,
+                 "完整自查：wbtool validate 本文件.xlsx 另查公式是否被改动、数字是否以文本填写、格式等表内无法检查的项目；"
+                 "报送前以它为准。" if live else
                  "计算：wbtool fill 本文件.xlsx 会恢复被改动的公式、写入计算结果并保留原文件备份。",
+                 "计算：wbtool fill 本文件.xlsx 会恢复被改动的公式、写入计算结果并保留原文件备份。" if live else
                  "Excel 用户（已安装 xlwings 加载项）：在打开的工作簿上运行 wbtool validate --live，结果标注在单元格上。",
-                 "WPS 用户：保存文件后运行上述命令，结果写入本工作簿的“校验结果”表。"):
+                 "标注：关闭文件后运行 wbtool mark 本文件.xlsx，问题标注在单元格上并写入本工作簿的“校验结果”表（保留备份）；"
+                 "Excel 已安装 xlwings 的，可对打开的工作簿运行 wbtool validate --live。"):
         r += 1
         L.text(sh, 2, r, line)
     r += 2
@@ -295,6 +303,17 @@ def _help(L: Layout):
     L.text(sh, 2, r + 1, f"规格：{L.spec.id}，版本 {L.spec.version}，指纹 {L.spec.fingerprint}")
     L.put("help.notice", sh, 2, r + 2, "const", value="", style="note")
     L.widths[sh] = {"A": 8, "B": 100}
+
+
+# Instructions of issued specs that promise what the file does not have; changing the spec text would change its
+# fingerprint (and every issued file would no longer match), so the sheet shows the true sentence instead.
+_UNTRUE = {"，或点击本表的“校验”按钮。": ("；填写时随时查看封面之后的“校验”表。", "。")}
+
+
+def _true_instruction(line: str, live: bool) -> str:
+    for old, (with_sheet, without) in _UNTRUE.items():
+        line = line.replace(old, with_sheet if live else without)
+    return line
 
 
 def _cover(L: Layout, sh: str = SHEET_COVER, top: int = 1) -> int:

@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from workbook_tools.model.layout import SHEET_META, Cell, Layout, layout_for
+from workbook_tools.model.layout import SHEET_COVER, SHEET_META, Cell, Layout, layout_for
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import Spec
 from workbook_tools.model.speclib import load_spec
@@ -282,6 +282,8 @@ def render_template(layout: Layout) -> Workbook:
         ws.protection.formatColumns = False   # let staff widen columns and rows
         ws.protection.formatRows = False
     sheets[SHEET_META].sheet_state = "veryHidden"
+    if layout.form is None and SHEET_COVER in layout.sheets:   # classic forms: the live 校验 sheet after the cover
+        render_check_sheet(wb, layout)
     _embed_spec(wb, layout.spec)
     fit_row_heights(wb)
     wb.calculation.fullCalcOnLoad = True
@@ -428,3 +430,119 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
         with atomic_output(output) as fh:
             fh.write(data)
     return data
+
+
+# ---------------------------------------------------------------- the live 校验 sheet (model/checksheet.py)
+
+FILL_ERROR = PatternFill("solid", fgColor="FFC7CE")
+FILL_WARNING = PatternFill("solid", fgColor="FFE699")
+PRINT_ROWS = 30              # open problems on the printed page of the 校验 sheet (the screen lists LIST_ROWS)
+
+
+def render_check_sheet(wb: Workbook, layout: Layout):
+    """Write the 校验 sheet after the cover, its names, and the conditional formatting on the checked sheets."""
+    from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL, sheet_cells
+    cells, info = sheet_cells(layout)
+    ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_COVER) + 1)
+    detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
+    for sc in cells:
+        _style_check_cell((ws if sc.sheet == SHEET_CHECK else detail)[sc.coord], sc)
+    _shape_check_sheet(ws, info)
+    _shape_detail_sheet(detail)
+    _check_formatting(wb, ws, info)
+    _print_check_sheet(ws)
+
+
+def _style_check_cell(cell, sc):
+    """A 校验 / 校验明细 cell: its value and the look of its role (title, note, label, count, list row …)."""
+    from openpyxl.styles import Font as F
+    cell.value = sc.value
+    st = sc.style
+    if st == "title":
+        cell.font = F(name=FONT, size=16, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    elif st == "note":
+        cell.font = F(name=FONT, size=9, color="595959")
+        cell.alignment = WRAP
+    elif st in ("label", "head"):
+        cell.font = F(name=FONT, size=11, bold=True)
+        cell.fill = FILL_HEADER
+        cell.border = BORDER
+        cell.alignment = CENTER if st == "head" else WRAP
+    elif st in ("count", "status"):
+        cell.font = F(name=FONT, size=14 if st == "count" else 11, bold=True)
+        cell.fill = FILL_FORMULA
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center" if st == "count" else "left", vertical="center")
+    elif st in ("list", "link"):      # ruled by conditional formatting while the row lists a problem
+        cell.font = F(name=FONT, size=10, color="0563C1", underline="single") if st == "link" else F(name=FONT, size=10)
+        cell.alignment = WRAP if st == "list" else CENTER
+
+
+def _shape_check_sheet(ws, info):
+    """Merged blocks, row heights and column widths of the 校验 sheet."""
+    last = info["list_end"]
+    ws.merge_cells("A1:E1")
+    ws.merge_cells("A2:E2")
+    for r in (4, 5, 6):
+        ws.merge_cells(f"A{r}:B{r}")
+        ws.merge_cells(f"C{r}:E{r}") if r == 6 else None
+    ws.merge_cells(f"A{last}:E{last}")
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 62
+    for r in (4, 5):
+        ws.row_dimensions[r].height = 22
+    for col, width in {"A": 6, "B": 14, "C": 18, "D": 58, "E": 50}.items():
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions["G"].hidden = True       # the row of the n-th open problem in the table
+
+
+def _shape_detail_sheet(detail):
+    """校验明细: hidden and protected, one (check, cell) per row."""
+    detail.sheet_state = "hidden"                  # one (check, cell) per row: 校验明细 for the curious reviewer
+    detail.protection.sheet = True
+    detail["A1"] = "校验明细：每行一项表内检查（检查代码、单元格、公式）；由 wbtool template 生成，请勿修改。"
+    for col, width in {"A": 30, "C": 6, "D": 6, "E": 6, "F": 16, "H": 50, "I": 50, "M": 30}.items():
+        detail.column_dimensions[col].width = width
+
+
+def _check_formatting(wb, ws, info):
+    """Counts tinted while not 0, list rows ruled while they list a problem, the checked cells marked on their
+    own sheets (red 强制性, orange 提示性) through the names of the open cells."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Font as F
+    from workbook_tools.model.checksheet import LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN
+    red = "C00000"
+    ws.conditional_formatting.add("C4", FormulaRule(formula=["C4>0"], font=F(name=FONT, size=14, bold=True, color=red),
+                                                    fill=FILL_ERROR))
+    ws.conditional_formatting.add("C5", FormulaRule(formula=["C5>0"], fill=FILL_WARNING))
+    ws.conditional_formatting.add(f"A{LIST_TOP}:E{LIST_TOP + LIST_ROWS - 1}",
+                                  FormulaRule(formula=[f'$A{LIST_TOP}<>""'], border=BORDER))
+    for name, ref in info["names"].items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    for sheet, coords in info["marked"].items():
+        target = wb[sheet]
+        rng = " ".join(coords)
+        for name, fill in ((NAME_ERR, FILL_ERROR), (NAME_WARN, FILL_WARNING)):
+            f = f'COUNTIF({name},"{sheet}!"&ADDRESS(ROW(),COLUMN(),4))>0'
+            target.conditional_formatting.add(rng, FormulaRule(formula=[f], fill=fill, stopIfTrue=True))
+
+
+def _print_check_sheet(ws):
+    """One landscape A4 page: the counts and the first open problems; protected, its tab red."""
+    from workbook_tools.model.checksheet import LIST_TOP
+    red = "C00000"
+    ws.freeze_panes = f"A{LIST_TOP}"
+    ws.print_title_rows = f"{LIST_TOP - 1}:{LIST_TOP - 1}"
+    ws.print_area = f"A1:E{LIST_TOP + PRINT_ROWS - 1}"     # one page: the counts and the first open problems
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.sheet_properties.tabColor = red
