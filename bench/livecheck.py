@@ -19,7 +19,7 @@ from lo_recalc import recalc_files  # noqa: E402
 
 import workbook_tools.model.template as T  # noqa: E402
 from workbook_tools.model.answers import answers_to_values, load_answers  # noqa: E402
-from workbook_tools.model.spec import load_spec  # noqa: E402
+from workbook_tools.files.specsheet import load_spec  # noqa: E402
 
 
 def _timed(files: list[Path], out: Path) -> float:

@@ -12,7 +12,8 @@ from lxml import etree
 from workbook_tools.checks.catalogue import CATALOGUE, catalogue_markdown
 from workbook_tools.model.checksheet import (ALLOWED_FUNCTIONS, GENERATORS, SHEET_CHECK, SHEET_DETAIL, candidates)
 from workbook_tools.model.layout import layout_for
-from workbook_tools.model.spec import list_specs, load_spec
+from workbook_tools.model.spec import list_specs
+from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_projects_template, build_template
 
 ROOT = Path(__file__).resolve().parent.parent

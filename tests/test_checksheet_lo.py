@@ -21,7 +21,8 @@ from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL
 from workbook_tools.model.layout import EXPLAIN_ROWS, layout_for
-from workbook_tools.model.spec import list_specs, load_spec
+from workbook_tools.model.spec import list_specs
+from workbook_tools.files.specsheet import load_spec
 
 pytestmark = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice not installed")
 
