@@ -16,6 +16,18 @@ from workbook_tools.model.layout import SHEET_COVER, SHEET_META, Cell, Layout, l
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import Spec
 from workbook_tools.model.speclib import load_spec
+from workbook_tools.model.speclib import SPEC_SHEET, embed_rows
+from workbook_tools.errors import UsageError
+from workbook_tools.model.projectbook import project_sheet_name, projects_layout
+from workbook_tools.cells import CellWrite
+from workbook_tools.files.fill import plan_forms
+from workbook_tools.files.reader import read_forms
+from workbook_tools.files.xlsxfile import FileBook, clone_sheet, copy_sheets
+from workbook_tools.files.atomic import atomic_output
+from workbook_tools.files.fill import recalc_bytes
+from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL, sheet_cells
+from workbook_tools.model.checksheet import LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN
+from workbook_tools.model.checksheet import LIST_TOP
 
 FONT = "宋体"
 FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
@@ -293,7 +305,6 @@ def render_template(layout: Layout) -> Workbook:
 
 def _embed_spec(wb: Workbook, spec: Spec):
     """The spec's YAML text and hash in a veryHidden, protected sheet: the workbook describes itself (speclib)."""
-    from workbook_tools.model.speclib import SPEC_SHEET, embed_rows
     rows = embed_rows(spec)
     if rows is None:        # a spec built in code, not from YAML text: read through the search path only
         return
@@ -314,8 +325,6 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     shared sheets' cells (e.g. ``help.notice``). Every formula cell carries its computed value. Returns the
     bytes; writes ``output`` atomically when given.
     """
-    from workbook_tools.errors import UsageError
-    from workbook_tools.model.projectbook import project_sheet_name, projects_layout
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     need = {"projectName", "projectCode", "fundType"} - {f.key for f in spec.cover}
     if spec.kind != "project" or need:
@@ -323,10 +332,6 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
                          f"spec {spec.id} is not a project form (needs projectName, projectCode, fundType)")
     if not projects:
         raise UsageError("项目清单为空，至少需要一个项目。", "the project list is empty")
-    from workbook_tools.cells import CellWrite
-    from workbook_tools.files.fill import plan_forms
-    from workbook_tools.files.reader import read_forms
-    from workbook_tools.files.xlsxfile import FileBook, clone_sheet, copy_sheets
     P = projects_layout(spec, [project_sheet_name(i) for i in range(1, len(projects) + 1)])
     if locked is not None and len(locked) != len(projects):
         raise ValueError("locked needs one entry per project")
@@ -365,7 +370,6 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     book.save(buf)
     data = buf.getvalue()
     if output is not None:
-        from workbook_tools.files.atomic import atomic_output
         with atomic_output(output) as fh:
             fh.write(data)
     return data
@@ -411,7 +415,6 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
     Every formula cell carries its computed value. Returns the bytes; writes ``output`` atomically
     when given.
     """
-    from workbook_tools.files.fill import recalc_bytes
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     layout = layout_for(spec)
     wb = render_template(layout)
@@ -426,7 +429,6 @@ def build_template(spec: Spec | str | None = None, output: str | Path | None = N
     wb.save(buf)
     data = recalc_bytes(auto_heights(buf.getvalue(), wb), source=str(output or spec.id), spec=spec)
     if output is not None:
-        from workbook_tools.files.atomic import atomic_output
         with atomic_output(output) as fh:
             fh.write(data)
     return data
@@ -441,7 +443,6 @@ PRINT_ROWS = 30              # open problems on the printed page of the 校验 s
 
 def render_check_sheet(wb: Workbook, layout: Layout):
     """Write the 校验 sheet after the cover, its names, and the conditional formatting on the checked sheets."""
-    from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL, sheet_cells
     cells, info = sheet_cells(layout)
     ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_COVER) + 1)
     detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
@@ -511,7 +512,6 @@ def _check_formatting(wb, ws, info):
     own sheets (red 强制性, orange 提示性) through the names of the open cells."""
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.styles import Font as F
-    from workbook_tools.model.checksheet import LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN
     red = "C00000"
     ws.conditional_formatting.add("C4", FormulaRule(formula=["C4>0"], font=F(name=FONT, size=14, bold=True, color=red),
                                                     fill=FILL_ERROR))
@@ -530,7 +530,6 @@ def _check_formatting(wb, ws, info):
 
 def _print_check_sheet(ws):
     """One landscape A4 page: the counts and the first open problems; protected, its tab red."""
-    from workbook_tools.model.checksheet import LIST_TOP
     red = "C00000"
     ws.freeze_panes = f"A{LIST_TOP}"
     ws.print_title_rows = f"{LIST_TOP - 1}:{LIST_TOP - 1}"
