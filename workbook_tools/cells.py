@@ -41,3 +41,20 @@ class Book(Protocol):
     def defined_names(self) -> dict[str, str]: ...
 
     def write_cells(self, writes: Iterable[CellWrite]) -> None: ...
+
+
+def col_letter(c: int) -> str:
+    """3 → "C"."""
+    s = ""
+    while c:
+        c, r = divmod(c - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def col_index(letters: str) -> int:
+    """"C" → 3 (letters already upper-case)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n

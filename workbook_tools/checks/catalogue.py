@@ -1,7 +1,7 @@
 """The catalogue of checks: stable codes, titles, severities and message templates (docs are generated from it)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 ERROR, WARNING = "error", "warning"
@@ -473,10 +473,7 @@ LIVE = {
     "target-weight-sum": "已填目标行的分值合计不等于一级指标分值",
     "narrative-missing": "必填文字说明为空、过短或为提示语",
 }
-for _i, _e in enumerate(_E):
-    if _e.code in LIVE:
-        from dataclasses import replace as _replace
-        _E[_i] = _replace(_e, live=LIVE[_e.code])
+_E = [replace(e, live=LIVE[e.code]) if e.code in LIVE else e for e in _E]
 
 CATALOGUE: dict[str, Entry] = {e.code: e for e in _E}
 assert set(LIVE) <= set(CATALOGUE), sorted(set(LIVE) - set(CATALOGUE))

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from workbook_tools.cells import CellData, CellWrite
+from workbook_tools.cells import CellData, CellWrite, col_index
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.text import excel_text
 from workbook_tools.numbers import date_to_serial
@@ -32,17 +32,10 @@ _COLS: dict[str, float] = {}     # "B12" → 2: the same coordinates recur in ev
 def _coord_col(r: str) -> float:
     """The column number of an A1 reference (memoised), ``_BAD`` for anything else."""
     m = _COORD.match(r)
-    col = _col_num(m.group(1)) if m is not None else _BAD
+    col = col_index(m.group(1)) if m is not None else _BAD
     if len(_COLS) < 200_000:        # bounded: a hostile sheet of distinct references does not grow it forever
         _COLS[r] = col
     return col
-
-
-def _col_num(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def _parse(data: bytes, part: str, source: str):
@@ -441,14 +434,14 @@ def _xml_value(value) -> tuple[str | None, str]:
 
 def _set_cell(row_el, coord: str, write: CellWrite):
     cells = row_el.findall(_Q + "c")
-    col = _col_num(_COORD.match(coord).group(1))
+    col = col_index(_COORD.match(coord).group(1))
     target = None
     for c in cells:
         m = _COORD.match(c.get("r", ""))
-        if m and _col_num(m.group(1)) == col:
+        if m and col_index(m.group(1)) == col:
             target = c
             break
-        if m and _col_num(m.group(1)) > col:
+        if m and col_index(m.group(1)) > col:
             target = etree.Element(_Q + "c", r=coord)
             c.addprevious(target)
             break

@@ -18,8 +18,8 @@ from lxml import etree
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.files.marklog import MARK_COLORS, MARK_SHEET, NOTE_TAG, Entry, from_rows, normalise_fill, to_rows
 from workbook_tools.text import excel_text
-from workbook_tools.files.xlsxfile import CT_NS, NS, PNS, RNS, FileBook, _col_num, _normpath
-from workbook_tools.model.layout import col_letter
+from workbook_tools.files.xlsxfile import CT_NS, NS, PNS, RNS, FileBook, _normpath
+from workbook_tools.cells import col_index, col_letter
 
 _Q = "{%s}" % NS
 _WS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -594,7 +594,7 @@ def _row_tag(data: bytes, p: bytes, rown: int):
 
 def _insert_cell(data: bytes, p: bytes, coord: str, style: int) -> bytes:
     m = _COORD.match(coord)
-    col, rown = _col_num(m.group(1)), int(m.group(2))
+    col, rown = col_index(m.group(1)), int(m.group(2))
     cell = b'<%sc r="%s" s="%d"/>' % (p, coord.encode(), style)
     rm = _row_tag(data, p, rown)
     if rm:
@@ -605,7 +605,7 @@ def _insert_cell(data: bytes, p: bytes, coord: str, style: int) -> bytes:
         body = data[rm.end():end]
         at = len(body)
         for cm in re.finditer(rb"<" + re.escape(p) + rb"c\b[^>]*?\br=\"([A-Z]+)\d+\"", body):
-            if _col_num(cm.group(1).decode()) > col:
+            if col_index(cm.group(1).decode()) > col:
                 at = cm.start()
                 break
         i = rm.end() + at
@@ -788,7 +788,7 @@ def _add_note_shapes(root, added: list[str]) -> None:
     sid = max(ids + [block * 1024]) + 1
     for coord in added:
         m = _COORD.match(coord)
-        col, row = _col_num(m.group(1)) - 1, int(m.group(2)) - 1
+        col, row = col_index(m.group(1)) - 1, int(m.group(2)) - 1
         root.append(etree.fromstring(_SHAPE.format(v=_V, o=_O, x=_X, sid=sid, c1=col + 1, r0=max(row - 1, 0),
                                                    c3=col + 4, r4=row + 6, row=row, col=col)))
         sid += 1
@@ -873,7 +873,7 @@ def read_log(pkg: Package) -> list[Entry]:
     for coord, cd in cells.items():
         m = _COORD.match(coord)
         if m:
-            rows.setdefault(int(m.group(2)), {})[_col_num(m.group(1))] = cd.value
+            rows.setdefault(int(m.group(2)), {})[col_index(m.group(1))] = cd.value
     return from_rows([[r.get(c) for c in range(1, 7)] for _, r in sorted(rows.items())])
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from decimal import Decimal
 
+from workbook_tools.cells import col_index, col_letter  # noqa: F401 (re-exported for the model)
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import DIRECTIONS, NarrativeField, Node, Spec
 
@@ -37,21 +38,6 @@ FMT_RATIO = "0.00%"
 FMT_PROGRESS = "0.0%"
 FMT_SCORE = "0.00##"
 FMT_TOTAL = "0.00"
-
-
-def col_letter(c: int) -> str:
-    s = ""
-    while c:
-        c, r = divmod(c - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 _COORD = re.compile(r"^([A-Z]{1,3})(\d+)$")
