@@ -747,12 +747,12 @@ def _follow_sheet_names(wb, pos: int, seeds: list[str], pattern_of: list[int], n
                 view.set(attr, str(int(view.get(attr)) + moved))
 
 
-def append_rows(data: bytes, sheet: str, rows_xml: bytes) -> bytes:
+def append_rows(data: bytes, sheet: str, rows_xml: bytes, ref: str) -> bytes:
     """The package with ``rows_xml`` (<row> elements numbered after the sheet's last row) appended to ``sheet``'s
-    sheetData: a block of many thousand formulas written without building them in memory as cells."""
+    sheetData, its dimension ``ref``: a block of many thousand formulas written without building them as cells."""
     book = FileBook("template", data)
     part = book.sheet_part(sheet)
-    body = book.part(part)
+    body = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), book.part(part), count=1)
     if b"</sheetData>" in body:
         body = body.replace(b"</sheetData>", rows_xml + b"</sheetData>", 1)
     else:

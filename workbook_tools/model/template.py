@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from workbook_tools.model.layout import SHEET_COVER, SHEET_META, Cell, Layout, layout_for
+from workbook_tools.model.layout import SHEET_COVER, SHEET_LIST, SHEET_META, Cell, Layout, layout_for
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import Spec
 from workbook_tools.model.speclib import load_spec
@@ -349,7 +349,8 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     wb.active = 1
     buf = io.BytesIO()
     wb.save(buf)
-    first = append_rows(auto_heights(buf.getvalue(), wb), SHEET_DETAIL, check.grid_xml())   # 校验明细's grid
+    first = append_rows(auto_heights(buf.getvalue(), wb), SHEET_DETAIL, check.grid_xml(),
+                        f"A1:{check.last_col}{check.last_row}")   # 校验明细's grid
     if patterns == [frozenset()]:
         data = clone_sheet(first, P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 else first
     else:
@@ -553,7 +554,6 @@ def render_project_check_sheet(wb: Workbook, P, seeds: list[str]):
     """The 校验 sheet of a project workbook after 项目清单, the head of 校验明细 (``grid_xml`` of the returned
     ProjectCheck gives its project rows), and the marks on the styled form sheets ``seeds`` (copied verbatim)."""
     from openpyxl.formatting.rule import FormulaRule
-    from workbook_tools.model.layout import SHEET_LIST
     pc = project_check(P)
     ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_LIST) + 1)
     detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
