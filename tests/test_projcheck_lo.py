@@ -230,6 +230,6 @@ def test_list_names_the_project_and_links_to_its_cell(recalculated):
         assert top[LIST_TOP, 6] in {e.fix for e in CATALOGUE.values()}
         assert top[LIST_TOP, 5].split("：")[0] in {e.title_zh for e in CATALOGUE.values()}
         formulas = openpyxl.load_workbook(w.path, read_only=True)[SHEET_CHECK]
-        assert formulas.cell(LIST_TOP, 4).value.startswith('=IF($I9="","",HYPERLINK("#\'"&INDEX(')
+        assert "HYPERLINK(" in formulas.cell(LIST_TOP, 4).value
         return
     pytest.fail("no workbook with an open problem")
