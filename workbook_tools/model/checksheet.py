@@ -483,7 +483,8 @@ GENERATORS = {
 
 
 def candidates(L: Layout) -> list[Candidate]:
-    """Every (live check, cell) of a classic form, in the order validate sorts findings (sheet, row, column)."""
+    """Every (live check, cell) of a form, in the order validate sorts findings (sheet, row, column): a classic
+    workbook's sheets, or one project form (model/projectcheck.py applies it to every project sheet)."""
     x = X(L)
     out = [c for code, gen in GENERATORS.items() if CATALOGUE[code].live for c in gen(x)]
     order = {s: i for i, s in enumerate(L.sheets)}
@@ -525,7 +526,7 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
     def rng(k):
         return f"'{SHEET_DETAIL}'!${T[k]}${first}:${T[k]}${last}"
 
-    cells = _explained_cells(L) + _table_heads(T)
+    cells = explained_cells(L) + _table_heads(T)
     for i, c in enumerate(cands):
         cells += _table_row(L, c, T, first + i, first)
     cells += _count_cells(L, rng) + _list_cells(rng)
@@ -540,7 +541,7 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
     return cells, {"names": names, "marked": marked, "list_end": more, "candidates": cands}
 
 
-def _explained_cells(L: Layout, col: int = EXPLAIN_COL, first: int = 3, code_of=None) -> list[SheetCell]:
+def explained_cells(L: Layout, col: int = EXPLAIN_COL, first: int = 3, code_of=None) -> list[SheetCell]:
     """Explanations given in 情况说明: "code|CELL" of each row whose text is real (rows first…, column col of 校验明细);
     ``code_of``: an Excel expression of the typed check (code or title) giving the key's first part."""
     E, x, cells = _col(col), X(L), []

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.model.checksheet import (LIST_ROWS, LIST_TOP, SEV_ZH, SHEET_DETAIL, Candidate, SheetCell,
-                                             _explained_cells, candidates, head_cells, more_cell,
+                                             explained_cells, candidates, head_cells, more_cell,
                                              severity, what)
 from workbook_tools.model.layout import EXPLAIN_ROWS, SHEET_LIST, col_letter
 from workbook_tools.model.projectbook import (FORM_PLACEHOLDER, LIST_COLUMNS, LIST_FIRST, ProjectsLayout,
@@ -98,8 +98,9 @@ class ProjectCheck:
             hit = f"IFERROR({c.flag.replace(ph, tok)},FALSE)"
             by_coord = ""
             if sev == SEV_ZH["warning"]:     # explanations are keyed by code (titles mapped to it on 校验明细)
-                step = f'IF({hit},IF($H{r}+COUNTIF({erange},"{c.code}|{_SHEET}!{c.coord}")=0,1.5,0.5),0)'
-                by_coord = _f(f"H{r}", f'COUNTIF({erange},"{c.code}|{c.coord}")')
+                bc = HEAD_COLS["by_coord"]
+                step = f'IF({hit},IF(${bc}{r}+COUNTIF({erange},"{c.code}|{_SHEET}!{c.coord}")=0,1.5,0.5),0)'
+                by_coord = _f(f"{bc}{r}", f'COUNTIF({erange},"{c.code}|{c.coord}")')
             else:
                 step = f"IF({hit},1.5,0)"
             e = CATALOGUE[c.code]
@@ -150,7 +151,7 @@ def project_check(P: ProjectsLayout) -> ProjectCheck:
         e, r = CATALOGUE[code], EXPLAIN_FIRST + i
         cells += [SheetCell(f"{tc}{r}", code, "hidden", SHEET_DETAIL), SheetCell(f"{tz}{r}", e.title_zh, "hidden", SHEET_DETAIL),
                   SheetCell(f"{te}{r}", e.title_en, "hidden", SHEET_DETAIL)]
-    cells += _explained_cells(P.forms[0], col=1, first=EXPLAIN_FIRST, code_of=code_of)
+    cells += explained_cells(P.forms[0], col=1, first=EXPLAIN_FIRST, code_of=code_of)
     cells += head_cells(base, f"=SUM({row_range(ROW_ERR)})", f"=SUM({row_range(ROW_WARN)})", PROJECT_HEADS)
     cells += _list_cells(P, row_range(ROW_SHEET), row_range(ROW_BEFORE), grid, head_range)
     cells.append(more_cell())
@@ -187,7 +188,7 @@ def _list_cells(P: ProjectsLayout, sheets: str, before: str, grid: str, head_ran
 
 def mark_formula(kind: str) -> str:
     """Conditional formatting of a project sheet: the cell has an open 强制性 (``err``) / 提示性 (``warn``) problem.
-    Sheet-agnostic (the sheet's grid row is found by its own name in NAME_CELL), so copies of the form keep it."""
+    Sheet-agnostic (the sheet's grid column is found by its own name in NAME_CELL), so copies of the form keep it."""
     mask = N_ERR if kind == "err" else N_WARN
     row = f"MATCH(${NAME_CELL[0]}${NAME_CELL[1:]},{N_SHEETS},0)"
     return (f"SUMPRODUCT(({N_COORDS}=ADDRESS(ROW(),COLUMN(),4))*{mask}*"
