@@ -15,6 +15,10 @@ from workbook_tools.model.layout import layout_for
 from workbook_tools.model.spec import list_specs
 from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_projects_template, build_template
+from workbook_tools.model.checksheet import LIST_TOP
+from workbook_tools.model.projectbook import projects_layout
+from workbook_tools.model.projectcheck import (FIRST_CAND, NAME_CELL, PROJECT_HEADS, grid_coord, mark_formula,
+                                               project_check)
 
 ROOT = Path(__file__).resolve().parent.parent
 KITCHEN = ROOT / "tests" / "specs" / "kitchen-sink.yaml"
@@ -64,13 +68,15 @@ def test_the_function_scanner_sees_what_older_excel_lacks():
 
 
 def test_every_template_formula_uses_only_excel_2010_and_wps_functions():
-    seen, bad = set(), []
+    seen, bad, project_grid = set(), [], 0
     for label, data in _workbooks():
         for where, f in formulas_of(data):
             fs = functions_of(f)
             seen |= fs
             bad += [f"{label} {where}: {name} in {f[:120]}" for name in sorted(fs - ALLOWED_FUNCTIONS)]
+            project_grid += label == "project workbook" and ("wbcheck_grid" in f or f.startswith("INT("))
     assert not bad, "\n".join(bad[:20])
+    assert project_grid > 3 * 300        # the scan reached the project workbook's 校验明细 grid and its marks
     assert {"SUMPRODUCT", "COUNTIFS", "HYPERLINK", "INDEX", "MATCH"} <= seen     # the scan reached the 校验 sheet
 
 
@@ -108,12 +114,58 @@ def test_check_sheet_follows_the_cover_and_is_protected():
         assert any("wbcheck_errors" in r.formula[0] for r in rules)
 
 
-def test_project_workbooks_do_not_claim_a_check_sheet():
+def _project_book(n=3):
     proj = load_spec("national-project-2020")
-    wb = openpyxl.load_workbook(io.BytesIO(build_projects_template(proj, [{"cover.projectName": "甲", "cover.projectCode": "P1",
-                                                                           "cover.fundType": "一般公共预算"}])))
-    assert SHEET_CHECK not in wb.sheetnames
-    assert "“校验”表" not in " ".join(str(c.value) for row in wb["填报说明"].iter_rows() for c in row if c.value)
+    covers = [{"cover.projectName": f"项目{i}", "cover.projectCode": f"P{i}", "cover.fundType": "一般公共预算"}
+              for i in range(n)]
+    return proj, build_projects_template(proj, covers)
+
+
+def test_project_workbooks_carry_the_check_sheet_after_the_project_list():
+    proj, data = _project_book()
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    names = wb.sheetnames
+    assert names.index(SHEET_CHECK) == names.index("项目清单") + 1
+    ws, detail = wb[SHEET_CHECK], wb[SHEET_DETAIL]
+    assert ws.sheet_state == "visible" and detail.sheet_state == "hidden"
+    assert ws.protection.sheet and detail.protection.sheet
+    assert ws["A4"].value.startswith("强制性问题") and ws["C4"].value.startswith("=SUM(")
+    assert [ws.cell(LIST_TOP - 1, c).value for c in range(1, 7)] == list(PROJECT_HEADS)
+    assert "$A$1:$F$38" in str(ws.print_area)
+    assert {"wbcheck_grid", "wbcheck_sheets", "wbcheck_coords"} <= set(wb.defined_names)
+    for sheet in ("项目001", "项目002", "项目003"):      # copies of the styled form: marks and their own name
+        assert wb[sheet][NAME_CELL].value == sheet
+        rules = [r.formula[0] for rng in wb[sheet].conditional_formatting for r in rng.rules]
+        assert mark_formula("err") in rules and mark_formula("warn") in rules
+    helptext = " ".join(str(c.value) for row in wb["填报说明"].iter_rows() for c in row if c.value)
+    assert "“项目清单”表之后的“校验”表" in helptext
+
+
+def test_each_project_column_checks_its_own_sheet():
+    """The grid is checksheet's candidates of the one form, renamed per sheet: the same as each form's own."""
+    proj, data = _project_book()
+    P = projects_layout(proj, ["项目001", "项目002", "项目003"])
+    pc = project_check(P)
+    for F in P.forms:
+        mine = candidates(F)
+        assert [(c.code, c.coord) for c in mine] == [(c.code, c.coord) for c in pc.cands]
+        assert [c.flag for c in mine] == [pc.flag(c, F.form) for c in pc.cands]
+    detail = openpyxl.load_workbook(io.BytesIO(data))[SHEET_DETAIL]
+    for j in range(len(pc.cands)):
+        f = detail[grid_coord(1, j)].value
+        assert f.startswith("=INT(") and "'项目001'!" not in f and "'项目003'!" not in f
+        assert "'项目002'!" in f or pc.cands[j].flag.count("!") == 0
+    assert detail[grid_coord(2, len(pc.cands) - 1)].value is not None
+    assert detail[grid_coord(3, 0)].value is None          # no fourth project
+
+
+def test_project_check_sheet_follows_the_spec_severities():
+    proj, data = _project_book(1)
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    sev = {row[0]: row[1] for row in wb[SHEET_DETAIL].iter_rows(min_row=FIRST_CAND, max_col=2, values_only=True)
+           if row[0]}
+    assert sev["deduction-without-reason"] == "强制性" and sev["overspend"] == "提示性"
+    assert set(sev) == {c.code for c in candidates(layout_for(proj)) if c.code in sev}
 
 
 def test_instructions_refer_only_to_what_the_file_has():

@@ -210,7 +210,7 @@ def test_template_from_a_project_list(tmp_path):
     assert forms.forms[0].inputs["cover.goalPlanned"] == "养护 12 公里"
     assert forms.forms[1].inputs["cover.fiscalYear"] == 2022
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[:4] == ["填报说明", "项目清单", "项目001", "项目002"]
+    assert wb.sheetnames[:5] == ["填报说明", "项目清单", "校验", "项目001", "项目002"]     # 校验: issue 17
     assert wb["项目清单"]["B4"].hyperlink.location == "'项目001'!A1"
     assert wb["项目001"].protection.sheet
 

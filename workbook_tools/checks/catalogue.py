@@ -489,7 +489,10 @@ def catalogue_markdown(overrides: dict[str, list[str]] | None = None) -> str:
              "文件类问题使 `wbtool validate` 以退出码 3 结束。",
              "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。",
              "“运行于”一栏：**表内实时** = 模板的“校验”表用公式随填写检查（Excel 2010 / WPS 均可），与 validate 结果一致"
-             "（LibreOffice 重算测试逐格比对）；**仅 validate** = 只有运行 `wbtool validate` 时检查。", ""]
+             "（LibreOffice 重算测试逐格比对）；**仅 validate** = 只有运行 `wbtool validate` 时检查。",
+             "“校验”表由各检查的表内实时声明生成（`model/checksheet.py` 每项一个生成器，产出“检查、单元格、公式”）："
+             "单表格式的模板在封面之后；项目工作簿（`template --projects`）在“项目清单”之后，同一组生成器套用到每个项目表，"
+             "统计全部项目的问题并逐条列出项目、位置和改法（`model/projectcheck.py`）。", ""]
     overrides = overrides or {}
     for cat, zh in CATEGORY_ZH.items():
         entries = [e for e in _E if e.category == cat]

@@ -14,6 +14,7 @@ from workbook_tools.model.spec import Spec
 from workbook_tools.checks import make_ctx, run_checks
 from workbook_tools.model.engine import compute, tally_projects
 from workbook_tools.model.projectbook import form_base, fund_types, projects_layout
+from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL
 from workbook_tools.files.fill import normalize_formula
 
 
@@ -118,6 +119,8 @@ def unlisted_forms(forms: Forms, only, skip) -> list[Finding]:
     heads = [c for c in form_base(forms.spec).free if c.style == "header"]
     out = []
     for sheet in forms.forms[0].extra_sheets:
+        if sheet in (SHEET_CHECK, SHEET_DETAIL):      # the live 校验 sheets (a project workbook's are large)
+            continue
         cells = forms.book.read_sheet(sheet)
         same = sum(1 for c in heads if (cells.get(c.coord) or CellData()).value == c.value)
         if heads and same >= 0.8 * len(heads):

@@ -738,3 +738,20 @@ def _follow_sheet_names(wb, pos: int, seeds: list[str], pattern_of: list[int], n
         for attr in ("activeTab", "firstSheet"):
             if view.get(attr) is not None and int(view.get(attr)) >= pos + len(seeds):
                 view.set(attr, str(int(view.get(attr)) + moved))
+
+
+def append_rows(data: bytes, sheet: str, rows_xml: bytes, ref: str) -> bytes:
+    """The package with ``rows_xml`` (<row> elements numbered after the sheet's last row) appended to ``sheet``'s
+    sheetData, its dimension ``ref``: a block of many thousand formulas written without building them as cells."""
+    book = FileBook("template", data)
+    part = book.sheet_part(sheet)
+    body = re.sub(rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{ref}"/>'.encode(), book.part(part), count=1)
+    if b"</sheetData>" in body:
+        body = body.replace(b"</sheetData>", rows_xml + b"</sheetData>", 1)
+    else:
+        body = body.replace(b"<sheetData/>", b"<sheetData>" + rows_xml + b"</sheetData>", 1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in book.zip.infolist():
+            out.writestr(info, body if info.filename == part else book.part(info.filename))
+    return buf.getvalue()

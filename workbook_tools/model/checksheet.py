@@ -483,7 +483,8 @@ GENERATORS = {
 
 
 def candidates(L: Layout) -> list[Candidate]:
-    """Every (live check, cell) of a classic form, in the order validate sorts findings (sheet, row, column)."""
+    """Every (live check, cell) of a form, in the order validate sorts findings (sheet, row, column): a classic
+    workbook's sheets, or one project form (model/projectcheck.py applies it to every project sheet)."""
     x = X(L)
     out = [c for code, gen in GENERATORS.items() if CATALOGUE[code].live for c in gen(x)]
     order = {s: i for i, s in enumerate(L.sheets)}
@@ -525,13 +526,12 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
     def rng(k):
         return f"'{SHEET_DETAIL}'!${T[k]}${first}:${T[k]}${last}"
 
-    cells = _explained_cells(L) + _table_heads(T)
+    cells = explained_cells(L) + _table_heads(T)
     for i, c in enumerate(cands):
         cells += _table_row(L, c, T, first + i, first)
     cells += _count_cells(L, rng) + _list_cells(rng)
     more = LIST_TOP + LIST_ROWS
-    cells.append(SheetCell(f"A{more}", f'=IF(($C$4+$C$5)>{LIST_ROWS},"还有 "&(($C$4+$C$5)-{LIST_ROWS})&" 个问题未列出：'
-                                       f'先修改以上问题，或运行 wbtool validate 查看全部。","")', "note"))
+    cells.append(more_cell())
     names = {NAME_ERR: rng("err"), NAME_WARN: rng("warn")}
     marked: dict[str, list[str]] = {}
     for c in cands:
@@ -541,15 +541,30 @@ def sheet_cells(L: Layout) -> tuple[list[SheetCell], dict]:
     return cells, {"names": names, "marked": marked, "list_end": more, "candidates": cands}
 
 
-def _explained_cells(L: Layout) -> list[SheetCell]:
-    """Explanations given in 情况说明: "code|CELL" of each row whose text is real."""
-    E, x, cells = _col(EXPLAIN_COL), X(L), []
+def explained_cells(L: Layout, col: int = EXPLAIN_COL, first: int = 3, code_of=None) -> list[SheetCell]:
+    """Explanations given in 情况说明: "code|CELL" of each row whose text is real (rows first…, column col of 校验明细);
+    ``code_of``: an Excel expression of the typed check (code or title) giving the key's first part."""
+    E, x, cells = _col(col), X(L), []
     for n in range(1, EXPLAIN_ROWS + 1):
         code, cell, text = (x.ref(f"explain.{n}.{k}") for k in ("code", "cell", "text"))
         norm = f'UPPER(SUBSTITUTE(SUBSTITUTE(TRIM({cell}),"\'",""),"$",""))'
-        cells.append(SheetCell(f"{E}{2 + n}", f'=IF(AND(LEN(TRIM({code}))>0,{x.real(text)}),TRIM({code})&"|"&{norm},"")',
+        key = code_of(f"TRIM({code})") if code_of else f"TRIM({code})"
+        cells.append(SheetCell(f"{E}{first - 1 + n}", f'=IF(AND(LEN(TRIM({code}))>0,{x.real(text)}),{key}&"|"&{norm},"")',
                                "hidden", SHEET_DETAIL))
     return cells
+
+
+def explained(code: str, addr: str, coord: str, erange: str) -> str:
+    """How many explanations in ``erange`` name this (check, cell): by code or title, by full cell or coordinate
+    (checks.explanations.apply_explanations)."""
+    e = CATALOGUE[code]
+    keys = [f"{k}|{cc}" for k in (code, e.title_zh, e.title_en) for cc in (addr.upper(), coord)]
+    return "+".join(f'COUNTIF({erange},"{k}")' for k in dict.fromkeys(keys))
+
+
+def what(c: Candidate) -> str:
+    """The list's “问题” text of a candidate."""
+    return f"{CATALOGUE[c.code].title_zh}：{c.subject}"
 
 
 def _table_heads(T: dict) -> list[SheetCell]:
@@ -568,21 +583,29 @@ def _table_row(L: Layout, c, T: dict, r: int, first: int) -> list[SheetCell]:
         return SheetCell(f"{T[k]}{r}", value, "hidden", SHEET_DETAIL)
 
     if sev == SEV_ZH["warning"]:
-        keys = [f"{k}|{cc}" for k in (c.code, e.title_zh, e.title_en) for cc in (c.addr.upper(), c.coord)]
-        explained = "+".join(f'COUNTIF({erange},"{k}")' for k in dict.fromkeys(keys))
-        open_ = f"=IF(AND({T['flag']}{r}=1,{explained}=0),1,0)"
+        open_ = f"=IF(AND({T['flag']}{r}=1,{explained(c.code, c.addr, c.coord, erange)}=0),1,0)"
     else:
         open_ = f"={T['flag']}{r}"
     prev = f"{T['run']}{r - 1}" if r > first else "0"
     return [cell("code", c.code), cell("sev", sev), cell("flag", f"=IF(IFERROR({c.flag},FALSE),1,0)"),
             cell("open", open_), cell("run", f"={prev}+{T['open']}{r}"), cell("addr", c.addr),
-            cell("link", f"#'{c.sheet}'!{c.coord}"), cell("what", f"{e.title_zh}：{c.subject}"), cell("fix", e.fix),
+            cell("link", f"#'{c.sheet}'!{c.coord}"), cell("what", what(c)), cell("fix", e.fix),
             cell("err", f'=IF(AND({T["open"]}{r}=1,{T["sev"]}{r}="强制性"),{T["addr"]}{r},"")'),
             cell("warn", f'=IF(AND({T["open"]}{r}=1,{T["sev"]}{r}="提示性"),{T["addr"]}{r},"")')]
 
 
 def _count_cells(L: Layout, rng) -> list[SheetCell]:
     """The title, the note, the two counts and the status line at the top of the 校验 sheet."""
+    return head_cells(L, f'=COUNTIFS({rng("sev")},"强制性",{rng("open")},1)',
+                      f'=COUNTIFS({rng("sev")},"提示性",{rng("open")},1)', LIST_HEADS)
+
+
+LIST_HEADS = ("序号", "严重性", "位置", "问题", "如何修改")
+
+
+def head_cells(L: Layout, errors: str, warnings: str, heads: tuple[str, ...]) -> list[SheetCell]:
+    """The top of a 校验 sheet: title, note, the counts of open 强制性 / 提示性 problems (formulas ``errors``,
+    ``warnings``), the status line, and the list's column heads (A, B, …)."""
     n_live = sum(1 for e in CATALOGUE.values() if e.live)
     return [
         SheetCell("A1", f"{L.spec.title} — 校验（实时）", "title"),
@@ -591,16 +614,19 @@ def _count_cells(L: Layout, rng) -> list[SheetCell]:
                         "提示性问题在“情况说明”表逐条说明后不再列出。公式被改动、格式、台账等其余检查只在 "
                         "wbtool validate 中进行，提交前请财政局或本单位用它再查一次。", "note"),
         SheetCell("A4", "强制性问题", "label"),
-        SheetCell("C4", f'=COUNTIFS({rng("sev")},"强制性",{rng("open")},1)', "count"),
+        SheetCell("C4", errors, "count"),
         SheetCell("A5", "提示性问题", "label"),
-        SheetCell("C5", f'=COUNTIFS({rng("sev")},"提示性",{rng("open")},1)', "count"),
+        SheetCell("C5", warnings, "count"),
         SheetCell("A6", "状态", "label"),
         SheetCell("C6", f'=IF(C4+C5=0,"未发现表内可检查的问题",IF(C4>0,"有强制性问题，须修改后报送",'
                         f'"有提示性问题，请修改或在“情况说明”表说明"))', "status"),
-        SheetCell(f"A{LIST_TOP - 1}", "序号", "head"), SheetCell(f"B{LIST_TOP - 1}", "严重性", "head"),
-        SheetCell(f"C{LIST_TOP - 1}", "位置", "head"), SheetCell(f"D{LIST_TOP - 1}", "问题", "head"),
-        SheetCell(f"E{LIST_TOP - 1}", "如何修改", "head"),
-    ]
+    ] + [SheetCell(f"{_col(i)}{LIST_TOP - 1}", h, "head") for i, h in enumerate(heads, 1)]
+
+
+def more_cell() -> SheetCell:
+    """The line under the list: how many open problems it does not show."""
+    return SheetCell(f"A{LIST_TOP + LIST_ROWS}", f'=IF(($C$4+$C$5)>{LIST_ROWS},"还有 "&(($C$4+$C$5)-{LIST_ROWS})&" 个问题未列出：'
+                     f'先修改以上问题，或运行 wbtool validate 查看全部。","")', "note")
 
 
 def _list_cells(rng) -> list[SheetCell]:

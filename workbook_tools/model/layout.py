@@ -262,8 +262,10 @@ def _help(L: Layout):
     sh = SHEET_HELP
     L.text(sh, 1, 1, f"{L.spec.title} — 填报说明", style="title")
     L.merges.append((sh, "A1:B1"))
-    live = SHEET_LIST not in L.sheets          # classic forms carry the live 校验 sheet (model/checksheet.py)
-    rows = [_true_instruction(line, live) for line in L.spec.instructions] or ["仅浅黄色单元格需要填写，其余由公式自动计算。"]
+    live = True        # every template carries the live 校验 sheet (model/checksheet.py; project workbooks projectcheck.py)
+    after = "“项目清单”表" if SHEET_LIST in L.sheets else "封面"
+    rows = ([_true_instruction(line, live).replace("封面之后的“校验”表", f"{after}之后的“校验”表") for line in L.spec.instructions]
+            or ["仅浅黄色单元格需要填写，其余由公式自动计算。"])
     r = 3
     for i, line in enumerate(rows, 1):
         L.text(sh, 1, r, f"{i}.")
@@ -271,7 +273,8 @@ def _help(L: Layout):
         r += 1
     r += 1
     L.text(sh, 1, r, "校验与计算", style="section")
-    first = ("实时自查：封面之后的“校验”表随填写列出强制性和提示性问题、所在单元格（点击可跳转）和改法，问题单元格标红或标橙；"
+    first = (f"实时自查：{after}之后的“校验”表随填写列出强制性和提示性问题、所在{'项目、' if SHEET_LIST in L.sheets else ''}"
+             "单元格（点击可跳转）和改法，问题单元格标红或标橙；"
              "Excel、WPS 打开即可用，不需安装任何程序。" if live else
              "自查：在命令行运行 wbtool validate 本文件.xlsx，问题清单列出表名、单元格和原因。")
     for line in (first,

@@ -12,7 +12,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
-from workbook_tools.model.layout import SHEET_COVER, SHEET_META, Cell, Layout, layout_for
+from workbook_tools.model.layout import SHEET_COVER, SHEET_LIST, SHEET_META, Cell, Layout, layout_for
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import Spec
 from workbook_tools.model.speclib import load_spec
@@ -27,7 +27,8 @@ from workbook_tools.files.atomic import atomic_output
 from workbook_tools.files.fill import recalc_bytes
 from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL, sheet_cells
 from workbook_tools.model.checksheet import LIST_ROWS, LIST_TOP, NAME_ERR, NAME_WARN
-from workbook_tools.model.checksheet import LIST_TOP
+from workbook_tools.model.projectcheck import HELPER_COLS, NAME_CELL, mark_formula, project_check
+from workbook_tools.files.xlsxfile import append_rows
 
 FONT = "宋体"
 FILL_INPUT = PatternFill("solid", fgColor="FFF2CC")
@@ -338,6 +339,7 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     # one form styled by openpyxl per lock pattern (usually one: all locked or none); the others are copies
     patterns = list(dict.fromkeys(frozenset(x or ()) for x in (locked or [()])))
     wb = render_template(P.render_layout(forms=len(patterns)))
+    check = render_project_check_sheet(wb, P, P.project_sheets[:len(patterns)])
     for k, pattern in enumerate(patterns):
         if pattern:
             lock_cells(wb, P.forms[k], pattern)
@@ -347,7 +349,8 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
     wb.active = 1
     buf = io.BytesIO()
     wb.save(buf)
-    first = auto_heights(buf.getvalue(), wb)
+    first = append_rows(auto_heights(buf.getvalue(), wb), SHEET_DETAIL, check.grid_xml(),
+                        f"A1:{check.last_col}{check.last_row}")   # 校验明细's grid
     if patterns == [frozenset()]:
         data = clone_sheet(first, P.project_sheets[0], P.project_sheets[1:]) if len(projects) > 1 else first
     else:
@@ -356,7 +359,7 @@ def build_projects_template(spec: Spec | str, projects: list[dict], output: str 
                            [index[frozenset(x or ())] for x in locked], P.project_sheets)
     book = FileBook(str(output or spec.id), data)
     forms = read_forms(book, spec=spec)
-    writes = []
+    writes = [CellWrite(sheet, NAME_CELL, sheet) for sheet in P.project_sheets]   # the 校验 marks find their row
     for ret, values in zip(forms.forms, projects):
         for key, value in values.items():
             c = ret.layout[key]
@@ -528,12 +531,12 @@ def _check_formatting(wb, ws, info):
             target.conditional_formatting.add(rng, FormulaRule(formula=[f], fill=fill, stopIfTrue=True))
 
 
-def _print_check_sheet(ws):
+def _print_check_sheet(ws, last: str = "E"):
     """One landscape A4 page: the counts and the first open problems; protected, its tab red."""
     red = "C00000"
     ws.freeze_panes = f"A{LIST_TOP}"
     ws.print_title_rows = f"{LIST_TOP - 1}:{LIST_TOP - 1}"
-    ws.print_area = f"A1:E{LIST_TOP + PRINT_ROWS - 1}"     # one page: the counts and the first open problems
+    ws.print_area = f"A1:{last}{LIST_TOP + PRINT_ROWS - 1}"     # one page: the counts and the first open problems
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
@@ -545,3 +548,42 @@ def _print_check_sheet(ws):
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.sheet_properties.tabColor = red
+
+
+def render_project_check_sheet(wb: Workbook, P, seeds: list[str]):
+    """The 校验 sheet of a project workbook after 项目清单, the head of 校验明细 (``grid_xml`` of the returned
+    ProjectCheck gives its project rows), and the marks on the styled form sheets ``seeds`` (copied verbatim)."""
+    from openpyxl.formatting.rule import FormulaRule
+    pc = project_check(P)
+    ws = wb.create_sheet(SHEET_CHECK, index=wb.sheetnames.index(SHEET_LIST) + 1)
+    detail = wb.create_sheet(SHEET_DETAIL, index=wb.sheetnames.index(SHEET_META))
+    for sc in pc.cells:
+        _style_check_cell((ws if sc.sheet == SHEET_CHECK else detail)[sc.coord], sc)
+    last = LIST_TOP + LIST_ROWS
+    for rng in ("A1:F1", "A2:F2", "A4:B4", "A5:B5", "A6:B6", "C6:F6", f"A{last}:F{last}"):
+        ws.merge_cells(rng)
+    ws.row_dimensions[1].height = 30
+    ws.row_dimensions[2].height = 62
+    for r in (4, 5):
+        ws.row_dimensions[r].height = 22
+    for col, width in {"A": 6, "B": 10, "C": 26, "D": 16, "E": 52, "F": 46}.items():
+        ws.column_dimensions[col].width = width
+    for col in HELPER_COLS:
+        ws.column_dimensions[col].hidden = True
+    _shape_detail_sheet(detail)
+    ws.conditional_formatting.add("C4", FormulaRule(formula=["C4>0"], font=Font(name=FONT, size=14, bold=True,
+                                                                                 color="C00000"), fill=FILL_ERROR))
+    ws.conditional_formatting.add("C5", FormulaRule(formula=["C5>0"], fill=FILL_WARNING))
+    ws.conditional_formatting.add(f"A{LIST_TOP}:F{LIST_TOP + LIST_ROWS - 1}",
+                                  FormulaRule(formula=[f'$A{LIST_TOP}<>""'], border=BORDER))
+    for name, ref in pc.names.items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    for sheet in seeds:
+        target = wb[sheet]
+        own = target[NAME_CELL]
+        own.value, own.number_format = sheet, ";;;"       # written per sheet after copying (its own name)
+        rng = " ".join(pc.marked)
+        for kind, fill in (("err", FILL_ERROR), ("warn", FILL_WARNING)):
+            target.conditional_formatting.add(rng, FormulaRule(formula=[mark_formula(kind)], fill=fill, stopIfTrue=True))
+    _print_check_sheet(ws, "F")
+    return pc
