@@ -165,7 +165,7 @@ def _specs_workbook(ctx, workbook, output, fmt, lang):
 @main.command("template")
 @click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
 @click.option("--values", "values_path", type=click.Path(exists=True, dir_okay=False),
-              help="预填数据（YAML，格式见 samples/taiping_2023.yaml）")
+              help="预填数据（YAML，格式见 docs/form-to-spec.md 附录二）")
 @click.option("--projects", "projects_path", type=click.Path(dir_okay=False),
               help="项目清单（CSV/XLSX，每行一个项目）：生成一个含“项目清单”和每个项目一张表的项目工作簿")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件")
