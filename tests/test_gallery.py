@@ -92,3 +92,12 @@ def test_source_block_is_strict(block, path):
     with pytest.raises(SpecError) as e:
         parse_spec({**data, "source": block})
     assert path in [p for p, _ in e.value.problems], e.value.problems
+
+
+def test_specs_check_names_the_source():
+    from click.testing import CliRunner
+    from workbook_tools.cli import main
+    r = CliRunner().invoke(main, ["specs", "--check", str(GALLERY / "cq-dept-overall-2021.yaml")])
+    assert r.exit_code == 0, r.output
+    assert "有效：21 项末级指标" in r.output and "出处：部门整体绩效自评表" in r.output
+    assert PUBLISHED["cq-dept-overall-2021"]["page"] in r.output

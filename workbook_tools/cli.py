@@ -95,6 +95,11 @@ def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
         say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
             f"spec {spec.id} (version {spec.version}) is valid: {len(spec.leaves())} leaves, total {spec.total_weight}.",
             lang)
+        src = spec.provenance
+        if src:                 # the published form it transcribes (source: block)
+            where = "，".join(str(src[k]) for k in ("publisher", "url") if src.get(k))
+            say(ctx, f"出处：{src['title']}" + (f"（{where}）" if where else ""),
+                f"source: {src['title']}" + (f" ({where})" if where else ""), lang)
         return
     if workbook:
         _specs_workbook(ctx, workbook, output, fmt, lang)
