@@ -7,3 +7,8 @@ wbtool template --spec national-project-2020 -o templates/national_project_templ
 wbtool template --values samples/taiping_2023.yaml -o samples/taiping_2023.xlsx
 python -m workbook_tools.docs
 python scripts/bureau_samples.py
+# The gallery of published forms (workbook_tools/specs/gallery): each sample from its values file.
+for v in samples/gallery/*.yaml; do
+  [ "$(basename "$v")" = published.yaml ] && continue
+  WBTOOL_SPEC_PATH=workbook_tools/specs/gallery wbtool template --values "$v" -o "${v%.yaml}.xlsx"
+done

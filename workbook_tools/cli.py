@@ -91,10 +91,7 @@ def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
         click.echo(schema_text(), nl=False)
         return
     if check_path:
-        spec = load_spec(check_path)
-        say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
-            f"spec {spec.id} (version {spec.version}) is valid: {len(spec.leaves())} leaves, total {spec.total_weight}.",
-            lang)
+        _specs_check(ctx, load_spec(check_path), lang)
         return
     if workbook:
         _specs_workbook(ctx, workbook, output, fmt, lang)
@@ -118,6 +115,18 @@ def specs_cmd(ctx, check_path, schema, workbook, output, fmt, lang):
         click.echo(f"{r['id']}\t{r['version']}\t{r['title']}\t{leaves}\t{where}\t{r['path']}{note}")
     for s in speclib.skipped_files():
         say(ctx, f"跳过：{s}", f"skipped: {s}", lang, err=True)
+
+
+def _specs_check(ctx, spec, lang):
+    """`wbtool specs --check FILE` on a spec that loaded: its size, and the published form it transcribes."""
+    say(ctx, f"规格 {spec.id}（版本 {spec.version}）有效：{len(spec.leaves())} 项末级指标，满分 {spec.total_weight}。",
+        f"spec {spec.id} (version {spec.version}) is valid: {len(spec.leaves())} leaves, total {spec.total_weight}.",
+        lang)
+    src = spec.provenance
+    if src:
+        where = "，".join(str(src[k]) for k in ("publisher", "url") if src.get(k))
+        say(ctx, f"出处：{src['title']}" + (f"（{where}）" if where else ""),
+            f"source: {src['title']}" + (f" ({where})" if where else ""), lang)
 
 
 def _specs_workbook(ctx, workbook, output, fmt, lang):
@@ -165,7 +174,7 @@ def _specs_workbook(ctx, workbook, output, fmt, lang):
 @main.command("template")
 @click.option("--spec", "spec_ref", default=None, help="规格 id 或 YAML 路径（默认 gd-dept-overall-2023）")
 @click.option("--values", "values_path", type=click.Path(exists=True, dir_okay=False),
-              help="预填数据（YAML，格式见 samples/taiping_2023.yaml）")
+              help="预填数据（YAML，格式见 docs/form-to-spec.md 附录二）")
 @click.option("--projects", "projects_path", type=click.Path(dir_okay=False),
               help="项目清单（CSV/XLSX，每行一个项目）：生成一个含“项目清单”和每个项目一张表的项目工作簿")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 .xlsx 文件")

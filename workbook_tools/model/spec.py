@@ -163,6 +163,7 @@ class Spec:
     narrative: tuple[NarrativeField, ...] = ()
     severities: dict = field(default_factory=dict)   # check code → error / warning: the form's own words decide
     text: str = ""                                   # the YAML text it was loaded from (embedded in its templates)
+    provenance: dict = field(default_factory=dict)   # the YAML's ``source:`` block: the published form it transcribes
 
     def severity_of(self, code: str, default: str) -> str:
         return self.severities.get(code, default)
@@ -210,6 +211,10 @@ def spec_dir() -> Path:
 
 def list_specs() -> list[str]:
     return sorted(p.stem for p in spec_dir().glob("*.yaml"))
+
+
+# Keys that do not change what a workbook means: the form's own severities, and where the form was published.
+NOT_FINGERPRINTED = ("severities", "source")
 
 
 def fingerprint_of(data) -> str:
@@ -290,10 +295,11 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
                 kind=str(data.get("kind", "dept-overall")), money_unit=str(data.get("money_unit", "万元")),
                 cover=cover, funds=funds, targets=targets, tree=tree, grades=grades,
                 inapplicable=inapplicable, form_rules=form_rules, total_weight=total,
-                fingerprint=fingerprint_of({k: v for k, v in data.items() if k != "severities"}),
+                fingerprint=fingerprint_of({k: v for k, v in data.items() if k not in NOT_FINGERPRINTED}),
                 instructions=tuple(str(s) for s in data.get("instructions", []) or []),
                 placeholders=tuple(str(s) for s in data.get("placeholders", []) or []),
-                source=source, narrative=narrative, severities=severities)
+                source=source, narrative=narrative, severities=severities,
+                provenance=dict(data.get("source") or {}))
 
 
 def _parse_severities(items, probs) -> dict:

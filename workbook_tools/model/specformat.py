@@ -111,6 +111,15 @@ FORM_RULES = Record({
         doc="points off the total per target whose actual deviates from its value"),
 }, doc="whole-form rules")
 
+SOURCE = Record({
+    "title": Field(Str(), required=True, doc="the published document's title, as printed"),
+    "publisher": Field(Str(), doc="who published it (the unit, bureau or site)"),
+    "url": Field(Str(), doc="where it was found"),
+    "year": Field(AnyOf((Int(), Str())), doc="the fiscal year the form is for"),
+    "retrieved": Field(Str(), doc="when the copy was read, e.g. 2026-12"),
+    "note": Field(Str(), doc="what was transcribed as printed, and what was not (distortions, guesses)"),
+}, doc="the published form this spec was transcribed from (documentation only: not part of the fingerprint)")
+
 SPEC = Record({
     "id": Field(Str(), required=True, doc="spec id, stored in every workbook"),
     "version": Field(AnyOf((Str(), Num())), required=True, doc='version, quoted: "2023.1"'),
@@ -131,6 +140,7 @@ SPEC = Record({
     "form_rules": Field(FORM_RULES),
     "severities": Field(MapOf(Enum(("error", "warning"))), doc="check code → error or warning"),
     "tree": Field(ListOf(Ref("node", DEFS)), required=True, doc="the indicator tree"),
+    "source": Field(SOURCE),
 }, doc="a wbtool indicator spec (部门整体 / 项目支出绩效自评表)")
 
 
