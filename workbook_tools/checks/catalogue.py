@@ -324,7 +324,7 @@ entry("unknown-scale-word", "targets", ERROR, "定性评价词不在词表中", 
       "{kind} row {row} '{name}' is qualitative: '{found}' is not one of the words ({words}); no ratio can be computed.",
       "方向为“定性”的目标行，实际完成值不是该类指标评价词表（规格的 scales，默认 达成/部分达成/未达成）中的词"
       "（包括数字、错别字、多余空格）；不报此错就会被当作未填而少算得分。",
-      "从单元格提示列出的评价词中选填（须一字不差）；若是定量指标，把方向改为 ≥ / ≤ / =。")
+      "从单元格提示的评价词中选填；定量指标把方向改为 ≥ ≤ =。")
 
 # ---------------------------------------------------------------- consistency with what Excel shows
 entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "stored value differs from the engine",

@@ -18,7 +18,7 @@ class RatioBands(RuleType):
     name = "ratio_bands"
     label = "偏差区间计分"
     order = 55
-    summary = ("deviation = |评分依据 ÷ target − 1| (rounded to 10 decimals); the points of the first band whose "
+    summary = ("deviation = ABS(评分依据 ÷ target − 1), rounded to 10 decimals; the points of the first band whose "
                "`within` it does not exceed; `otherwise` (default 0) when none")
     params = {"target": Field(Num(), required=True, doc="the value the 评分依据 is compared with (not 0)"),
               "bands": Field(ListOf(BAND), required=True, doc="`[{within: 0.1, points: 5}, …]`, first match wins"),
