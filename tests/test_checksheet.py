@@ -49,6 +49,7 @@ def _workbooks():
     for sid in list_specs():
         yield sid, build_template(sid)
     yield "kitchen-sink", build_template(load_spec(str(KITCHEN)))
+    yield "words-and-shapes", build_template(load_spec(str(KITCHEN.parent / "words-and-shapes.yaml")))
     proj = load_spec("national-project-2020")
     yield "project workbook", build_projects_template(proj, [{"cover.projectName": f"项目{i}", "cover.projectCode": f"P{i}",
                                                               "cover.fundType": "一般公共预算"} for i in range(3)])

@@ -202,3 +202,14 @@ def test_findings(tmp_path, case):
     assert got == expected, "\n".join(f"{f.code} {f.cell} {f.message()}" for f in rep.findings)
     for f in rep.findings:
         assert "{" not in f.message("zh") and "{" not in f.message("en"), f.code
+
+
+def test_a_long_scale_keeps_the_validation_formula_within_excels_limit():
+    words = {f"第{i}档评价{'等' * 8}": round(1 - i / 12, 2) for i in range(12)}
+    spec = parse_spec(_edit(**{"scales/达成度": words}))
+    L = layout_for(spec)
+    actual = L["target.output.1.actual"]
+    assert len(actual.custom) <= 255 and "ISTEXT(G6)" in actual.custom
+    assert len(",".join(words)) <= 255 and L["target.benefit.1.actual"].custom.count('="') == 5   # short: each word
+    v = compute(spec, {"target.output.1.direction": "定性", "target.output.1.actual": "第3档评价等等等等等等等等"}).values
+    assert v["target.output.1.ratio"] == D("0.75")

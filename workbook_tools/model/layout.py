@@ -18,6 +18,7 @@ FORM_SPLIT, FORM_LAST = "G", "K"    # a project form sheet: cover values span B:
 SHEET_EXPLAIN = "情况说明"
 SHEET_NARRATIVE = "文字说明"
 CELL_MAX_CHARS = 32767          # Excel's limit for the text of one cell
+DV_FORMULA_MAX = 255            # Excel's limit for a data validation formula
 EXPLAIN_ROWS = 40
 NA = "不适用"
 INCOMPLETE = "未完成"     # the grade while any indicator is still 未评分: no grade until the form is complete
@@ -756,12 +757,14 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     na = row_na(spec, kind)
     na_ok = f',{g}="{NA}"' if na else ""
     words = spec.targets.words(kind)
-    is_word = ",".join(f'{g}="{w}"' for w in words)
+    numeric = f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))'
+    custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
+    if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
+        custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
           prompt=f"定量指标填数字；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
-          custom=(f'=IF({d}="定性",OR({is_word}{na_ok}),'
-                  + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
+          custom=custom)
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
           label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na, kind))
     if kind.scored:
