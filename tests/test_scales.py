@@ -213,3 +213,17 @@ def test_a_long_scale_keeps_the_validation_formula_within_excels_limit():
     assert len(",".join(words)) <= 255 and L["target.benefit.1.actual"].custom.count('="') == 5   # short: each word
     v = compute(spec, {"target.output.1.direction": "定性", "target.output.1.actual": "第3档评价等等等等等等等等"}).values
     assert v["target.output.1.ratio"] == D("0.75")
+
+
+def test_the_published_schema_knows_scales():
+    import json
+    import jsonschema
+    schema = json.loads((HERE.parent / "docs" / "spec.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(WS_DATA, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_edit(**{"scales/好差": ["好", "差"]}), schema)
+
+
+def test_a_graded_word_outside_its_scale_leaves_the_form_ungraded():
+    res = compute(WS, {"node.2.2.basis": "基本完成"})
+    assert res.values["node.2.2.hint"] == "未评分" and res.grade == "未完成"
