@@ -48,6 +48,9 @@ CASES = {
                ("full-score-with-reason", "评分表!K8")}),   # 政府性基金 budget no longer counts: rate > 100%
     "percent": (lambda: inputs(**{"target.benefit.5.value": 90, "target.benefit.5.actual": 92}),
                 {("percent-as-number", "绩效目标!E43"), ("percent-as-number", "绩效目标!G43")}),
+    "percent-vs-text": (lambda: inputs(**{"target.benefit.5.value": "≥90%", "target.benefit.5.actual": 92}), set()),
+    "target-unreadable": (lambda: inputs(**{"target.output.1.actual": "约5次", "target.output.2.value": "较上年提高"}),
+                          {("target-value-unreadable", "绩效目标!G6"), ("target-value-unreadable", "绩效目标!E7")}),
     "magnitude": (lambda: inputs(**{"funds.1.actual": 111808900}),
                   {("money-magnitude", "收支情况!D5"), ("overspend", "收支情况!D5"),
                    ("full-score-with-reason", "评分表!K8")}),

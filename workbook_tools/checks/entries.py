@@ -92,20 +92,22 @@ def _typed(ctx, c, raw):
 
 
 def _target_value(ctx, c, raw):
-    """指标值 / 实际完成值: numbers for quantitative rows, text allowed for 定性."""
-    base = c.key.rsplit(".", 1)[0]
-    direction = ctx.ret.inputs.get(f"{base}.direction")
-    if c.key.endswith(".actual") and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
+    """指标值 / 实际完成值: a number as forms write it (≥90%, =100, 5次: model/targetvalue) for quantitative rows,
+    text for 定性; the direction is the one the row reads (方向 column, else the value's sign)."""
+    base, part = c.key.rsplit(".", 1)
+    direction = ctx.rules.values.get(f"{base}.dir")
+    if part == "actual" and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
         return                   # a 不适用 row (checked with the targets)
     if direction == "定性" or num(raw) is not None:
-        if num(raw) is not None:
+        other = ctx.ret.inputs.get(f"{base}.{'actual' if part == 'value' else 'value'}")
+        if num(raw) is not None and not isinstance(other, str):     # against a text (≥90%) the scale is read
             unit = ctx.ret.inputs.get(f"{base}.unit")
             if isinstance(unit, str) and ("%" in unit or "％" in unit) and abs(num(raw)) > 10:
                 yield ctx.finding("percent-as-number", c.key, found=raw)
         return
     if direction in ("≥", "≤", "="):
-        code = "number-as-text" if parse_number_text(raw) is not None else "not-a-number"
-        yield ctx.finding(code, c.key, found=raw)
+        if ctx.rules.values.get(f"{base}.{'vn' if part == 'value' else 'an'}") is None:
+            yield ctx.finding("target-value-unreadable", c.key, found=raw)
     elif _placeholder(ctx, raw):
         yield ctx.finding("placeholder-text", c.key, found=raw)
 

@@ -68,7 +68,10 @@ def _targets(ret: Returned, cv: dict) -> list[dict]:
             if all(v in (None, "") for v in row.values()):
                 continue
             row.update(kind=kind.key, kind_label=kind.label, row=n, cell=L[f"{b}.name"].addr,
-                       ratio=jsonable(cv.get(f"{b}.ratio")))
+                       ratio=jsonable(cv.get(f"{b}.ratio")),
+                       # as the row is read (≥90% → ≥ and 0.9: model/targetvalue)
+                       direction_read=jsonable(cv.get(f"{b}.dir")), value_read=jsonable(cv.get(f"{b}.ev")),
+                       actual_read=jsonable(cv.get(f"{b}.gv")))
             if kind.scored:
                 row["score"] = jsonable(cv.get(f"{b}.score"))
             targets.append(row)

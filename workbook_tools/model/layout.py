@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from workbook_tools.numbers import plain
 from workbook_tools.model.spec import DIRECTIONS, NarrativeField, Node, Spec
+from workbook_tools.model import targetvalue as tv
 
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
@@ -92,7 +93,7 @@ class Cell:
 
     @cached_property
     def name(self) -> str | None:
-        if self.role in ("input", "formula"):
+        if self.role in ("input", "formula") and self.kind != "helper":   # helpers: no name (templates before them)
             return "wb_" + re.sub(r"[^0-9A-Za-z]", "_", self.key)
         return None
 
@@ -117,6 +118,7 @@ class Layout:
     print_area: dict[str, str] = field(default_factory=dict)   # sheet → range printed (the rest stays on screen)
     one_page: set = field(default_factory=set)                 # sheets printed on one page (fit to 1 × 1)
     score_cols: dict[str, int] | None = None                   # a compact form's own score-table columns
+    hidden: dict[str, set] = field(default_factory=dict)       # sheet → column letters hidden (helper columns)
 
     # -- building
     def put(self, key, sheet, col, row, role, **kw) -> Cell:
@@ -520,7 +522,8 @@ FORM_PRINT_LAST = "K"
 FORM_COLS = {"funds": {"initial": (3, 3), "adjusted": (4, 5), "actual": (6, 7), "weight": (8, 8), "rate": (9, 9),
                        "score": (10, 11), "exec_rate": (12, 12)},
              "targets": {"category": 2, "name": 3, "direction": 4, "value": 5, "unit": 6, "actual": 7, "weight": 8,
-                         "score": 9, "reason": 10, "ratio": 12, "dev": 13},
+                         "score": 9, "reason": 10, "ratio": 12, "dev": 13,
+                         **{h: 15 + i for i, h in enumerate(tv.HELPERS)}},
              "scores": {"level1": 1, "standard": 3, "applicable": 6, "basis": 7, "weight": 8, "score": 9,
                         "reason": 10, "id": 12, "method": 13, "hint": 14}}
 FORM_MERGED = {1: 2, 3: 5, 10: 11}      # score table: name A:B, standard C:E, reason J:K
@@ -659,14 +662,16 @@ def row_na_weight(L: Layout, kind: str, from_sheet: str) -> str:
             f'{target_range(L, kind, "weight", from_sheet)})')
 
 
-def target_ratio_formula(spec: Spec, d, e, g, na: bool = False) -> str:
+def target_ratio_formula(spec: Spec, d, e, g, na: bool = False, ev: str | None = None, gv: str | None = None) -> str:
+    """``d`` the direction read, ``g`` the typed 实际完成值 (定性 words), ``ev``/``gv`` the numbers read (default e, g)."""
+    e, ge_ = ev or e, gv or g
     q = spec.targets.qualitative_ratios
     qual = (f'IF({g}="达成",{_n(q["达成"])},IF({g}="部分达成",{_n(q["部分达成"])},'
             f'IF({g}="未达成",{_n(q["未达成"])},"")))')
-    ge = f"IF({e}>0,MAX(0,MIN(1,{g}/{e})),IF({g}>={e},1,0))"
-    le = f"IF({g}<={e},1,IF({g}>0,MAX(0,{e}/{g}),0))"
-    eq = f"IF({e}=0,IF({g}=0,1,0),MAX(0,1-ABS({g}-{e})/ABS({e})))"
-    quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({g})),IF({d}="≥",{ge},IF({d}="≤",{le},'
+    ge = f"IF({e}>0,MAX(0,MIN(1,{ge_}/{e})),IF({ge_}>={e},1,0))"
+    le = f"IF({ge_}<={e},1,IF({ge_}>0,MAX(0,{e}/{ge_}),0))"
+    eq = f"IF({e}=0,IF({ge_}=0,1,0),MAX(0,1-ABS({ge_}-{e})/ABS({e})))"
+    quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({ge_})),IF({d}="≥",{ge},IF({d}="≤",{le},'
              f'IF({d}="=",{eq},""))),"")')
     if na:
         return f'=IF(OR({d}="",{g}="",{g}="{NA}"),"",IF({d}="定性",{qual},{quant}))'
@@ -677,6 +682,7 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
     cols = target_columns(spec)
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
+    cidx.update({h: len(cols) + 1 + i for i, h in enumerate(tv.HELPERS)})     # hidden, right of the table
     if form:
         return _target_rows(L, sh, top, cols, {n: FORM_COLS["targets"][n] for n in cidx if n != "no"})
     L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
@@ -688,6 +694,7 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     r = _target_rows(L, sh, top + 3, cols, cidx)
     if not form:
         L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
+        L.hidden.setdefault(sh, set()).update(col_letter(cidx[h]) for h in tv.HELPERS)
         L.freeze[sh] = "A4"
         L.landscape.add(sh)
     return r
@@ -702,7 +709,8 @@ def _target_rows(L: Layout, sh: str, r: int, cols, cidx: dict[str, int]) -> int:
         heads.update(category="二级指标", name="三级指标", value="年度指标值")
         L.text(sh, 1, r, "一级指标", style="header")
         for name, c in cidx.items():
-            L.text(sh, c, r, heads[name], style="header")
+            if name in heads:           # the hidden helpers have no header: returns of earlier templates stay intact
+                L.text(sh, c, r, heads[name], style="header")
         _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
         r += 1
     for ki, kind in enumerate(spec.targets.kinds):
@@ -749,18 +757,20 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
           label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
     L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
-          prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
+          prompt="定量指标填数字或如表单所写（≥90%、≤3%、=100、5次），方向栏可空；定性指标填文字描述")
     L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
     d, e, g = ref["direction"], ref["value"], ref["actual"]
     na = row_na(spec, kind)
     na_ok = f',{g}="{NA}"' if na else ""
+    _target_helpers(L, sh, base, ref, f"{kind.label}{n}")
+    dr, ev, gv = ref["dir"], ref["ev"], ref["gv"]
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
-          prompt="定量指标填数字；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
+          prompt="定量指标填数字（98%、96、5次）；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
           custom=(f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"{na_ok}),'
-                  + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
+                  + f'OR(ISNUMBER({g}),ISNUMBER({ref["an"]}){na_ok}))'))
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
-          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na))
+          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, dr, e, g, na, ev, gv))
     if kind.scored:
         w = ref["weight"]
         L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
@@ -771,10 +781,24 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     if thr is not None:
         L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
               label=f"{kind.label}{n} 偏差超限",
-              formula=(f'=IF(AND(OR({d}="≥",{d}="≤",{d}="="),ISNUMBER({e}),ISNUMBER({g})),'
-                       f'IF({e}<>0,IF(ROUND(ABS({g}-{e})/ABS({e}),10)>={_n(thr)},1,0),0),0)'))
+              formula=(f'=IF(AND(OR({dr}="≥",{dr}="≤",{dr}="="),ISNUMBER({ev}),ISNUMBER({gv})),'
+                       f'IF({ev}<>0,IF(ROUND(ABS({gv}-{ev})/ABS({ev}),10)>={_n(thr)},1,0),0),0)'))
     L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
           label=f"{kind.label}{n} 偏差原因")
+
+
+def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):
+    """The hidden helper cells that read the row's values as forms write them (model/targetvalue)."""
+    d, e, g, u = ref["direction"], ref["value"], ref["actual"], ref["unit"]
+    formulas = {"vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
+                "vn": tv.number_formula(e, ref["vs"]), "an": tv.number_formula(g, ref["as"]),
+                "dir": tv.direction_formula(d, e, ref["vn"]),
+                "ev": tv.scaled_formula(e, ref["vn"], g, ref["an"], u),
+                "gv": tv.scaled_formula(g, ref["an"], e, ref["vn"], u)}
+    for h in tv.HELPERS:
+        c = split_coord(ref[h])
+        L.put(f"{base}.{h}", sh, c[0], c[1], "formula", kind="helper", formula=formulas[h],
+              label=f"{what} {tv.HELPER_HEADS[h]}")
 
 
 def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:
@@ -930,9 +954,9 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
               indicator=node.id, label=f"{node.name} 自评得分")
     L.put(f"{base}.reason", sh, cols["reason"], r, "input", kind="text", indicator=node.id,
           label=f"{node.name} 扣分原因", prompt="得分低于分值时必须填写扣分原因")
-    na_kind = rule.impl.na_rows_kind(p)
-    if na_kind and row_na(spec, spec.targets.kind(na_kind)):
-        E = f"({E}-{row_na_weight(L, na_kind, sh)})"      # 不适用 rows are not points lost
+    na = [k for k in rule.impl.na_rows_kinds(p) if row_na(spec, spec.targets.kind(k))]
+    if na:
+        E = f"({E}-{'-'.join(row_na_weight(L, k, sh) for k in na)})"      # 不适用 rows are not points lost
     hint = (f'IF({J}="","未评分",IF(NOT(ISNUMBER({J})),"得分应为数字",IF({J}>{E},"得分超过分值",'
             f'IF({J}<0,"得分不能为负",IF(AND({J}<{E},{K}=""),"请填写扣分原因","")))))')
     if I:
@@ -1099,10 +1123,10 @@ def _summary_lines(L: Layout, sh: str, line):
         iw = f"{pre}{col_letter(cols['weight'])}{first}:{col_letter(cols['weight'])}{last}"
         rows_na = ""
         for leaf in spec.leaves():       # 不适用 target rows of an applicable indicator leave the total too
-            na_kind = leaf.rule.impl.na_rows_kind(leaf.rule.params)
-            if na_kind and row_na(spec, spec.targets.kind(na_kind)):
-                app = L.ref(f"node.{leaf.id}.applicable", sh)
-                rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, na_kind, sh)})'
+            for na_kind in leaf.rule.impl.na_rows_kinds(leaf.rule.params):
+                if row_na(spec, spec.targets.kind(na_kind)):
+                    app = L.ref(f"node.{leaf.id}.applicable", sh)
+                    rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, na_kind, sh)})'
         aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw}){rows_na}')
         base = line("scaled", "按适用指标折算后得分",
                     f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")

@@ -16,6 +16,7 @@ from workbook_tools.model.rules import QUAL_GRADES, RULES, RuleType
 from workbook_tools.model.rules.bands import BAND_OPS  # noqa: F401 (kept for callers)
 from workbook_tools.model.rules.base import to_decimal
 from workbook_tools.model.rules.qualitative import DEFAULT_QUAL_BANDS  # noqa: F401 (kept for callers)
+from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.model.specformat import COVER_TYPES, check_shape
 
 DEFAULT_SPEC = "gd-dept-overall-2023"
@@ -281,7 +282,7 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
                   f"the top-level weights add up to {sum(n.weight for n in tree)} ≠ total_weight {total}")
     for kind in targets.kinds:
         if kind.scored and not any(n.rule and n.rule.type == "target_completion"
-                                   and n.rule.params.get("kind") == kind.key for n in _all(tree)):
+                                   and kind.key in kinds_of(n.rule.params) for n in _all(tree)):
             probs.add(f"targets.kinds[{kind.key}]", "计分的目标类别没有对应的 target_completion 指标",
                       "a scored target kind has no target_completion indicator")
     if probs.items:
