@@ -174,4 +174,6 @@ def test_every_readable_check_has_a_case():
                    "project-sheet-unlisted"}
     file_level |= {"number-out-of-range", "outside-form"}        # patched-XML files: exact cases in test_robust
     file_level |= {"spec-embedded-mismatch"}           # a workbook's own spec vs the bureau's: test_speclib
+    file_level |= {"target-row-score-out-of-range",      # rows the unit scores (row_score): test_target_rowscore
+                   "target-row-below-full-without-reason"}
     assert set(CATALOGUE) - file_level - seen == set()

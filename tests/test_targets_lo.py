@@ -59,9 +59,12 @@ def recalculated(tmp_path_factory, seed_values):
     pv = _rows(pv, proj.targets.kind("output"), ROWS[:8], 6.25)
     pv = _rows(pv, proj.targets.kind("benefit"), ROWS[8:14], 5)
     from test_target_weights import SPEC as SICHUAN, sichuan_values
-    sc = load_spec(str(SICHUAN))
+    from test_target_rowscore import SPEC as JUDGED, judged_values
+    sc, jr = load_spec(str(SICHUAN)), load_spec(str(JUDGED))
+    faulty = judged_values(**{"target.output.1.coef": 1.2, "target.benefit.1.score": 16, "target.output.2.reason": None,
+                              "target.benefit.2.reason": "无", "target.output.3.name": "新增", "target.output.3.value": 3})
     files = {}
-    for spec, vals in ((gd, gd_vals), (proj, pv), (sc, sichuan_values((20, 20, 10, 15, 20)))):
+    for spec, vals in ((gd, gd_vals), (proj, pv), (sc, sichuan_values((20, 20, 10, 15, 20))), (jr, faulty)):
         p = src / f"{spec.id}.xlsx"
         p.write_bytes(consistent(spec, vals))
         files[spec.id] = (spec, vals, p)
@@ -69,7 +72,8 @@ def recalculated(tmp_path_factory, seed_values):
     return {sid: (spec, vals, p, done[p]) for sid, (spec, vals, p) in files.items()}
 
 
-@pytest.mark.parametrize("sid", ["gd-dept-overall-2023", "national-project-2020", "sichuan-rows-test"])
+@pytest.mark.parametrize("sid", ["gd-dept-overall-2023", "national-project-2020", "sichuan-rows-test",
+                                 "judged-rows-test"])
 def test_target_rows_agree_with_libreoffice(recalculated, sid):
     spec, vals, _, saved = recalculated[sid]
     L = layout_for(spec)
@@ -84,7 +88,7 @@ def test_target_rows_agree_with_libreoffice(recalculated, sid):
         if not same_as_lo(mine.get(c.key), lo):
             bad.append(f"{c.key} {c.addr}: engine {mine.get(c.key)!r}, LibreOffice {lo!r}")
     assert checked > 70 and not bad, "\n".join(bad)
-    if sid == "sichuan-rows-test":
+    if sid in ("sichuan-rows-test", "judged-rows-test"):
         return
     # the rows are read, not dropped: every readable quantitative row has a ratio
     out = spec.targets.kind("output")
@@ -113,3 +117,19 @@ def test_live_sheet_checks_the_row_weights_of_several_kinds(recalculated):
     got, errors, _ = sheet_state(_xlsx_table(saved))
     assert got == want and errors >= 1
     assert ("target-weight-sum", layout_for(spec)["target.output.1.weight"].addr) in got
+
+
+def test_live_sheet_checks_the_rows_the_unit_scores(recalculated):
+    """得分系数 above its bound, a typed 得分 above the row's 分值, below full without a reason, a row without its
+    系数: the sheet flags each where validate does."""
+    spec, _, _, saved = recalculated["judged-rows-test"]
+    rep = validate_workbook(saved)
+    want = {(f.code, f.cell) for f in rep.findings if CATALOGUE[f.code].live}
+    got, _, _ = sheet_state(_xlsx_table(saved))
+    assert got == want
+    L = layout_for(spec)
+    assert {("target-row-score-out-of-range", L["target.output.1.coef"].addr),
+            ("target-row-score-out-of-range", L["target.benefit.1.score"].addr),
+            ("target-row-below-full-without-reason", L["target.output.2.reason"].addr),
+            ("target-row-below-full-without-reason", L["target.benefit.2.reason"].addr),
+            ("target-incomplete", L["target.output.3.actual"].addr)} <= got

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from workbook_tools.model.engine import blank, text_is
-from workbook_tools.model.layout import NA, row_na
+from workbook_tools.model.layout import JUDGED, NA, row_na
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.numbers import ZERO, num, plain
 from workbook_tools.checks.entries import real_text
@@ -38,7 +38,7 @@ def _row(ctx, kind, n: int, b: str):
     """One target row with content: complete, 不适用 explained, a missed target explained."""
     spec, inputs = ctx.spec, ctx.ret.inputs
     name = inputs.get(f"{b}.name") or f"第{n}行"
-    parts = list(PARTS) + ([("weight", "分值")] if kind.scored else [])
+    parts = list(PARTS) + ([("weight", "分值")] if kind.scored else []) + JUDGED.get(kind.row_score, [])
     if row_na(spec, kind) and text_is(inputs.get(f"{b}.actual"), NA):
         # a dropped row: named and weighted (the weights still add up), and the reason given
         parts = [(k, lab) for k, lab in parts if k in ("name", "weight")]
@@ -49,10 +49,32 @@ def _row(ctx, kind, n: int, b: str):
     if missing:
         yield ctx.finding("target-incomplete", f"{b}.{missing[0][0]}", kind=kind.label, row=n, name=name,
                           missing="、".join(lab for _, lab in missing))
+    if kind.scored and kind.row_score != "ratio":
+        yield from _judged(ctx, kind, n, b, name)
+        return
     ratio = ctx.rules.values.get(f"{b}.ratio")
     if ratio is not None and ratio < 1 and not real_text(ctx, inputs.get(f"{b}.reason")):
         yield ctx.finding("target-missed-without-reason", f"{b}.reason", kind=kind.label, row=n, name=name,
                           found=f"{plain(round(ratio * 100, 2))}%")
+
+
+def _judged(ctx, kind, n: int, b: str, name):
+    """A row the unit scores (得分系数 or 得分): within bounds, and a reason when below the row's 分值."""
+    inputs = ctx.ret.inputs
+    w = num(inputs.get(f"{b}.weight"))
+    if kind.row_score == "coefficient":
+        c = num(inputs.get(f"{b}.coef"))
+        lo, hi = kind.coefficient
+        if c is not None and not lo <= c <= hi:
+            yield ctx.finding("target-row-score-out-of-range", f"{b}.coef", found=c, lo=lo, hi=hi)
+    else:
+        s = num(inputs.get(f"{b}.score"))
+        if s is not None and w is not None and not 0 <= s <= w:
+            yield ctx.finding("target-row-score-out-of-range", f"{b}.score", found=s, lo=0, hi=w)
+    score = ctx.rules.values.get(f"{b}.score")
+    if score is not None and w is not None and score < w and not real_text(ctx, inputs.get(f"{b}.reason")):
+        yield ctx.finding("target-row-below-full-without-reason", f"{b}.reason", kind=kind.label, row=n, name=name,
+                          found=score, expected=w)
 
 
 def _leaves(ctx, weights: dict):

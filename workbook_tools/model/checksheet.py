@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook_tools.model.layout import EXPLAIN_ROWS, NA, Cell, Layout, fund_columns, narrative_keys, row_na
+from workbook_tools.model.layout import EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, fund_columns, narrative_keys, row_na
 from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.numbers import plain
@@ -399,7 +399,7 @@ def _rows(x: X):
 
 def _target_incomplete(x: X):
     for kind, n, b, content in _rows(x):
-        parts = list(_PARTS) + (["weight"] if kind.scored else [])
+        parts = list(_PARTS) + (["weight"] if kind.scored else []) + [k for k, _ in JUDGED.get(kind.row_score, [])]
         na = f"{x.ref(f'{b}.actual')}=\"{NA}\"" if row_na(x.spec, kind) else "FALSE"
         for j, k in enumerate(parts):
             in_na = k in ("name", "weight")
@@ -429,9 +429,37 @@ def _target_na(x: X):
 
 def _target_missed(x: X):
     for kind, n, b, content in _rows(x):
+        if kind.scored and kind.row_score != "ratio":
+            continue                    # the unit scores the row: target-row-below-full-without-reason
         ratio, r = x.rules(f"{b}.ratio"), x.ref(f"{b}.reason")
         yield Candidate("target-missed-without-reason", *_at(x, f"{b}.reason"),
                         f"AND({content},ISNUMBER({ratio}),N({ratio})<1,NOT({x.real(r)}))", f"{kind.label}第 {n} 行")
+
+
+def _row_out_of_range(x: X):
+    for kind, n, b, content in _rows(x):
+        if not kind.scored or kind.row_score == "ratio":
+            continue
+        w = x.ref(f"{b}.weight")
+        if kind.row_score == "coefficient":
+            c, (lo, hi) = x.ref(f"{b}.coef"), kind.coefficient
+            yield Candidate("target-row-score-out-of-range", *_at(x, f"{b}.coef"),
+                            f"AND(ISNUMBER({c}),OR({c}<{_lit(lo)},{c}>{_lit(hi)}))", f"{kind.label}第 {n} 行得分系数")
+        else:
+            s = x.ref(f"{b}.score")
+            yield Candidate("target-row-score-out-of-range", *_at(x, f"{b}.score"),
+                            f"AND(ISNUMBER({s}),ISNUMBER({w}),OR({s}<0,{s}>{w}))", f"{kind.label}第 {n} 行得分")
+
+
+def _row_below_full(x: X):
+    for kind, n, b, content in _rows(x):
+        if not kind.scored or kind.row_score == "ratio":
+            continue
+        w, r = x.ref(f"{b}.weight"), x.ref(f"{b}.reason")
+        s = x.rules(f"{b}.score") if kind.row_score == "coefficient" else x.ref(f"{b}.score")
+        yield Candidate("target-row-below-full-without-reason", *_at(x, f"{b}.reason"),
+                        f"AND({content},ISNUMBER({s}),ISNUMBER({w}),N({s})<{w},NOT({x.real(r)}))",
+                        f"{kind.label}第 {n} 行")
 
 
 def _target_leaves(x: X):
@@ -508,6 +536,7 @@ GENERATORS = {
     "target-not-applicable-without-reason": _target_na, "target-missed-without-reason": _target_missed,
     "target-weight-sum": _weight_sum, "narrative-missing": _narrative,
     "target-value-unreadable": _target_unreadable,
+    "target-row-score-out-of-range": _row_out_of_range, "target-row-below-full-without-reason": _row_below_full,
 }
 
 

@@ -211,7 +211,11 @@ def _targets(spec: Spec, raw, v):
             ratio = dec(v[f"{b}.ratio"])
             if kind.scored:
                 w = num(raw(f"{b}.weight"))
-                v[f"{b}.score"] = round_half_up(ratio * w, 4) if ratio is not None and w is not None else None
+                if kind.row_score == "typed":        # an input: the rules read the number typed (SUM: text ignored)
+                    v[f"{b}.score"] = num(raw(f"{b}.score"))
+                else:
+                    f = num(raw(f"{b}.coef")) if kind.row_score == "coefficient" else ratio
+                    v[f"{b}.score"] = round_half_up(f * w, 4) if f is not None and w is not None else None
             if thr is not None:
                 v[f"{b}.dev"] = Decimal(_deviates(read["dir"], read["ev"], read["gv"], thr))
 

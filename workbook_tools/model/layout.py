@@ -522,7 +522,7 @@ FORM_PRINT_LAST = "K"
 FORM_COLS = {"funds": {"initial": (3, 3), "adjusted": (4, 5), "actual": (6, 7), "weight": (8, 8), "rate": (9, 9),
                        "score": (10, 11), "exec_rate": (12, 12)},
              "targets": {"category": 2, "name": 3, "direction": 4, "value": 5, "unit": 6, "actual": 7, "weight": 8,
-                         "score": 9, "reason": 10, "ratio": 12, "dev": 13,
+                         "score": 9, "reason": 10, "ratio": 12, "dev": 13, "coef": 14,
                          **{h: 15 + i for i, h in enumerate(tv.HELPERS)}},
              "scores": {"level1": 1, "standard": 3, "applicable": 6, "basis": 7, "weight": 8, "score": 9,
                         "reason": 10, "id": 12, "method": 13, "hint": 14}}
@@ -634,6 +634,10 @@ def _funds_score(L: Layout):
           indicator=leaf.id, label="执行率得分")
 
 
+# the parts of a target row the unit types to score it, by the kind's row_score (checked with the row)
+JUDGED = {"coefficient": [("coef", "得分系数")], "typed": [("score", "得分")]}
+
+
 # target table columns (name, header, width); weight/score/dev only when the spec needs them
 def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     cols = [("no", "序号", 6), ("category", "二级指标", 14), ("name", "指标名称", 30),
@@ -642,6 +646,8 @@ def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     scored = any(k.scored for k in spec.targets.kinds)
     if scored:
         cols.append(("weight", "分值", 8))
+    if any(k.row_score == "coefficient" for k in spec.targets.kinds):
+        cols.append(("coef", "得分系数", 9))
     cols.append(("ratio", "完成比例", 11))
     if scored:
         cols.append(("score", "得分", 9))
@@ -772,12 +778,7 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
           label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, dr, e, g, na, ev, gv))
     if kind.scored:
-        w = ref["weight"]
-        L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
-              lo=Decimal(0), hi=Decimal(100), label=f"{kind.label}{n} 分值")
-        L.put(f"{base}.score", sh, cidx["score"], r, "formula", fmt=FMT_SCORE,
-              label=f"{kind.label}{n} 得分",
-              formula=f'=IF(AND(ISNUMBER({ref["ratio"]}),ISNUMBER({w})),ROUND({ref["ratio"]}*{w},4),"")')
+        _target_row_score(L, sh, r, base, ref, kind, n)
     if thr is not None:
         L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
               label=f"{kind.label}{n} 偏差超限",
@@ -785,6 +786,30 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
                        f'IF({ev}<>0,IF(ROUND(ABS({gv}-{ev})/ABS({ev}),10)>={_n(thr)},1,0),0),0)'))
     L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
           label=f"{kind.label}{n} 偏差原因")
+
+
+def _target_row_score(L: Layout, sh: str, r: int, base: str, ref: dict, kind, n: int):
+    """A scored row's 分值 and 得分: completion ratio × 分值, the unit's 得分系数 × 分值, or the unit's typed 得分."""
+    w, cols = ref["weight"], {name: split_coord(a)[0] for name, a in ref.items()}
+    what = f"{kind.label}{n}"
+    L.put(f"{base}.weight", sh, cols["weight"], r, "input", kind="number", fmt=FMT_SCORE,
+          lo=Decimal(0), hi=Decimal(100), label=f"{what} 分值")
+    if kind.row_score == "typed":
+        s = ref["score"]
+        L.put(f"{base}.score", sh, cols["score"], r, "input", kind="score", fmt=FMT_SCORE, label=f"{what} 得分",
+              prompt="由单位按完成情况填写本行得分（0 至本行分值）；低于分值须在偏差原因栏说明",
+              custom=f"=AND(ISNUMBER({s}),{s}>=0,{s}<=IF(ISNUMBER({w}),{w},100))")
+        return
+    factor = ref["ratio"]
+    if kind.row_score == "coefficient":
+        lo, hi = kind.coefficient
+        factor = ref["coef"]
+        L.put(f"{base}.coef", sh, cols["coef"], r, "input", kind="number", fmt=FMT_RATIO, lo=lo, hi=hi,
+              label=f"{what} 得分系数",
+              prompt=f"由单位按完成情况填写得分系数（{plain(lo * 100)}%–{plain(hi * 100)}%），得分 = 系数 × 分值；"
+                     "低于 100% 须在偏差原因栏说明")
+    L.put(f"{base}.score", sh, cols["score"], r, "formula", fmt=FMT_SCORE, label=f"{what} 得分",
+          formula=f'=IF(AND(ISNUMBER({factor}),ISNUMBER({w})),ROUND({factor}*{w},4),"")')
 
 
 def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):

@@ -63,6 +63,8 @@ class TargetKind:
     rows: int
     categories: tuple[str, ...]
     scored: bool
+    row_score: str = "ratio"                 # ratio (× 分值) | coefficient (typed 得分系数 × 分值) | typed (得分 typed)
+    coefficient: tuple[Decimal, Decimal] = (Decimal(0), Decimal(1))     # bounds of a typed 得分系数
 
 
 @dataclass(frozen=True)
@@ -442,9 +444,10 @@ def _parse_targets(t, probs) -> Targets:
         if not isinstance(rows, int) or not 1 <= rows <= 200:
             probs.add(f"{p}.rows", "行数应为 1–200 的整数", "rows must be an integer 1–200")
             rows = 10
+        row_score, coef = _parse_row_score(k, p, probs)
         kinds.append(TargetKind(key=str(k["key"]), label=str(k.get("label", k["key"])), rows=rows,
                                 categories=tuple(k.get("categories", []) or []),
-                                scored=bool(k.get("scored", False))))
+                                scored=bool(k.get("scored", False)), row_score=row_score, coefficient=coef))
     ratios = {}
     raw = t.get("qualitative_ratios") or {"达成": 1, "部分达成": 0.7, "未达成": 0.3}
     for g in QUAL_GRADES:
@@ -456,6 +459,32 @@ def _parse_targets(t, probs) -> Targets:
             probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
     return Targets(kinds=tuple(kinds), qualitative_ratios=ratios)
+
+
+ROW_SCORES = ("ratio", "coefficient", "typed")
+
+
+def _parse_row_score(k: dict, p: str, probs) -> tuple[str, tuple[Decimal, Decimal]]:
+    """``row_score`` of a kind: how a row's 得分 comes about; ``coefficient: {min, max}`` bounds a typed 得分系数."""
+    mode = k.get("row_score", "ratio")
+    lo, hi = Decimal(0), Decimal(1)
+    if mode not in ROW_SCORES:
+        return "ratio", (lo, hi)          # the shape check names it
+    if mode != "ratio" and not k.get("scored", False):
+        probs.add(f"{p}.row_score", f"row_score: {mode} 需要 scored: true（每行有分值）",
+                  f"row_score: {mode} needs scored: true (a 分值 per row)")
+    c = k.get("coefficient")
+    if c is not None and mode != "coefficient":
+        probs.add(f"{p}.coefficient", "coefficient 只用于 row_score: coefficient",
+                  "coefficient is for row_score: coefficient only")
+    if mode == "coefficient" and isinstance(c, dict):
+        lo = _dec(c.get("min", 0), f"{p}.coefficient.min", probs) or Decimal(0)
+        hi = _dec(c.get("max", 1), f"{p}.coefficient.max", probs)
+        hi = Decimal(1) if hi is None else hi
+        if not (0 <= lo < hi <= 1):
+            probs.add(f"{p}.coefficient", f"得分系数范围应满足 0 ≤ min < max ≤ 1，实际为 {lo}–{hi}",
+                      f"the coefficient bounds must satisfy 0 ≤ min < max ≤ 1, found {lo}–{hi}")
+    return mode, (lo, hi)
 
 
 def _parse_grades(g, probs) -> tuple[Grade, ...]:

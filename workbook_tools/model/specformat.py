@@ -82,6 +82,12 @@ TARGETS = Record({
         "rows": Field(Int(), doc="number of target rows (1–200)"),
         "categories": Field(ListOf(Str()), doc="二级指标 choices"),
         "scored": Field(Bool(), doc="rows carry a 分值 and a score"),
+        "row_score": Field(Enum(("ratio", "coefficient", "typed")),
+                           doc="a row's 得分: ratio (completion ratio × 分值, default), coefficient (the unit types a "
+                               "得分系数; 系数 × 分值), typed (the unit types the 得分, 0–分值); below full needs a reason"),
+        "coefficient": Field(Record({"min": Field(Num(), doc="lowest 得分系数 (0)"),
+                                     "max": Field(Num(), doc="highest 得分系数 (1)")}),
+                             doc="bounds of the typed 得分系数 (row_score: coefficient), 0 ≤ min < max ≤ 1"),
     }, doc="a target table")), doc="target tables"),
     "qualitative_ratios": Field(Record({g: Field(Num(), required=True, doc=f"completion ratio of {g}")
                                         for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade",
