@@ -33,6 +33,7 @@ def judged_values(**over) -> dict:
         b = f"target.{kind}.{n}"
         v.update({f"{b}.category": cat, f"{b}.name": f"{cat}{n}", f"{b}.value": value, f"{b}.actual": actual,
                   f"{b}.weight": w, **{f"{b}.{k}": x for k, x in typed.items()}})
+        v[f"{b}.x_core"] = "是" if n == 1 else "否"
         if value == "明显提升":
             v[f"{b}.direction"] = "定性"
     v.update(over)
@@ -97,3 +98,38 @@ def test_cli_validate_exits_1_on_a_coefficient_out_of_bounds(tmp_path):
     p.write_bytes(consistent(load_spec(str(SPEC)), judged_values(**{"target.output.1.coef": 1.2})))
     r = CliRunner().invoke(main, ["validate", str(p)])
     assert r.exit_code == 1 and "得分系数" in r.output, r.output
+
+
+def test_extra_columns_are_typed_per_row_and_carried_by_export(tmp_path):
+    """targets.extra_columns: 是否核心指标 a dropdown beside the name, 数据来源 free text; export carries both."""
+    import json
+    spec = load_spec(str(SPEC))
+    L = layout_for(spec)
+    core, name = L["target.output.1.x_core"], L["target.output.1.name"]
+    assert core.kind == "choice" and core.choices == ("是", "否") and core.col == name.col + 1
+    assert L["target.benefit.2.x_source"].kind == "text"
+    p = tmp_path / "j.xlsx"
+    p.write_bytes(consistent(spec, judged_values(**{"target.output.1.x_source": "统计年报",
+                                                   "target.benefit.1.x_core": "Y"})))
+    got = {(f.code, f.cell) for f in validate_workbook(p).findings}
+    assert ("invalid-choice", L["target.benefit.1.x_core"].addr) in got
+    out = tmp_path / "e.json"
+    r = CliRunner().invoke(main, ["export", str(p), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(out.read_text("utf-8"))["targets"]
+    first = next(t for t in rows if t["kind"] == "output" and t["row"] == 1)
+    assert first["extra"] == {"core": "是", "source": "统计年报"} and first["coef"] == 1
+    assert first["value_read"] == 12 and first["direction_read"] == "≥"
+
+
+@pytest.mark.parametrize("cols,words", [
+    ([{"key": "core", "label": "a"}, {"key": "core", "label": "b"}], "重复"),
+    ([{"key": "is core", "label": "a"}], "字母和数字"),
+    ([{"key": "core", "lable": "a"}], "label"),
+])
+def test_a_wrong_extra_column_is_named_at_its_path(cols, words):
+    data = yaml.safe_load(SPEC.read_text("utf-8"))
+    data["targets"]["extra_columns"] = cols
+    with pytest.raises(SpecError) as e:
+        parse_spec(data)
+    assert words in str(e.value) and "targets.extra_columns[" in str(e.value)

@@ -62,7 +62,8 @@ def recalculated(tmp_path_factory, seed_values):
     from test_target_rowscore import SPEC as JUDGED, judged_values
     sc, jr = load_spec(str(SICHUAN)), load_spec(str(JUDGED))
     faulty = judged_values(**{"target.output.1.coef": 1.2, "target.benefit.1.score": 16, "target.output.2.reason": None,
-                              "target.benefit.2.reason": "无", "target.output.3.name": "新增", "target.output.3.value": 3})
+                              "target.benefit.2.reason": "无", "target.output.3.name": "新增", "target.output.3.value": 3,
+                              "target.benefit.1.x_core": "Y"})
     files = {}
     for spec, vals in ((gd, gd_vals), (proj, pv), (sc, sichuan_values((20, 20, 10, 15, 20))), (jr, faulty)):
         p = src / f"{spec.id}.xlsx"
@@ -132,4 +133,5 @@ def test_live_sheet_checks_the_rows_the_unit_scores(recalculated):
             ("target-row-score-out-of-range", L["target.benefit.1.score"].addr),
             ("target-row-below-full-without-reason", L["target.output.2.reason"].addr),
             ("target-row-below-full-without-reason", L["target.benefit.2.reason"].addr),
-            ("target-incomplete", L["target.output.3.actual"].addr)} <= got
+            ("target-incomplete", L["target.output.3.actual"].addr),
+            ("invalid-choice", L["target.benefit.1.x_core"].addr)} <= got       # extra_columns: a dropdown

@@ -523,7 +523,7 @@ FORM_COLS = {"funds": {"initial": (3, 3), "adjusted": (4, 5), "actual": (6, 7), 
                        "score": (10, 11), "exec_rate": (12, 12)},
              "targets": {"category": 2, "name": 3, "direction": 4, "value": 5, "unit": 6, "actual": 7, "weight": 8,
                          "score": 9, "reason": 10, "ratio": 12, "dev": 13, "coef": 14,
-                         **{h: 15 + i for i, h in enumerate(tv.HELPERS)}},
+                         **{h: 15 + i for i, h in enumerate(tv.HELPERS)}, "extra": 22},
              "scores": {"level1": 1, "standard": 3, "applicable": 6, "basis": 7, "weight": 8, "score": 9,
                         "reason": 10, "id": 12, "method": 13, "hint": 14}}
 FORM_MERGED = {1: 2, 3: 5, 10: 11}      # score table: name A:B, standard C:E, reason J:K
@@ -641,6 +641,7 @@ JUDGED = {"coefficient": [("coef", "得分系数")], "typed": [("score", "得分
 # target table columns (name, header, width); weight/score/dev only when the spec needs them
 def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     cols = [("no", "序号", 6), ("category", "二级指标", 14), ("name", "指标名称", 30),
+            *((f"x_{x.key}", x.label, max(8, 2 * len(x.label) + 2)) for x in spec.targets.extra_columns),
             ("direction", "方向", 7), ("value", "指标值", 12), ("unit", "度量单位", 10),
             ("actual", "实际完成值", 12)]
     scored = any(k.scored for k in spec.targets.kinds)
@@ -690,7 +691,9 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
     cidx.update({h: len(cols) + 1 + i for i, h in enumerate(tv.HELPERS)})     # hidden, right of the table
     if form:
-        return _target_rows(L, sh, top, cols, {n: FORM_COLS["targets"][n] for n in cidx if n != "no"})
+        at = FORM_COLS["targets"]
+        return _target_rows(L, sh, top, cols, {n: at[n] if n in at else at["extra"] + i
+                                               for i, n in enumerate(c for c in cidx if c != "no")})
     L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
            style="section" if form else "title")
     L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
@@ -760,6 +763,9 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
           choices=kind.categories, label=f"{kind.label}{n} 二级指标")
     L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
+    for x in spec.targets.extra_columns:       # descriptive (是否核心指标 …): typed, exported, not scored
+        L.put(f"{base}.x_{x.key}", sh, cidx[f"x_{x.key}"], r, "input", kind="choice" if x.choices else "text",
+              choices=x.choices, label=f"{kind.label}{n} {x.label}")
     L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
           label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
     L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",

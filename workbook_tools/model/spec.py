@@ -68,10 +68,19 @@ class TargetKind:
 
 
 @dataclass(frozen=True)
+class ExtraColumn:
+    """A descriptive column of the target table (是否核心指标 …): typed, carried by reader and export, not scored."""
+    key: str
+    label: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Targets:
     kinds: tuple[TargetKind, ...]
     qualitative_ratios: dict
     placeholder_rows: int = 0
+    extra_columns: tuple[ExtraColumn, ...] = ()
 
     def kind(self, key: str) -> TargetKind | None:
         return next((k for k in self.kinds if k.key == key), None)
@@ -458,7 +467,30 @@ def _parse_targets(t, probs) -> Targets:
         if d is not None and not (0 <= d <= 1):
             probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
-    return Targets(kinds=tuple(kinds), qualitative_ratios=ratios)
+    return Targets(kinds=tuple(kinds), qualitative_ratios=ratios,
+                   extra_columns=_parse_extra_columns(t.get("extra_columns") or [], probs))
+
+
+def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:
+    out, keys = [], set()
+    if not isinstance(items, list):
+        return ()                          # the shape check names it
+    for i, c in enumerate(items):
+        p = f"targets.extra_columns[{i}]"
+        if not isinstance(c, dict) or "key" not in c or "label" not in c:
+            continue                       # the shape check names it
+        key = str(c["key"])
+        if not _NARRATIVE_KEY.match(key):
+            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 core",
+                      f"key {key} must be letters and digits starting with a letter, e.g. core")
+        if key in keys:
+            probs.add(f"{p}.key", f"重复的列 {key}", f"duplicate column {key}")
+        keys.add(key)
+        choices = tuple(str(x) for x in (c.get("choices") or []))
+        if len(set(choices)) != len(choices):
+            probs.add(f"{p}.choices", "选项重复", "a choice is listed twice")
+        out.append(ExtraColumn(key=key, label=str(c["label"]), choices=choices))
+    return tuple(out)
 
 
 ROW_SCORES = ("ratio", "coefficient", "typed")

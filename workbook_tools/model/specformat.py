@@ -89,6 +89,12 @@ TARGETS = Record({
                                      "max": Field(Num(), doc="highest 得分系数 (1)")}),
                              doc="bounds of the typed 得分系数 (row_score: coefficient), 0 ≤ min < max ≤ 1"),
     }, doc="a target table")), doc="target tables"),
+    "extra_columns": Field(ListOf(Record({
+        "key": Field(Str(), required=True, doc="letters and digits, e.g. core"),
+        "label": Field(Str(), required=True, doc="column header, e.g. 是否核心指标"),
+        "choices": Field(ListOf(Str()), doc="dropdown values (none: free text)"),
+    }, doc="a descriptive column of the target table")),
+        doc="descriptive columns (是否核心指标 …), typed per row, carried by export, not scored"),
     "qualitative_ratios": Field(Record({g: Field(Num(), required=True, doc=f"completion ratio of {g}")
                                         for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade",
                                        doc="the ratio each qualitative grade counts for (default 1 / 0.7 / 0.3)"),
