@@ -60,12 +60,17 @@ def recalculated(tmp_path_factory, seed_values):
     pv = _rows(pv, proj.targets.kind("benefit"), ROWS[8:14], 5)
     from test_target_weights import SPEC as SICHUAN, sichuan_values
     from test_target_rowscore import SPEC as JUDGED, judged_values
-    sc, jr = load_spec(str(SICHUAN)), load_spec(str(JUDGED))
+    from test_target_adjusted import SPEC as ADJUSTED, adjusted_values
+    sc, jr, aj = load_spec(str(SICHUAN)), load_spec(str(JUDGED)), load_spec(str(ADJUSTED))
+    adjusted = adjusted_values(**{"target.output.1.initial": "约10次", "target.output.2.initial": "约95%",
+                                  "target.output.2.direction": "≥", "target.output.5.name": "x",
+                                  "target.output.5.initial": 90, "target.output.5.actual": "≥95%"})
     faulty = judged_values(**{"target.output.1.coef": 1.2, "target.benefit.1.score": 16, "target.output.2.reason": None,
                               "target.benefit.2.reason": "无", "target.output.3.name": "新增", "target.output.3.value": 3,
                               "target.benefit.1.x_core": "Y"})
     files = {}
-    for spec, vals in ((gd, gd_vals), (proj, pv), (sc, sichuan_values((20, 20, 10, 15, 20))), (jr, faulty)):
+    for spec, vals in ((gd, gd_vals), (proj, pv), (sc, sichuan_values((20, 20, 10, 15, 20))), (jr, faulty),
+                       (aj, adjusted)):
         p = src / f"{spec.id}.xlsx"
         p.write_bytes(consistent(spec, vals))
         files[spec.id] = (spec, vals, p)
@@ -74,7 +79,7 @@ def recalculated(tmp_path_factory, seed_values):
 
 
 @pytest.mark.parametrize("sid", ["gd-dept-overall-2023", "national-project-2020", "sichuan-rows-test",
-                                 "judged-rows-test"])
+                                 "judged-rows-test", "adjusted-values-test"])
 def test_target_rows_agree_with_libreoffice(recalculated, sid):
     spec, vals, _, saved = recalculated[sid]
     L = layout_for(spec)
@@ -89,7 +94,7 @@ def test_target_rows_agree_with_libreoffice(recalculated, sid):
         if not same_as_lo(mine.get(c.key), lo):
             bad.append(f"{c.key} {c.addr}: engine {mine.get(c.key)!r}, LibreOffice {lo!r}")
     assert checked > 70 and not bad, "\n".join(bad)
-    if sid in ("sichuan-rows-test", "judged-rows-test"):
+    if sid in ("sichuan-rows-test", "judged-rows-test", "adjusted-values-test"):
         return
     # the rows are read, not dropped: every readable quantitative row has a ratio
     out = spec.targets.kind("output")
@@ -135,3 +140,16 @@ def test_live_sheet_checks_the_rows_the_unit_scores(recalculated):
             ("target-row-below-full-without-reason", L["target.benefit.2.reason"].addr),
             ("target-incomplete", L["target.output.3.actual"].addr),
             ("invalid-choice", L["target.benefit.1.x_core"].addr)} <= got       # extra_columns: a dropdown
+
+
+def test_live_sheet_reads_the_value_used_of_initial_and_adjusted(recalculated):
+    """年初 / 调整后指标值: the sheet flags a missing 年初 value and an unreadable value in use, as validate does."""
+    spec, _, _, saved = recalculated["adjusted-values-test"]
+    rep = validate_workbook(saved)
+    want = {(f.code, f.cell) for f in rep.findings if CATALOGUE[f.code].live}
+    got, _, _ = sheet_state(_xlsx_table(saved))
+    assert got == want
+    L = layout_for(spec)
+    assert {("target-incomplete", L["target.output.4.initial"].addr),
+            ("target-value-unreadable", L["target.output.2.initial"].addr)} <= got
+    assert ("target-value-unreadable", L["target.output.1.initial"].addr) not in got

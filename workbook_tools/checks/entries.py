@@ -99,17 +99,28 @@ def _target_value(ctx, c, raw):
     if part == "actual" and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
         return                   # a 不适用 row (checked with the targets)
     if direction == "定性" or num(raw) is not None:
-        other = ctx.ret.inputs.get(f"{base}.{'actual' if part == 'value' else 'value'}")
+        other = _other(ctx, base, part)
         if num(raw) is not None and not isinstance(other, str):     # against a text (≥90%) the scale is read
             unit = ctx.ret.inputs.get(f"{base}.unit")
             if isinstance(unit, str) and ("%" in unit or "％" in unit) and abs(num(raw)) > 10:
                 yield ctx.finding("percent-as-number", c.key, found=raw)
         return
     if direction in ("≥", "≤", "="):
-        if ctx.rules.values.get(f"{base}.{'vn' if part == 'value' else 'an'}") is None:
+        if part == "initial" and not blank(ctx.ret.inputs.get(f"{base}.value")):
+            return                  # 年初指标值 superseded by the 调整后 one: not read
+        if ctx.rules.values.get(f"{base}.{'an' if part == 'actual' else 'vn'}") is None:
             yield ctx.finding("target-value-unreadable", c.key, found=raw)
     elif _placeholder(ctx, raw):
         yield ctx.finding("placeholder-text", c.key, found=raw)
+
+
+def _other(ctx, base: str, part: str):
+    """The other side of a row: the actual for a 指标值, the 指标值 used (调整后, else 年初) for the actual."""
+    inputs = ctx.ret.inputs
+    if part != "actual":
+        return inputs.get(f"{base}.actual")
+    v = inputs.get(f"{base}.value")
+    return inputs.get(f"{base}.initial") if ctx.spec.targets.adjusted and blank(v) else v
 
 
 def real_text(ctx, raw) -> bool:

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 from workbook_tools.model.engine import blank, text_is
-from workbook_tools.model.layout import JUDGED, NA, row_na
+from workbook_tools.model.layout import JUDGED, NA, content_parts, required_parts, row_na
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.numbers import ZERO, num, plain
 from workbook_tools.checks.entries import real_text
 
-PARTS = (("name", "指标名称"), ("direction", "方向"), ("value", "指标值"), ("actual", "实际完成值"))
-
-
 def _has_content(ctx, b) -> bool:
-    return any(not blank(ctx.ret.inputs.get(f"{b}.{k}")) for k, _ in PARTS)
+    return any(not blank(ctx.ret.inputs.get(f"{b}.{k}")) for k in content_parts(ctx.spec))
 
 
 def _part(ctx, b: str, k: str):
@@ -38,7 +35,7 @@ def _row(ctx, kind, n: int, b: str):
     """One target row with content: complete, 不适用 explained, a missed target explained."""
     spec, inputs = ctx.spec, ctx.ret.inputs
     name = inputs.get(f"{b}.name") or f"第{n}行"
-    parts = list(PARTS) + ([("weight", "分值")] if kind.scored else []) + JUDGED.get(kind.row_score, [])
+    parts = required_parts(spec) + ([("weight", "分值")] if kind.scored else []) + JUDGED.get(kind.row_score, [])
     if row_na(spec, kind) and text_is(inputs.get(f"{b}.actual"), NA):
         # a dropped row: named and weighted (the weights still add up), and the reason given
         parts = [(k, lab) for k, lab in parts if k in ("name", "weight")]

@@ -63,7 +63,8 @@ def _targets(ret: Returned, cv: dict) -> list[dict]:
     for kind in ret.spec.targets.kinds:
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
-            keys = ("category", "name", "direction", "value", "unit", "actual", "weight", "coef", "score", "reason")
+            keys = ("category", "name", "direction", "initial", "value", "unit", "actual", "weight", "coef", "score",
+                    "reason")
             row = {k: jsonable(ret.inputs.get(f"{b}.{k}")) for k in keys if f"{b}.{k}" in L.cells
                    and L.cells[f"{b}.{k}"].role == "input"}
             extra = {x.key: jsonable(ret.inputs.get(f"{b}.x_{x.key}")) for x in ret.spec.targets.extra_columns}

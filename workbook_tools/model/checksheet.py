@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook_tools.model.layout import EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, fund_columns, narrative_keys, row_na
+from workbook_tools.model.layout import (EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, content_parts, fund_columns,
+                                         narrative_keys, required_parts, row_na)
 from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.numbers import plain
@@ -191,10 +192,18 @@ def _percent_as_number(x: X):
         if c.kind == "target":
             base = c.key.rsplit(".", 1)[0]
             r, u = x.ref(c), x.ref(f"{base}.unit")
-            other = x.ref(f"{base}.{'actual' if c.key.endswith('.value') else 'value'}")
+            other = _other(x, base, c.key.rsplit(".", 1)[1])
             yield Candidate("percent-as-number", c.sheet, c.coord,
                             f"AND(ISNUMBER({r}),ISTEXT({u}),ISNUMBER(FIND(\"%\",{u}))+ISNUMBER(FIND(\"％\",{u}))>0,"
                             f"ABS({r})>10,NOT(ISTEXT({other})))", c.label)
+
+
+def _other(x: X, base: str, part: str) -> str:
+    """The other side of a row: the actual for a 指标值, the 指标值 used (调整后, else 年初) for the actual."""
+    if part != "actual":
+        return x.ref(f"{base}.actual")
+    v = x.ref(f"{base}.value")
+    return f'IF({v}<>"",{v},{x.ref(f"{base}.initial")})' if x.spec.targets.adjusted else v
 
 
 def _target_unreadable(x: X):
@@ -204,9 +213,11 @@ def _target_unreadable(x: X):
             continue
         base, part = c.key.rsplit(".", 1)
         r, d = x.ref(c), x.ref(f"{base}.dir")
-        n = x.ref(f"{base}.{'vn' if part == 'value' else 'an'}")
+        n = x.ref(f"{base}.{'an' if part == 'actual' else 'vn'}")
         kind = x.spec.targets.kind(base.split(".")[1])
         na = f',NOT({r}="{NA}")' if part == "actual" and row_na(x.spec, kind) else ""
+        if part == "initial":           # read only while no 调整后指标值 is given
+            na += f',{x.ref(f"{base}.value")}=""'
         dirs = ",".join(f'{d}="{s}"' for s in ("≥", "≤", "="))
         yield Candidate("target-value-unreadable", c.sheet, c.coord,
                         f'AND(ISTEXT({r}),{r}<>""{na},NOT({d}="定性"),OR({dirs}),NOT(ISNUMBER({n})))', c.label)
@@ -386,20 +397,20 @@ def _adjusted(x: X):
 
 # -- targets
 
-_PARTS = ("name", "direction", "value", "actual")
 
 
 def _rows(x: X):
     for kind in x.spec.targets.kinds:
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
-            content = "OR(" + ",".join(f"{x.ref(f'{b}.{k}')}<>\"\"" for k in _PARTS) + ")"
+            content = "OR(" + ",".join(f"{x.ref(f'{b}.{k}')}<>\"\"" for k in content_parts(x.spec)) + ")"
             yield kind, n, b, content
 
 
 def _target_incomplete(x: X):
     for kind, n, b, content in _rows(x):
-        parts = list(_PARTS) + (["weight"] if kind.scored else []) + [k for k, _ in JUDGED.get(kind.row_score, [])]
+        parts = ([k for k, _ in required_parts(x.spec)] + (["weight"] if kind.scored else [])
+                 + [k for k, _ in JUDGED.get(kind.row_score, [])])
         na = f"{x.ref(f'{b}.actual')}=\"{NA}\"" if row_na(x.spec, kind) else "FALSE"
         for j, k in enumerate(parts):
             in_na = k in ("name", "weight")
@@ -470,7 +481,8 @@ def _target_leaves(x: X):
 
 
 def _any_content(x: X, kinds) -> str:
-    return "+".join(f"SUMPRODUCT(--({_col_range(x, kind, k)}<>\"\"))" for kind in kinds for k in _PARTS) + ">0"
+    return ("+".join(f"SUMPRODUCT(--({_col_range(x, kind, k)}<>\"\"))" for kind in kinds
+                     for k in content_parts(x.spec)) + ">0")
 
 
 def _labels(kinds) -> str:
@@ -492,7 +504,7 @@ def _weight_sum(x: X):
         b, not_na, *_ = _leaf(x, leaf)
         totals = []
         for kind in kinds:
-            rows = "+".join(f"({_col_range(x, kind, k)}<>\"\")" for k in _PARTS)
+            rows = "+".join(f"({_col_range(x, kind, k)}<>\"\")" for k in content_parts(x.spec))
             totals.append(f"SUMPRODUCT(--({rows}>0),{_col_range(x, kind, 'weight')})")
         yield Candidate("target-weight-sum", *_at(x, f"target.{kinds[0].key}.1.weight"),
                         f"AND({not_na},{_any_content(x, kinds)},ROUND({'+'.join(totals)}-{_lit(leaf.weight)},9)<>0)",

@@ -205,6 +205,10 @@ def _targets(spec: Spec, raw, v):
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
             d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
+            if spec.targets.adjusted:       # 调整后指标值 when filled, else 年初 (the hidden helper ve)
+                e = e if not blank(e) else (raw(f"{b}.initial") if not blank(raw(f"{b}.initial")) else None)
+                v[f"{b}.ve"] = e
+                e = v[f"{b}.ve"]
             read = _read_row(v, b, d, e, g, raw(f"{b}.unit"))
             ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g, read=read)
             v[f"{b}.ratio"] = ratio

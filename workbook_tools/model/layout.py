@@ -634,6 +634,22 @@ def _funds_score(L: Layout):
           indicator=leaf.id, label="执行率得分")
 
 
+def content_parts(spec: Spec) -> tuple[str, ...]:
+    """The parts of a target row whose content makes it a row to check."""
+    return ("name", "direction", "value", "actual") + (("initial",) if spec.targets.adjusted else ())
+
+
+def required_parts(spec: Spec) -> list[tuple[str, str]]:
+    """The parts a row with content must have (with two 指标值 columns the 年初 one; 调整后 only when adjusted)."""
+    value = ("initial", "年初指标值") if spec.targets.adjusted else ("value", "指标值")
+    return [("name", "指标名称"), ("direction", "方向"), value, ("actual", "实际完成值")]
+
+
+def helpers(spec: Spec) -> tuple[str, ...]:
+    """The hidden helper cells of a target row (ve: the 指标值 used, with 年初 and 调整后 columns)."""
+    return tv.HELPERS + (("ve",) if spec.targets.adjusted else ())
+
+
 # the parts of a target row the unit types to score it, by the kind's row_score (checked with the row)
 JUDGED = {"coefficient": [("coef", "得分系数")], "typed": [("score", "得分")]}
 
@@ -642,7 +658,10 @@ JUDGED = {"coefficient": [("coef", "得分系数")], "typed": [("score", "得分
 def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     cols = [("no", "序号", 6), ("category", "二级指标", 14), ("name", "指标名称", 30),
             *((f"x_{x.key}", x.label, max(8, 2 * len(x.label) + 2)) for x in spec.targets.extra_columns),
-            ("direction", "方向", 7), ("value", "指标值", 12), ("unit", "度量单位", 10),
+            ("direction", "方向", 7),
+            *((("initial", "年初指标值", 12), ("value", "调整后指标值", 12)) if spec.targets.adjusted
+              else (("value", "指标值", 12),)),
+            ("unit", "度量单位", 10),
             ("actual", "实际完成值", 12)]
     scored = any(k.scored for k in spec.targets.kinds)
     if scored:
@@ -689,7 +708,7 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
     cols = target_columns(spec)
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
-    cidx.update({h: len(cols) + 1 + i for i, h in enumerate(tv.HELPERS)})     # hidden, right of the table
+    cidx.update({h: len(cols) + 1 + i for i, h in enumerate(helpers(spec))})     # hidden, right of the table
     if form:
         at = FORM_COLS["targets"]
         return _target_rows(L, sh, top, cols, {n: at[n] if n in at else at["extra"] + i
@@ -703,7 +722,7 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     r = _target_rows(L, sh, top + 3, cols, cidx)
     if not form:
         L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
-        L.hidden.setdefault(sh, set()).update(col_letter(cidx[h]) for h in tv.HELPERS)
+        L.hidden.setdefault(sh, set()).update(col_letter(cidx[h]) for h in helpers(spec))
         L.freeze[sh] = "A4"
         L.landscape.add(sh)
     return r
@@ -770,6 +789,11 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
           label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
     L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
           prompt="定量指标填数字或如表单所写（≥90%、≤3%、=100、5次），方向栏可空；定性指标填文字描述")
+    if spec.targets.adjusted:
+        L.put(f"{base}.initial", sh, cidx["initial"], r, "input", kind="target", label=f"{kind.label}{n} 年初指标值",
+              prompt="年初设定的指标值，如 ≥90%、=100、5次；年中调整过的另填调整后指标值")
+        L.cells[f"{base}.value"].label = f"{kind.label}{n} 调整后指标值"
+        L.cells[f"{base}.value"].prompt = "年中调整后的指标值（未调整的留空：按年初指标值计算）"
     L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
     d, e, g = ref["direction"], ref["value"], ref["actual"]
     na = row_na(spec, kind)
@@ -821,12 +845,16 @@ def _target_row_score(L: Layout, sh: str, r: int, base: str, ref: dict, kind, n:
 def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):
     """The hidden helper cells that read the row's values as forms write them (model/targetvalue)."""
     d, e, g, u = ref["direction"], ref["value"], ref["actual"], ref["unit"]
-    formulas = {"vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
+    extra = {}
+    if "ve" in ref:           # 年初 / 调整后: the 调整后 value when filled, else the 年初 one ("" when neither)
+        extra = {"ve": f'=IF({e}<>"",{e},IF({ref["initial"]}<>"",{ref["initial"]},""))'}
+        e = ref["ve"]
+    formulas = {**extra,"vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
                 "vn": tv.number_formula(e, ref["vs"]), "an": tv.number_formula(g, ref["as"]),
                 "dir": tv.direction_formula(d, e, ref["vn"]),
                 "ev": tv.scaled_formula(e, ref["vn"], g, ref["an"], u),
                 "gv": tv.scaled_formula(g, ref["an"], e, ref["vn"], u)}
-    for h in tv.HELPERS:
+    for h in helpers(L.spec):
         c = split_coord(ref[h])
         L.put(f"{base}.{h}", sh, c[0], c[1], "formula", kind="helper", formula=formulas[h],
               label=f"{what} {tv.HELPER_HEADS[h]}")

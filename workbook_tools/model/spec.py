@@ -81,6 +81,12 @@ class Targets:
     qualitative_ratios: dict
     placeholder_rows: int = 0
     extra_columns: tuple[ExtraColumn, ...] = ()
+    value_columns: tuple[str, ...] = ("value",)     # or ("initial", "adjusted"): 年初指标值 + 调整后指标值
+
+    @property
+    def adjusted(self) -> bool:
+        """Two 指标值 columns: 年初 (key initial) and 调整后 (key value, used when filled)."""
+        return self.value_columns == ("initial", "adjusted")
 
     def kind(self, key: str) -> TargetKind | None:
         return next((k for k in self.kinds if k.key == key), None)
@@ -467,8 +473,13 @@ def _parse_targets(t, probs) -> Targets:
         if d is not None and not (0 <= d <= 1):
             probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
+    vc = t.get("value_columns") or ["value"]
+    if isinstance(vc, list) and vc not in (["value"], ["initial", "adjusted"]):
+        probs.add("targets.value_columns", "应为 [value]（一列指标值）或 [initial, adjusted]（年初指标值 + 调整后指标值）",
+                  "must be [value] (one 指标值 column) or [initial, adjusted] (年初指标值 + 调整后指标值)")
     return Targets(kinds=tuple(kinds), qualitative_ratios=ratios,
-                   extra_columns=_parse_extra_columns(t.get("extra_columns") or [], probs))
+                   extra_columns=_parse_extra_columns(t.get("extra_columns") or [], probs),
+                   value_columns=tuple(vc) if vc == ["initial", "adjusted"] else ("value",))
 
 
 def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:

@@ -89,6 +89,9 @@ TARGETS = Record({
                                      "max": Field(Num(), doc="highest 得分系数 (1)")}),
                              doc="bounds of the typed 得分系数 (row_score: coefficient), 0 ≤ min < max ≤ 1"),
     }, doc="a target table")), doc="target tables"),
+    "value_columns": Field(ListOf(Enum(("value", "initial", "adjusted"))),
+                           doc="[value] (default) or [initial, adjusted]: 年初指标值 and 调整后指标值, the ratio "
+                               "using 调整后 when filled, else 年初"),
     "extra_columns": Field(ListOf(Record({
         "key": Field(Str(), required=True, doc="letters and digits, e.g. core"),
         "label": Field(Str(), required=True, doc="column header, e.g. 是否核心指标"),

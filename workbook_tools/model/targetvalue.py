@@ -21,7 +21,7 @@ from workbook_tools.numbers import is_number, num
 
 HELPERS = ("dir", "vs", "as", "vn", "an", "ev", "gv")     # hidden helper columns of a target row, in this order
 HELPER_HEADS = {"dir": "方向（读）", "vs": "指标值文字", "as": "完成值文字", "vn": "指标值数", "an": "完成值数",
-                "ev": "指标值（读）", "gv": "完成值（读）"}
+                "ev": "指标值（读）", "gv": "完成值（读）", "ve": "所用指标值"}
 SIGN_CHARS = "≥≧>＞≤≦<＜=＝"
 _GE, _LE, _EQ = "≥≧>＞", "≤≦<＜", "=＝"
 DIGITS = "0123456789."
