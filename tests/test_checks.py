@@ -48,6 +48,9 @@ CASES = {
                ("full-score-with-reason", "评分表!K8")}),   # 政府性基金 budget no longer counts: rate > 100%
     "percent": (lambda: inputs(**{"target.benefit.5.value": 90, "target.benefit.5.actual": 92}),
                 {("percent-as-number", "绩效目标!E43"), ("percent-as-number", "绩效目标!G43")}),
+    "percent-vs-text": (lambda: inputs(**{"target.benefit.5.value": "≥90%", "target.benefit.5.actual": 92}), set()),
+    "target-unreadable": (lambda: inputs(**{"target.output.1.actual": "约5次", "target.output.2.value": "较上年提高"}),
+                          {("target-value-unreadable", "绩效目标!G6"), ("target-value-unreadable", "绩效目标!E7")}),
     "magnitude": (lambda: inputs(**{"funds.1.actual": 111808900}),
                   {("money-magnitude", "收支情况!D5"), ("overspend", "收支情况!D5"),
                    ("full-score-with-reason", "评分表!K8")}),
@@ -172,4 +175,7 @@ def test_every_readable_check_has_a_case():
     file_level |= {"number-out-of-range", "outside-form"}        # patched-XML files: exact cases in test_robust
     file_level |= {"spec-embedded-mismatch"}           # a workbook's own spec vs the bureau's: test_speclib
     file_level |= {"unknown-scale-word", "coefficient-out-of-range"}   # words and rule shapes: test_scales
+
+    file_level |= {"target-row-score-out-of-range",      # rows the unit scores (row_score): test_target_rowscore
+                   "target-row-below-full-without-reason"}
     assert set(CATALOGUE) - file_level - seen == set()

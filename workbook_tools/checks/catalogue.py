@@ -316,8 +316,25 @@ entry("target-missed-without-reason", "targets", ERROR, "未完成目标未说�
       "{kind}第 {row} 行“{name}”完成比例 {found}，未填写偏差原因。",
       "{kind} row {row} '{name}' reached {found} but gives no reason.",
       "完成比例低于 100% 且偏差原因为空。", "填写偏差原因分析及改进措施。")
+entry("target-row-score-out-of-range", "targets", ERROR, "指标行得分系数或得分超出范围", "row coefficient or score out of range",
+      "{label}为 {found}，应在 {lo}–{hi} 之间。", "{label} is {found}; it must lie within {lo}–{hi}.",
+      "由单位填写得分系数的目标行（row_score: coefficient），系数不在规格给出的范围内；由单位填写得分的目标行"
+      "（row_score: typed），得分小于 0 或大于本行分值。", "按完成情况在范围内填写；得分不能超过本行分值。")
+entry("target-row-below-full-without-reason", "targets", ERROR, "指标行未得满分未说明原因",
+      "row below full marks without reason",
+      "{kind}第 {row} 行“{name}”得分 {found}，低于本行分值 {expected}，未填写偏差原因。",
+      "{kind} row {row} '{name}' scores {found}, below its 分值 {expected}, but gives no reason.",
+      "由单位填写得分系数或得分的目标行（row_score: coefficient / typed），得分低于本行分值而偏差原因不是有效文字。",
+      "在该行“偏差原因分析及改进措施”列说明扣分原因。")
+entry("target-value-unreadable", "targets", ERROR, "指标值或完成值读不出数字", "target value unreadable",
+      "{label}为“{found}”，读不出数字，该行无法计算完成比例。",
+      "{label} is '{found}': no number can be read from it, so the row's completion ratio cannot be computed.",
+      "定量指标（方向为 ≥、≤、= 或指标值带这些符号）的指标值或实际完成值是文字，且开头（去掉 ≥ ≤ = 等符号和空格后）不是数字，"
+      "如“约5次”“较上年提高”“１２”（全角数字）、“-”。",
+      "按表单写法填写：数字开头，可带符号、% 和单位，如 ≥90%、=100、≤3%、5次、20集、0；定性指标把方向选为“定性”。")
 entry("target-weight-sum", "targets", ERROR, "指标分值合计不符", "target weights do not add up",
-      "{kind}各行分值合计 {found}，应等于 {expected}。", "{kind} row weights add up to {found}, expected {expected}.",
+      "{kind}各行分值合计 {found}（{cells}），应等于 {expected}。",
+      "{kind} row weights add up to {found} ({cells}), expected {expected}.",
       "计分目标行的分值之和不等于对应一级指标分值。", "调整各行分值。")
 entry("unknown-scale-word", "targets", ERROR, "定性评价词不在词表中", "word not in the scale",
       "{kind}第 {row} 行“{name}”为定性指标，实际完成值“{found}”不是评价词（{words}）之一，该行无法计算完成比例。",
@@ -461,7 +478,7 @@ LIVE = {
     "negative-money": "金额单元格为负数",
     "count-invalid": "个数单元格为负数或不是整数",
     "score-precision": "人工得分超过 4 位小数（ROUND(x,4)≠x）",
-    "percent-as-number": "度量单位含 % 而指标值或实际完成值的绝对值大于 10",
+    "percent-as-number": "度量单位含 % 而指标值或实际完成值（数字单元格，同行另一值不是文字）的绝对值大于 10",
     "not-applicable-without-reason": "不适用而扣分原因为空、过短或为提示语",
     "basis-missing": "需要评分依据的指标依据为空",
     "checklist-item-missing": "清单项未选择是/否",
@@ -482,6 +499,9 @@ LIVE = {
     "target-not-applicable-without-reason": "实际完成值为“不适用”而偏差原因不是有效文字",
     "target-missed-without-reason": "按方向算出的完成比例低于 100% 而偏差原因不是有效文字",
     "target-weight-sum": "已填目标行的分值合计不等于一级指标分值",
+    "target-row-score-out-of-range": "单位填写的得分系数不在规格范围内，或单位填写的行得分小于 0 或大于本行分值",
+    "target-row-below-full-without-reason": "单位评定的行得分（系数 × 分值或填写的得分）低于本行分值而偏差原因不是有效文字",
+    "target-value-unreadable": "定量目标行的指标值或实际完成值是文字，去掉符号后不以数字开头（与隐藏的读数列同一算法）",
     "narrative-missing": "必填文字说明为空、过短或为提示语",
     "unknown-scale-word": "方向为“定性”而实际完成值不是该类指标的评价词（Excel 的 = 比较）",
     "coefficient-out-of-range": "得分系数为数字而小于 min 或大于 max",

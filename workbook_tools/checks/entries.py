@@ -92,22 +92,35 @@ def _typed(ctx, c, raw):
 
 
 def _target_value(ctx, c, raw):
-    """指标值 / 实际完成值: numbers for quantitative rows, text allowed for 定性."""
-    base = c.key.rsplit(".", 1)[0]
-    direction = ctx.ret.inputs.get(f"{base}.direction")
-    if c.key.endswith(".actual") and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
+    """指标值 / 实际完成值: a number as forms write it (≥90%, =100, 5次: model/targetvalue) for quantitative rows,
+    text for 定性; the direction is the one the row reads (方向 column, else the value's sign)."""
+    base, part = c.key.rsplit(".", 1)
+    direction = ctx.rules.values.get(f"{base}.dir")
+    if part == "actual" and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
         return                   # a 不适用 row (checked with the targets)
     if direction == "定性" or num(raw) is not None:
-        if num(raw) is not None:
+        other = _other(ctx, base, part)
+        if num(raw) is not None and not isinstance(other, str):     # against a text (≥90%) the scale is read
             unit = ctx.ret.inputs.get(f"{base}.unit")
             if isinstance(unit, str) and ("%" in unit or "％" in unit) and abs(num(raw)) > 10:
                 yield ctx.finding("percent-as-number", c.key, found=raw)
         return
     if direction in ("≥", "≤", "="):
-        code = "number-as-text" if parse_number_text(raw) is not None else "not-a-number"
-        yield ctx.finding(code, c.key, found=raw)
+        if part == "initial" and not blank(ctx.ret.inputs.get(f"{base}.value")):
+            return                  # 年初指标值 superseded by the 调整后 one: not read
+        if ctx.rules.values.get(f"{base}.{'an' if part == 'actual' else 'vn'}") is None:
+            yield ctx.finding("target-value-unreadable", c.key, found=raw)
     elif _placeholder(ctx, raw):
         yield ctx.finding("placeholder-text", c.key, found=raw)
+
+
+def _other(ctx, base: str, part: str):
+    """The other side of a row: the actual for a 指标值, the 指标值 used (调整后, else 年初) for the actual."""
+    inputs = ctx.ret.inputs
+    if part != "actual":
+        return inputs.get(f"{base}.actual")
+    v = inputs.get(f"{base}.value")
+    return inputs.get(f"{base}.initial") if ctx.spec.targets.adjusted and blank(v) else v
 
 
 def real_text(ctx, raw) -> bool:

@@ -63,14 +63,22 @@ def _targets(ret: Returned, cv: dict) -> list[dict]:
     for kind in ret.spec.targets.kinds:
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
-            keys = ("category", "name", "direction", "value", "unit", "actual", "weight", "reason")
-            row = {k: jsonable(ret.inputs.get(f"{b}.{k}")) for k in keys if f"{b}.{k}" in L.cells}
+            keys = ("category", "name", "direction", "initial", "value", "unit", "actual", "weight", "coef", "score",
+                    "reason")
+            row = {k: jsonable(ret.inputs.get(f"{b}.{k}")) for k in keys if f"{b}.{k}" in L.cells
+                   and L.cells[f"{b}.{k}"].role == "input"}
+            extra = {x.key: jsonable(ret.inputs.get(f"{b}.x_{x.key}")) for x in ret.spec.targets.extra_columns}
             if all(v in (None, "") for v in row.values()):
                 continue
             row.update(kind=kind.key, kind_label=kind.label, row=n, cell=L[f"{b}.name"].addr,
-                       ratio=jsonable(cv.get(f"{b}.ratio")))
+                       ratio=jsonable(cv.get(f"{b}.ratio")),
+                       # as the row is read (≥90% → ≥ and 0.9: model/targetvalue)
+                       direction_read=jsonable(cv.get(f"{b}.dir")), value_read=jsonable(cv.get(f"{b}.ev")),
+                       actual_read=jsonable(cv.get(f"{b}.gv")))
             if kind.scored:
                 row["score"] = jsonable(cv.get(f"{b}.score"))
+            if extra:
+                row["extra"] = extra           # the spec's descriptive columns (是否核心指标 …), by key
             targets.append(row)
     return targets
 

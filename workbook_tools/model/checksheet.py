@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook_tools.model.layout import EXPLAIN_ROWS, NA, Cell, Layout, fund_columns, narrative_keys, row_na
-from workbook_tools.model.scales import excel_is_word
+from workbook_tools.model.layout import (EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, content_parts, fund_columns,
+                                         narrative_keys, required_parts, row_na)
 from workbook_tools.model.spec import BASIS_INPUT_RULES
+from workbook_tools.model.rules.target_completion import kinds_of
+from workbook_tools.model.scales import excel_is_word
 from workbook_tools.numbers import plain
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.model.layout import split_coord
@@ -33,7 +35,7 @@ _EMPTY = ("无", "/", "-", "—", "略", "见上", "同上", "n/a", "na")    # c
 # The functions template formulas may use: in Excel 2010 and in WPS (tests/test_checksheet.py scans every formula).
 ALLOWED_FUNCTIONS = frozenset("""
 ABS ADDRESS AND AVERAGE CHOOSE COLUMN COUNT COUNTA COUNTBLANK COUNTIF COUNTIFS DATE EXACT FIND HYPERLINK IF IFERROR
-INDEX INT ISBLANK ISERROR ISNA ISNUMBER ISTEXT LEFT LEN LOWER MATCH MAX MIN MOD N NOT OR RIGHT ROUND ROUNDDOWN
+INDEX INT ISBLANK ISERROR ISNA ISNUMBER ISTEXT LEFT LEN LOWER MATCH MAX MID MIN MOD N NOT OR RIGHT ROUND ROUNDDOWN
 ROUNDUP ROW SEARCH SUBSTITUTE SUM SUMIF SUMIFS SUMPRODUCT TEXT TRIM UPPER VALUE
 """.split())
 
@@ -104,7 +106,7 @@ class X:
             sh = pre[:-1].strip("'").replace("''", "'") if pre else sheet
             if b is None:
                 c = self.at.get((sh, a))
-                if c is not None and c.role == "formula" and depth < 8:
+                if c is not None and c.role == "formula" and c.kind != "helper" and depth < 8:
                     return "(" + self._inline(c.formula[1:], c.sheet, depth + 1) + ")"
                 return f"'{sh}'!{a}"
             return f"'{sh}'!{a}:{b.replace('$', '')}"
@@ -157,7 +159,7 @@ def _placeholder(x: X):
                             c.label)
         elif c.kind == "target":     # 指标值 / 实际完成值 text under a direction that is neither 定性 nor ≥ ≤ =
             base = c.key.rsplit(".", 1)[0]
-            r, d = x.ref(c), x.ref(f"{base}.direction")
+            r, d = x.ref(c), x.ref(f"{base}.dir")          # the direction the row reads
             kind = x.spec.targets.kind(base.split(".")[1])
             na = (f",NOT({r}=\"{NA}\")" if c.key.endswith(".actual") and row_na(x.spec, kind) else "")
             dirs = ",".join(f'{d}="{s}"' for s in ("定性", "≥", "≤", "="))
@@ -191,9 +193,35 @@ def _percent_as_number(x: X):
         if c.kind == "target":
             base = c.key.rsplit(".", 1)[0]
             r, u = x.ref(c), x.ref(f"{base}.unit")
+            other = _other(x, base, c.key.rsplit(".", 1)[1])
             yield Candidate("percent-as-number", c.sheet, c.coord,
                             f"AND(ISNUMBER({r}),ISTEXT({u}),ISNUMBER(FIND(\"%\",{u}))+ISNUMBER(FIND(\"％\",{u}))>0,"
-                            f"ABS({r})>10)", c.label)
+                            f"ABS({r})>10,NOT(ISTEXT({other})))", c.label)
+
+
+def _other(x: X, base: str, part: str) -> str:
+    """The other side of a row: the actual for a 指标值, the 指标值 used (调整后, else 年初) for the actual."""
+    if part != "actual":
+        return x.ref(f"{base}.actual")
+    v = x.ref(f"{base}.value")
+    return f'IF({v}<>"",{v},{x.ref(f"{base}.initial")})' if x.spec.targets.adjusted else v
+
+
+def _target_unreadable(x: X):
+    """A quantitative row's 指标值 / 实际完成值 with no number to read (the hidden vn / an helpers are "")."""
+    for c in x.L.by_role("input"):
+        if c.kind != "target":
+            continue
+        base, part = c.key.rsplit(".", 1)
+        r, d = x.ref(c), x.ref(f"{base}.dir")
+        n = x.ref(f"{base}.{'an' if part == 'actual' else 'vn'}")
+        kind = x.spec.targets.kind(base.split(".")[1])
+        na = f',NOT({r}="{NA}")' if part == "actual" and row_na(x.spec, kind) else ""
+        if part == "initial":           # read only while no 调整后指标值 is given
+            na += f',{x.ref(f"{base}.value")}=""'
+        dirs = ",".join(f'{d}="{s}"' for s in ("≥", "≤", "="))
+        yield Candidate("target-value-unreadable", c.sheet, c.coord,
+                        f'AND(ISTEXT({r}),{r}<>""{na},NOT({d}="定性"),OR({dirs}),NOT(ISNUMBER({n})))', c.label)
 
 
 # -- scores
@@ -210,11 +238,10 @@ def _leaf(x: X, leaf):
     full = _lit(leaf.weight)
     p = leaf.rule.params
     if leaf.rule.type == "target_completion" and p.get("method") == "sum_scores":
-        kind = x.spec.targets.kind(p["kind"])
-        if row_na(x.spec, kind):
-            act = _col_range(x, kind, "actual")
-            wt = _col_range(x, kind, "weight")
-            full = f"({_lit(leaf.weight)}-SUMIF({act},\"{NA}\",{wt}))"
+        na = [k for k in (x.spec.targets.kind(k) for k in kinds_of(p)) if row_na(x.spec, k)]
+        if na:
+            full = ("(" + _lit(leaf.weight) + "".join(
+                f"-SUMIF({_col_range(x, k, 'actual')},\"{NA}\",{_col_range(x, k, 'weight')})" for k in na) + ")")
     return b, not_na, answered, x.ref(f"{b}.score"), full
 
 
@@ -384,20 +411,20 @@ def _adjusted(x: X):
 
 # -- targets
 
-_PARTS = ("name", "direction", "value", "actual")
 
 
 def _rows(x: X):
     for kind in x.spec.targets.kinds:
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
-            content = "OR(" + ",".join(f"{x.ref(f'{b}.{k}')}<>\"\"" for k in _PARTS) + ")"
+            content = "OR(" + ",".join(f"{x.ref(f'{b}.{k}')}<>\"\"" for k in content_parts(x.spec)) + ")"
             yield kind, n, b, content
 
 
 def _target_incomplete(x: X):
     for kind, n, b, content in _rows(x):
-        parts = list(_PARTS) + (["weight"] if kind.scored else [])
+        parts = ([k for k, _ in required_parts(x.spec)] + (["weight"] if kind.scored else [])
+                 + [k for k, _ in JUDGED.get(kind.row_score, [])])
         na = f"{x.ref(f'{b}.actual')}=\"{NA}\"" if row_na(x.spec, kind) else "FALSE"
         for j, k in enumerate(parts):
             in_na = k in ("name", "weight")
@@ -405,11 +432,16 @@ def _target_incomplete(x: X):
             # the first missing of the parts that count (a 不适用 row: only name and weight)
             def blank_before(only_na):
                 es = [e for e in before if (e in ("name", "weight") or not only_na)]
-                return "".join(f",{x.ref(f'{b}.{e}')}<>\"\"" for e in es)
-            full = f"AND(NOT({na}),{x.ref(f'{b}.{k}')}=\"\"{blank_before(False)})"
-            cond = f"OR({full},AND({na},{x.ref(f'{b}.{k}')}=\"\"{blank_before(True)}))" if in_na else full
+                return "".join(f",{_part(x, b, e)}<>\"\"" for e in es)
+            full = f"AND(NOT({na}),{_part(x, b, k)}=\"\"{blank_before(False)})"
+            cond = f"OR({full},AND({na},{_part(x, b, k)}=\"\"{blank_before(True)}))" if in_na else full
             yield Candidate("target-incomplete", *_at(x, f"{b}.{k}"), f"AND({content},{cond})",
                             f"{kind.label}第 {n} 行")
+
+
+def _part(x: X, b: str, k: str) -> str:
+    """A part of a target row as the checks see it: the direction is the one the row reads (方向, else the sign)."""
+    return x.ref(f"{b}.dir" if k == "direction" else f"{b}.{k}")
 
 
 def _target_na(x: X):
@@ -422,6 +454,8 @@ def _target_na(x: X):
 
 def _target_missed(x: X):
     for kind, n, b, content in _rows(x):
+        if kind.scored and kind.row_score != "ratio":
+            continue                    # the unit scores the row: target-row-below-full-without-reason
         ratio, r = x.rules(f"{b}.ratio"), x.ref(f"{b}.reason")
         yield Candidate("target-missed-without-reason", *_at(x, f"{b}.reason"),
                         f"AND({content},ISNUMBER({ratio}),N({ratio})<1,NOT({x.real(r)}))", f"{kind.label}第 {n} 行")
@@ -436,34 +470,68 @@ def _scale_word(x: X):
                         f"{kind.label}第 {n} 行")
 
 
+def _row_out_of_range(x: X):
+    for kind, n, b, content in _rows(x):
+        if not kind.scored or kind.row_score == "ratio":
+            continue
+        w = x.ref(f"{b}.weight")
+        if kind.row_score == "coefficient":
+            c, (lo, hi) = x.ref(f"{b}.coef"), kind.coefficient
+            yield Candidate("target-row-score-out-of-range", *_at(x, f"{b}.coef"),
+                            f"AND(ISNUMBER({c}),OR({c}<{_lit(lo)},{c}>{_lit(hi)}))", f"{kind.label}第 {n} 行得分系数")
+        else:
+            s = x.ref(f"{b}.score")
+            yield Candidate("target-row-score-out-of-range", *_at(x, f"{b}.score"),
+                            f"AND(ISNUMBER({s}),ISNUMBER({w}),OR({s}<0,{s}>{w}))", f"{kind.label}第 {n} 行得分")
+
+
+def _row_below_full(x: X):
+    for kind, n, b, content in _rows(x):
+        if not kind.scored or kind.row_score == "ratio":
+            continue
+        w, r = x.ref(f"{b}.weight"), x.ref(f"{b}.reason")
+        s = x.rules(f"{b}.score") if kind.row_score == "coefficient" else x.ref(f"{b}.score")
+        yield Candidate("target-row-below-full-without-reason", *_at(x, f"{b}.reason"),
+                        f"AND({content},ISNUMBER({s}),ISNUMBER({w}),N({s})<{w},NOT({x.real(r)}))",
+                        f"{kind.label}第 {n} 行")
+
+
 def _target_leaves(x: X):
     for leaf in x.spec.leaves():
         r = leaf.rule
         if r.type == "target_completion":
-            yield leaf, x.spec.targets.kind(r.params["kind"])
+            yield leaf, [x.spec.targets.kind(k) for k in kinds_of(r.params)]
 
 
-def _any_content(x: X, kind) -> str:
-    return "+".join(f"SUMPRODUCT(--({_col_range(x, kind, k)}<>\"\"))" for k in _PARTS) + ">0"
+def _any_content(x: X, kinds) -> str:
+    return ("+".join(f"SUMPRODUCT(--({_col_range(x, kind, k)}<>\"\"))" for kind in kinds
+                     for k in content_parts(x.spec)) + ">0")
+
+
+def _labels(kinds) -> str:
+    return "、".join(k.label for k in kinds)
 
 
 def _targets_missing(x: X):
-    for leaf, kind in _target_leaves(x):
+    for leaf, kinds in _target_leaves(x):
         b, not_na, *_ = _leaf(x, leaf)
-        yield Candidate("targets-missing", *_at(x, f"{b}.basis"), f"AND({not_na},NOT({_any_content(x, kind)}))",
-                        f"{kind.label}（{_leaf_name(leaf)}）")
+        yield Candidate("targets-missing", *_at(x, f"{b}.basis"), f"AND({not_na},NOT({_any_content(x, kinds)}))",
+                        f"{_labels(kinds)}（{_leaf_name(leaf)}）")
 
 
 def _weight_sum(x: X):
-    for leaf, kind in _target_leaves(x):
-        if leaf.rule.params["method"] != "sum_scores" or not kind.scored:
+    """The typed row 分值 of the indicator's kinds (rows with content) against its weight (one kind or several)."""
+    for leaf, kinds in _target_leaves(x):
+        if leaf.rule.params["method"] != "sum_scores" or not all(k.scored for k in kinds):
             continue
         b, not_na, *_ = _leaf(x, leaf)
-        rows = "+".join(f"({_col_range(x, kind, k)}<>\"\")" for k in _PARTS)
-        total = f"SUMPRODUCT(--({rows}>0),{_col_range(x, kind, 'weight')})"
-        yield Candidate("target-weight-sum", *_at(x, f"target.{kind.key}.1.weight"),
-                        f"AND({not_na},{_any_content(x, kind)},ROUND({total}-{_lit(leaf.weight)},9)<>0)",
-                        f"{kind.label}分值合计")
+        totals = []
+        for kind in kinds:
+            rows = "+".join(f"({_col_range(x, kind, k)}<>\"\")" for k in content_parts(x.spec))
+            totals.append(f"SUMPRODUCT(--({rows}>0),{_col_range(x, kind, 'weight')})")
+        yield Candidate("target-weight-sum", *_at(x, f"target.{kinds[0].key}.1.weight"),
+                        f"AND({not_na},{_any_content(x, kinds)},ROUND({'+'.join(totals)}-{_lit(leaf.weight)},9)<>0)",
+                        f"{_labels(kinds)}分值合计")
 
 
 # -- narrative
@@ -503,6 +571,8 @@ GENERATORS = {
     "target-not-applicable-without-reason": _target_na, "target-missed-without-reason": _target_missed,
     "target-weight-sum": _weight_sum, "narrative-missing": _narrative,
     "unknown-scale-word": _scale_word, "coefficient-out-of-range": _coefficient,
+    "target-value-unreadable": _target_unreadable,
+    "target-row-score-out-of-range": _row_out_of_range, "target-row-below-full-without-reason": _row_below_full,
 }
 
 

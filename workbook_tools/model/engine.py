@@ -9,6 +9,7 @@ from workbook_tools.model.layout import INCOMPLETE, NA, YES, exec_leaf, fund_col
 from workbook_tools.numbers import ONE, ZERO, num, round_half_up
 from workbook_tools.model.scales import word_of
 from workbook_tools.model.spec import Node, Spec
+from workbook_tools.model import targetvalue as tv
 
 # Values follow Excel: None stands for the empty string "" a formula returns.
 
@@ -156,15 +157,18 @@ def _funds(spec: Spec, raw, v):
                               if prog is not None else None)
 
 
-def target_ratio(spec: Spec, direction, value, actual, kind=None) -> Decimal | None:
-    """Completion ratio of one target row (mirrors layout.target_ratio_formula)."""
+def target_ratio(spec: Spec, direction, value, actual, unit=None, read: dict | None = None, kind=None) -> Decimal | None:
+    """Completion ratio of one target row (mirrors layout.target_ratio_formula): values as forms write them
+    (≥90%, =100 with unit %, 5次 — model/targetvalue); ``read`` the row's helper values when already computed."""
+    read = read if read is not None else tv.read_row(direction, value, actual, unit)
+    direction = read["dir"]
     if blank(direction) or blank(actual):
         return None
     if text_is(direction, "定性"):
         words = spec.targets.words(kind)
         word = word_of(actual, words)
         return words[word] if word is not None else None
-    e, g = num(value), num(actual)
+    e, g = dec(read["ev"]), dec(read["gv"])
     if e is None or g is None:
         return None
     if text_is(direction, "≥"):
@@ -201,20 +205,43 @@ def _targets(spec: Spec, raw, v):
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
             d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
-            ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g, kind)
+            if spec.targets.adjusted:       # 调整后指标值 when filled, else 年初 (the hidden helper ve)
+                e = e if not blank(e) else (raw(f"{b}.initial") if not blank(raw(f"{b}.initial")) else None)
+                v[f"{b}.ve"] = e
+                e = v[f"{b}.ve"]
+            read = _read_row(v, b, d, e, g, raw(f"{b}.unit"))
+            ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g, read=read, kind=kind)
             v[f"{b}.ratio"] = ratio
             ratio = dec(v[f"{b}.ratio"])
             if kind.scored:
                 w = num(raw(f"{b}.weight"))
-                v[f"{b}.score"] = round_half_up(ratio * w, 4) if ratio is not None and w is not None else None
+                if kind.row_score == "typed":        # an input: the rules read the number typed (SUM: text ignored)
+                    v[f"{b}.score"] = num(raw(f"{b}.score"))
+                else:
+                    f = num(raw(f"{b}.coef")) if kind.row_score == "coefficient" else ratio
+                    v[f"{b}.score"] = round_half_up(f * w, 4) if f is not None and w is not None else None
             if thr is not None:
-                v[f"{b}.dev"] = Decimal(_deviates(d, e, g, thr))
+                v[f"{b}.dev"] = Decimal(_deviates(read["dir"], read["ev"], read["gv"], thr))
+
+
+def _read_row(v, b, d, e, g, unit) -> dict:
+    """The row's hidden helper cells, each stored then read back (a typed-over helper keeps what the file holds)."""
+    vs = v[f"{b}.vs"] = tv.stripped(e)
+    as_ = v[f"{b}.as"] = tv.stripped(g)
+    vs, as_ = v[f"{b}.vs"], v[f"{b}.as"]
+    v[f"{b}.vn"] = tv.leading_number(e, vs if isinstance(vs, str) else None)
+    v[f"{b}.an"] = tv.leading_number(g, as_ if isinstance(as_, str) else None)
+    vn, an = dec(v[f"{b}.vn"]), dec(v[f"{b}.an"])
+    v[f"{b}.dir"] = tv.direction(d, e, vn)
+    v[f"{b}.ev"] = tv.scaled(e, vn, g, an, unit)
+    v[f"{b}.gv"] = tv.scaled(g, an, e, vn, unit)
+    return {h: v[f"{b}.{h}"] for h in tv.HELPERS}
 
 
 def _deviates(d, e, g, thr) -> int:
     if not any(text_is(d, s) for s in ("≥", "≤", "=")):
         return 0
-    e, g = num(e), num(g)
+    e, g = dec(e), dec(g)
     if e is None or g is None or e == 0:
         return 0
     return int(round_half_up(abs(g - e) / abs(e), 10) >= thr)
@@ -245,10 +272,8 @@ def _leaf(spec: Spec, node: Node, raw, v, res: Result):
 
 def effective_weight(spec: Spec, node: Node, raw) -> Decimal:
     """A leaf's weight less its 不适用 target rows: below it points are lost and need a reason."""
-    na_kind = node.rule.impl.na_rows_kind(node.rule.params)
-    if na_kind:
-        return node.weight - na_row_weight(spec, spec.targets.kind(na_kind), raw)
-    return node.weight
+    kinds = node.rule.impl.na_rows_kinds(node.rule.params)
+    return node.weight - sum((na_row_weight(spec, spec.targets.kind(k), raw) for k in kinds), ZERO)
 
 
 class RuleContext:

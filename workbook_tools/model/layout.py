@@ -10,6 +10,7 @@ from workbook_tools.cells import col_index, col_letter  # noqa: F401 (re-exporte
 from workbook_tools.numbers import plain
 from workbook_tools.model.scales import excel_lookup
 from workbook_tools.model.spec import DIRECTIONS, NarrativeField, Node, Spec
+from workbook_tools.model import targetvalue as tv
 
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
     "填报说明", "封面", "收支情况", "绩效目标", "评分表", "汇总")
@@ -80,7 +81,7 @@ class Cell:
 
     @cached_property
     def name(self) -> str | None:
-        if self.role in ("input", "formula"):
+        if self.role in ("input", "formula") and self.kind != "helper":   # helpers: no name (templates before them)
             return "wb_" + re.sub(r"[^0-9A-Za-z]", "_", self.key)
         return None
 
@@ -105,6 +106,7 @@ class Layout:
     print_area: dict[str, str] = field(default_factory=dict)   # sheet → range printed (the rest stays on screen)
     one_page: set = field(default_factory=set)                 # sheets printed on one page (fit to 1 × 1)
     score_cols: dict[str, int] | None = None                   # a compact form's own score-table columns
+    hidden: dict[str, set] = field(default_factory=dict)       # sheet → column letters hidden (helper columns)
 
     # -- building
     def put(self, key, sheet, col, row, role, **kw) -> Cell:
@@ -511,7 +513,8 @@ FORM_PRINT_LAST = "K"
 FORM_COLS = {"funds": {"initial": (3, 3), "adjusted": (4, 5), "actual": (6, 7), "weight": (8, 8), "rate": (9, 9),
                        "score": (10, 11), "exec_rate": (12, 12)},
              "targets": {"category": 2, "name": 3, "direction": 4, "value": 5, "unit": 6, "actual": 7, "weight": 8,
-                         "score": 9, "reason": 10, "ratio": 12, "dev": 13},
+                         "score": 9, "reason": 10, "ratio": 12, "dev": 13, "coef": 14,
+                         **{h: 15 + i for i, h in enumerate(tv.HELPERS)}, "extra": 22},
              "scores": {"level1": 1, "standard": 3, "applicable": 6, "basis": 7, "weight": 8, "score": 9,
                         "reason": 10, "id": 12, "method": 13, "hint": 14}}
 FORM_MERGED = {1: 2, 3: 5, 10: 11}      # score table: name A:B, standard C:E, reason J:K
@@ -622,14 +625,40 @@ def _funds_score(L: Layout):
           indicator=leaf.id, label="执行率得分")
 
 
+def content_parts(spec: Spec) -> tuple[str, ...]:
+    """The parts of a target row whose content makes it a row to check."""
+    return ("name", "direction", "value", "actual") + (("initial",) if spec.targets.adjusted else ())
+
+
+def required_parts(spec: Spec) -> list[tuple[str, str]]:
+    """The parts a row with content must have (with two 指标值 columns the 年初 one; 调整后 only when adjusted)."""
+    value = ("initial", "年初指标值") if spec.targets.adjusted else ("value", "指标值")
+    return [("name", "指标名称"), ("direction", "方向"), value, ("actual", "实际完成值")]
+
+
+def helpers(spec: Spec) -> tuple[str, ...]:
+    """The hidden helper cells of a target row (ve: the 指标值 used, with 年初 and 调整后 columns)."""
+    return tv.HELPERS + (("ve",) if spec.targets.adjusted else ())
+
+
+# the parts of a target row the unit types to score it, by the kind's row_score (checked with the row)
+JUDGED = {"coefficient": [("coef", "得分系数")], "typed": [("score", "得分")]}
+
+
 # target table columns (name, header, width); weight/score/dev only when the spec needs them
 def target_columns(spec: Spec) -> list[tuple[str, str, float]]:
     cols = [("no", "序号", 6), ("category", "二级指标", 14), ("name", "指标名称", 30),
-            ("direction", "方向", 7), ("value", "指标值", 12), ("unit", "度量单位", 10),
+            *((f"x_{x.key}", x.label, max(8, 2 * len(x.label) + 2)) for x in spec.targets.extra_columns),
+            ("direction", "方向", 7),
+            *((("initial", "年初指标值", 12), ("value", "调整后指标值", 12)) if spec.targets.adjusted
+              else (("value", "指标值", 12),)),
+            ("unit", "度量单位", 10),
             ("actual", "实际完成值", 12)]
     scored = any(k.scored for k in spec.targets.kinds)
     if scored:
         cols.append(("weight", "分值", 8))
+    if any(k.row_score == "coefficient" for k in spec.targets.kinds):
+        cols.append(("coef", "得分系数", 9))
     cols.append(("ratio", "完成比例", 11))
     if scored:
         cols.append(("score", "得分", 9))
@@ -650,12 +679,15 @@ def row_na_weight(L: Layout, kind: str, from_sheet: str) -> str:
             f'{target_range(L, kind, "weight", from_sheet)})')
 
 
-def target_ratio_formula(spec: Spec, d, e, g, na: bool = False, kind=None) -> str:
+def target_ratio_formula(spec: Spec, d, e, g, na: bool = False, ev: str | None = None, gv: str | None = None,
+                         kind=None) -> str:
+    """``d`` the direction read, ``g`` the typed 实际完成值 (定性 words), ``ev``/``gv`` the numbers read (default e, g)."""
+    e, ge_ = ev or e, gv or g
     qual = excel_lookup(g, spec.targets.words(kind), _n)      # 定性: the ratio of the kind's scale word
-    ge = f"IF({e}>0,MAX(0,MIN(1,{g}/{e})),IF({g}>={e},1,0))"
-    le = f"IF({g}<={e},1,IF({g}>0,MAX(0,{e}/{g}),0))"
-    eq = f"IF({e}=0,IF({g}=0,1,0),MAX(0,1-ABS({g}-{e})/ABS({e})))"
-    quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({g})),IF({d}="≥",{ge},IF({d}="≤",{le},'
+    ge = f"IF({e}>0,MAX(0,MIN(1,{ge_}/{e})),IF({ge_}>={e},1,0))"
+    le = f"IF({ge_}<={e},1,IF({ge_}>0,MAX(0,{e}/{ge_}),0))"
+    eq = f"IF({e}=0,IF({ge_}=0,1,0),MAX(0,1-ABS({ge_}-{e})/ABS({e})))"
+    quant = (f'IF(AND(ISNUMBER({e}),ISNUMBER({ge_})),IF({d}="≥",{ge},IF({d}="≤",{le},'
              f'IF({d}="=",{eq},""))),"")')
     if na:
         return f'=IF(OR({d}="",{g}="",{g}="{NA}"),"",IF({d}="定性",{qual},{quant}))'
@@ -666,8 +698,11 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     spec, form = L.spec, L.form is not None
     cols = target_columns(spec)
     cidx = {name: i for i, (name, _, _) in enumerate(cols, 1)}
+    cidx.update({h: len(cols) + 1 + i for i, h in enumerate(helpers(spec))})     # hidden, right of the table
     if form:
-        return _target_rows(L, sh, top, cols, {n: FORM_COLS["targets"][n] for n in cidx if n != "no"})
+        at = FORM_COLS["targets"]
+        return _target_rows(L, sh, top, cols, {n: at[n] if n in at else at["extra"] + i
+                                               for i, n in enumerate(c for c in cidx if c != "no")})
     L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
            style="section" if form else "title")
     L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
@@ -679,6 +714,7 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     r = _target_rows(L, sh, top + 3, cols, cidx)
     if not form:
         L.widths[sh] = {col_letter(i): w for i, (_, _, w) in enumerate(cols, 1)}
+        L.hidden.setdefault(sh, set()).update(col_letter(cidx[h]) for h in helpers(spec))
         L.freeze[sh] = "A4"
         L.landscape.add(sh)
     return r
@@ -693,7 +729,8 @@ def _target_rows(L: Layout, sh: str, r: int, cols, cidx: dict[str, int]) -> int:
         heads.update(category="二级指标", name="三级指标", value="年度指标值")
         L.text(sh, 1, r, "一级指标", style="header")
         for name, c in cidx.items():
-            L.text(sh, c, r, heads[name], style="header")
+            if name in heads:           # the hidden helpers have no header: returns of earlier templates stay intact
+                L.text(sh, c, r, heads[name], style="header")
         _span(L, sh, r, cidx["reason"], col_index(FORM_PRINT_LAST))
         r += 1
     for ki, kind in enumerate(spec.targets.kinds):
@@ -737,39 +774,86 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     L.put(f"{base}.category", sh, cidx["category"], r, "input", kind="choice",
           choices=kind.categories, label=f"{kind.label}{n} 二级指标")
     L.put(f"{base}.name", sh, cidx["name"], r, "input", kind="text", label=f"{kind.label}{n} 指标名称")
+    for x in spec.targets.extra_columns:       # descriptive (是否核心指标 …): typed, exported, not scored
+        L.put(f"{base}.x_{x.key}", sh, cidx[f"x_{x.key}"], r, "input", kind="choice" if x.choices else "text",
+              choices=x.choices, label=f"{kind.label}{n} {x.label}")
     L.put(f"{base}.direction", sh, cidx["direction"], r, "input", kind="choice", choices=DIRECTIONS,
           label=f"{kind.label}{n} 方向", prompt="≥ 正向 / ≤ 反向 / = 等于 / 定性")
     L.put(f"{base}.value", sh, cidx["value"], r, "input", kind="target", label=f"{kind.label}{n} 指标值",
-          prompt="定量指标填数字（比例填百分比），定性指标填文字描述")
+          prompt="定量指标填数字或如表单所写（≥90%、≤3%、=100、5次），方向栏可空；定性指标填文字描述")
+    if spec.targets.adjusted:
+        L.put(f"{base}.initial", sh, cidx["initial"], r, "input", kind="target", label=f"{kind.label}{n} 年初指标值",
+              prompt="年初设定的指标值，如 ≥90%、=100、5次；年中调整过的另填调整后指标值")
+        L.cells[f"{base}.value"].label = f"{kind.label}{n} 调整后指标值"
+        L.cells[f"{base}.value"].prompt = "年中调整后的指标值（未调整的留空：按年初指标值计算）"
     L.put(f"{base}.unit", sh, cidx["unit"], r, "input", kind="text", label=f"{kind.label}{n} 度量单位")
     d, e, g = ref["direction"], ref["value"], ref["actual"]
     na = row_na(spec, kind)
     na_ok = f',{g}="{NA}"' if na else ""
+    _target_helpers(L, sh, base, ref, f"{kind.label}{n}")
+    dr, ev, gv = ref["dir"], ref["ev"], ref["gv"]
     words = spec.targets.words(kind)
-    numeric = f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))'
+    numeric = f'OR(ISNUMBER({g}),ISNUMBER({ref["an"]}){na_ok}))'
     custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
     if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
         custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
-          prompt=f"定量指标填数字；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
+          prompt=f"定量指标填数字（98%、96、5次）；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
           custom=custom)
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
-          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na, kind))
+          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, dr, e, g, na, ev, gv, kind))
     if kind.scored:
-        w = ref["weight"]
-        L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
-              lo=Decimal(0), hi=Decimal(100), label=f"{kind.label}{n} 分值")
-        L.put(f"{base}.score", sh, cidx["score"], r, "formula", fmt=FMT_SCORE,
-              label=f"{kind.label}{n} 得分",
-              formula=f'=IF(AND(ISNUMBER({ref["ratio"]}),ISNUMBER({w})),ROUND({ref["ratio"]}*{w},4),"")')
+        _target_row_score(L, sh, r, base, ref, kind, n)
     if thr is not None:
         L.put(f"{base}.dev", sh, cidx["dev"], r, "formula", fmt="0",
               label=f"{kind.label}{n} 偏差超限",
-              formula=(f'=IF(AND(OR({d}="≥",{d}="≤",{d}="="),ISNUMBER({e}),ISNUMBER({g})),'
-                       f'IF({e}<>0,IF(ROUND(ABS({g}-{e})/ABS({e}),10)>={_n(thr)},1,0),0),0)'))
+              formula=(f'=IF(AND(OR({dr}="≥",{dr}="≤",{dr}="="),ISNUMBER({ev}),ISNUMBER({gv})),'
+                       f'IF({ev}<>0,IF(ROUND(ABS({gv}-{ev})/ABS({ev}),10)>={_n(thr)},1,0),0),0)'))
     L.put(f"{base}.reason", sh, cidx["reason"], r, "input", kind="text",
           label=f"{kind.label}{n} 偏差原因")
+
+
+def _target_row_score(L: Layout, sh: str, r: int, base: str, ref: dict, kind, n: int):
+    """A scored row's 分值 and 得分: completion ratio × 分值, the unit's 得分系数 × 分值, or the unit's typed 得分."""
+    w, cols = ref["weight"], {name: split_coord(a)[0] for name, a in ref.items()}
+    what = f"{kind.label}{n}"
+    L.put(f"{base}.weight", sh, cols["weight"], r, "input", kind="number", fmt=FMT_SCORE,
+          lo=Decimal(0), hi=Decimal(100), label=f"{what} 分值")
+    if kind.row_score == "typed":
+        s = ref["score"]
+        L.put(f"{base}.score", sh, cols["score"], r, "input", kind="score", fmt=FMT_SCORE, label=f"{what} 得分",
+              prompt="由单位按完成情况填写本行得分（0 至本行分值）；低于分值须在偏差原因栏说明",
+              custom=f"=AND(ISNUMBER({s}),{s}>=0,{s}<=IF(ISNUMBER({w}),{w},100))")
+        return
+    factor = ref["ratio"]
+    if kind.row_score == "coefficient":
+        lo, hi = kind.coefficient
+        factor = ref["coef"]
+        L.put(f"{base}.coef", sh, cols["coef"], r, "input", kind="number", fmt=FMT_RATIO, lo=lo, hi=hi,
+              label=f"{what} 得分系数",
+              prompt=f"由单位按完成情况填写得分系数（{plain(lo * 100)}%–{plain(hi * 100)}%），得分 = 系数 × 分值；"
+                     "低于 100% 须在偏差原因栏说明")
+    L.put(f"{base}.score", sh, cols["score"], r, "formula", fmt=FMT_SCORE, label=f"{what} 得分",
+          formula=f'=IF(AND(ISNUMBER({factor}),ISNUMBER({w})),ROUND({factor}*{w},4),"")')
+
+
+def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):
+    """The hidden helper cells that read the row's values as forms write them (model/targetvalue)."""
+    d, e, g, u = ref["direction"], ref["value"], ref["actual"], ref["unit"]
+    extra = {}
+    if "ve" in ref:           # 年初 / 调整后: the 调整后 value when filled, else the 年初 one ("" when neither)
+        extra = {"ve": f'=IF({e}<>"",{e},IF({ref["initial"]}<>"",{ref["initial"]},""))'}
+        e = ref["ve"]
+    formulas = {**extra,"vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
+                "vn": tv.number_formula(e, ref["vs"]), "an": tv.number_formula(g, ref["as"]),
+                "dir": tv.direction_formula(d, e, ref["vn"]),
+                "ev": tv.scaled_formula(e, ref["vn"], g, ref["an"], u),
+                "gv": tv.scaled_formula(g, ref["an"], e, ref["vn"], u)}
+    for h in helpers(L.spec):
+        c = split_coord(ref[h])
+        L.put(f"{base}.{h}", sh, c[0], c[1], "formula", kind="helper", formula=formulas[h],
+              label=f"{what} {tv.HELPER_HEADS[h]}")
 
 
 def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:
@@ -926,9 +1010,9 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
               indicator=node.id, label=f"{node.name} 自评得分")
     L.put(f"{base}.reason", sh, cols["reason"], r, "input", kind="text", indicator=node.id,
           label=f"{node.name} 扣分原因", prompt="得分低于分值时必须填写扣分原因")
-    na_kind = rule.impl.na_rows_kind(p)
-    if na_kind and row_na(spec, spec.targets.kind(na_kind)):
-        E = f"({E}-{row_na_weight(L, na_kind, sh)})"      # 不适用 rows are not points lost
+    na = [k for k in rule.impl.na_rows_kinds(p) if row_na(spec, spec.targets.kind(k))]
+    if na:
+        E = f"({E}-{'-'.join(row_na_weight(L, k, sh) for k in na)})"      # 不适用 rows are not points lost
     hint = (f'IF({J}="","未评分",IF(NOT(ISNUMBER({J})),"得分应为数字",IF({J}>{E},"得分超过分值",'
             f'IF({J}<0,"得分不能为负",IF(AND({J}<{E},{K}=""),"请填写扣分原因","")))))')
     if I:
@@ -1095,10 +1179,10 @@ def _summary_lines(L: Layout, sh: str, line):
         iw = f"{pre}{col_letter(cols['weight'])}{first}:{col_letter(cols['weight'])}{last}"
         rows_na = ""
         for leaf in spec.leaves():       # 不适用 target rows of an applicable indicator leave the total too
-            na_kind = leaf.rule.impl.na_rows_kind(leaf.rule.params)
-            if na_kind and row_na(spec, spec.targets.kind(na_kind)):
-                app = L.ref(f"node.{leaf.id}.applicable", sh)
-                rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, na_kind, sh)})'
+            for na_kind in leaf.rule.impl.na_rows_kinds(leaf.rule.params):
+                if row_na(spec, spec.targets.kind(na_kind)):
+                    app = L.ref(f"node.{leaf.id}.applicable", sh)
+                    rows_na += f'-IF({app}="{NA}",0,{row_na_weight(L, na_kind, sh)})'
         aw = line("applicable_weight", "适用指标分值合计", f'={total_w}-SUMIF({ia},"{NA}",{iw}){rows_na}')
         base = line("scaled", "按适用指标折算后得分",
                     f"=IF({aw}>0,ROUND({base}*{total_w}/{aw},4),0)")

@@ -18,6 +18,8 @@ from workbook_tools.model.rules.bands import BAND_OPS  # noqa: F401 (kept for ca
 from workbook_tools.model.rules.base import to_decimal
 from workbook_tools.model.rules.qualitative import DEFAULT_QUAL_BANDS  # noqa: F401 (kept for callers)
 from workbook_tools.model.scales import check_unused, parse_scales, scale_ref
+
+from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.model.specformat import COVER_TYPES, check_shape
 
 DEFAULT_SPEC = "gd-dept-overall-2023"
@@ -65,6 +67,16 @@ class TargetKind:
     categories: tuple[str, ...]
     scored: bool
     scale: str = ""          # the scale (spec ``scales:``) of its 定性 rows; "" = targets.qualitative_ratios
+    row_score: str = "ratio"                 # ratio (× 分值) | coefficient (typed 得分系数 × 分值) | typed (得分 typed)
+    coefficient: tuple[Decimal, Decimal] = (Decimal(0), Decimal(1))     # bounds of a typed 得分系数
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A descriptive column of the target table (是否核心指标 …): typed, carried by reader and export, not scored."""
+    key: str
+    label: str
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,13 @@ class Targets:
     qualitative_ratios: dict
     placeholder_rows: int = 0
     scales: dict = field(default_factory=dict)      # the spec's ``scales:``: name → {word: ratio}, dropdown order
+    extra_columns: tuple[ExtraColumn, ...] = ()
+    value_columns: tuple[str, ...] = ("value",)     # or ("initial", "adjusted"): 年初指标值 + 调整后指标值
+
+    @property
+    def adjusted(self) -> bool:
+        """Two 指标值 columns: 年初 (key initial) and 调整后 (key value, used when filled)."""
+        return self.value_columns == ("initial", "adjusted")
 
     def kind(self, key: str) -> TargetKind | None:
         return next((k for k in self.kinds if k.key == key), None)
@@ -297,7 +316,7 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
         str(n.rule.params.get("scale")) for n in _all(tree) if n.rule and n.rule.params.get("scale")}, probs)
     for kind in targets.kinds:
         if kind.scored and not any(n.rule and n.rule.type == "target_completion"
-                                   and n.rule.params.get("kind") == kind.key for n in _all(tree)):
+                                   and kind.key in kinds_of(n.rule.params) for n in _all(tree)):
             probs.add(f"targets.kinds[{kind.key}]", "计分的目标类别没有对应的 target_completion 指标",
                       "a scored target kind has no target_completion indicator")
     if probs.items:
@@ -458,9 +477,10 @@ def _parse_targets(t, probs) -> Targets:
         if not isinstance(rows, int) or not 1 <= rows <= 200:
             probs.add(f"{p}.rows", "行数应为 1–200 的整数", "rows must be an integer 1–200")
             rows = 10
+        row_score, coef = _parse_row_score(k, p, probs)
         kinds.append(TargetKind(key=str(k["key"]), label=str(k.get("label", k["key"])), rows=rows,
                                 categories=tuple(k.get("categories", []) or []),
-                                scored=bool(k.get("scored", False))))
+                                scored=bool(k.get("scored", False)), row_score=row_score, coefficient=coef))
     ratios = {}
     raw = t.get("qualitative_ratios") or {"达成": 1, "部分达成": 0.7, "未达成": 0.3}
     for g in QUAL_GRADES:
@@ -471,7 +491,61 @@ def _parse_targets(t, probs) -> Targets:
         if d is not None and not (0 <= d <= 1):
             probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
-    return Targets(kinds=tuple(kinds), qualitative_ratios=ratios)
+    vc = t.get("value_columns") or ["value"]
+    if isinstance(vc, list) and vc not in (["value"], ["initial", "adjusted"]):
+        probs.add("targets.value_columns", "应为 [value]（一列指标值）或 [initial, adjusted]（年初指标值 + 调整后指标值）",
+                  "must be [value] (one 指标值 column) or [initial, adjusted] (年初指标值 + 调整后指标值)")
+    return Targets(kinds=tuple(kinds), qualitative_ratios=ratios,
+                   extra_columns=_parse_extra_columns(t.get("extra_columns") or [], probs),
+                   value_columns=tuple(vc) if vc == ["initial", "adjusted"] else ("value",))
+
+
+def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:
+    out, keys = [], set()
+    if not isinstance(items, list):
+        return ()                          # the shape check names it
+    for i, c in enumerate(items):
+        p = f"targets.extra_columns[{i}]"
+        if not isinstance(c, dict) or "key" not in c or "label" not in c:
+            continue                       # the shape check names it
+        key = str(c["key"])
+        if not _NARRATIVE_KEY.match(key):
+            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 core",
+                      f"key {key} must be letters and digits starting with a letter, e.g. core")
+        if key in keys:
+            probs.add(f"{p}.key", f"重复的列 {key}", f"duplicate column {key}")
+        keys.add(key)
+        choices = tuple(str(x) for x in (c.get("choices") or []))
+        if len(set(choices)) != len(choices):
+            probs.add(f"{p}.choices", "选项重复", "a choice is listed twice")
+        out.append(ExtraColumn(key=key, label=str(c["label"]), choices=choices))
+    return tuple(out)
+
+
+ROW_SCORES = ("ratio", "coefficient", "typed")
+
+
+def _parse_row_score(k: dict, p: str, probs) -> tuple[str, tuple[Decimal, Decimal]]:
+    """``row_score`` of a kind: how a row's 得分 comes about; ``coefficient: {min, max}`` bounds a typed 得分系数."""
+    mode = k.get("row_score", "ratio")
+    lo, hi = Decimal(0), Decimal(1)
+    if mode not in ROW_SCORES:
+        return "ratio", (lo, hi)          # the shape check names it
+    if mode != "ratio" and not k.get("scored", False):
+        probs.add(f"{p}.row_score", f"row_score: {mode} 需要 scored: true（每行有分值）",
+                  f"row_score: {mode} needs scored: true (a 分值 per row)")
+    c = k.get("coefficient")
+    if c is not None and mode != "coefficient":
+        probs.add(f"{p}.coefficient", "coefficient 只用于 row_score: coefficient",
+                  "coefficient is for row_score: coefficient only")
+    if mode == "coefficient" and isinstance(c, dict):
+        lo = _dec(c.get("min", 0), f"{p}.coefficient.min", probs) or Decimal(0)
+        hi = _dec(c.get("max", 1), f"{p}.coefficient.max", probs)
+        hi = Decimal(1) if hi is None else hi
+        if not (0 <= lo < hi <= 1):
+            probs.add(f"{p}.coefficient", f"得分系数范围应满足 0 ≤ min < max ≤ 1，实际为 {lo}–{hi}",
+                      f"the coefficient bounds must satisfy 0 ≤ min < max ≤ 1, found {lo}–{hi}")
+    return mode, (lo, hi)
 
 
 def _with_scales(targets: Targets, data: dict, probs) -> Targets:

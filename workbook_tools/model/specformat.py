@@ -83,7 +83,23 @@ TARGETS = Record({
         "categories": Field(ListOf(Str()), doc="二级指标 choices"),
         "scored": Field(Bool(), doc="rows carry a 分值 and a score"),
         "scale": Field(Str(), doc="the `scales:` word list of its 定性 rows (default: qualitative_ratios)"),
+
+        "row_score": Field(Enum(("ratio", "coefficient", "typed")),
+                           doc="a row's 得分: ratio (completion ratio × 分值, default), coefficient (the unit types a "
+                               "得分系数; 系数 × 分值), typed (the unit types the 得分, 0–分值); below full needs a reason"),
+        "coefficient": Field(Record({"min": Field(Num(), doc="lowest 得分系数 (0)"),
+                                     "max": Field(Num(), doc="highest 得分系数 (1)")}),
+                             doc="bounds of the typed 得分系数 (row_score: coefficient), 0 ≤ min < max ≤ 1"),
     }, doc="a target table")), doc="target tables"),
+    "value_columns": Field(ListOf(Enum(("value", "initial", "adjusted"))),
+                           doc="[value] (default) or [initial, adjusted]: 年初指标值 and 调整后指标值, the ratio "
+                               "using 调整后 when filled, else 年初"),
+    "extra_columns": Field(ListOf(Record({
+        "key": Field(Str(), required=True, doc="letters and digits, e.g. core"),
+        "label": Field(Str(), required=True, doc="column header, e.g. 是否核心指标"),
+        "choices": Field(ListOf(Str()), doc="dropdown values (none: free text)"),
+    }, doc="a descriptive column of the target table")),
+        doc="descriptive columns (是否核心指标 …), typed per row, carried by export, not scored"),
     "qualitative_ratios": Field(Record({g: Field(Num(), required=True, doc=f"completion ratio of {g}")
                                         for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade",
                                        doc="the ratio each qualitative grade counts for (default 1 / 0.7 / 0.3)"),

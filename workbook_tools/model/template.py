@@ -273,6 +273,8 @@ def render_template(layout: Layout) -> Workbook:
     for name, ws in sheets.items():
         for col, width in layout.widths.get(name, {}).items():
             ws.column_dimensions[col].width = width
+        for col in sorted(layout.hidden.get(name, ())):   # helper columns: formulas the clerk need not see
+            ws.column_dimensions[col].hidden = True
         for row, height in layout.heights.get(name, {}).items():
             ws.row_dimensions[row].height = height
         if name in layout.freeze:

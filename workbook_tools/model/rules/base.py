@@ -78,9 +78,9 @@ class RuleType:
         """(name, points) rows answered 是/否 below the indicator (checklists)."""
         return []
 
-    def na_rows_kind(self, p) -> str | None:
-        """The target kind whose 不适用 rows lower this indicator's reachable score, if any."""
-        return None
+    def na_rows_kinds(self, p) -> tuple[str, ...]:
+        """The target kinds whose 不适用 rows lower this indicator's reachable score (none: ())."""
+        return ()
 
     def choices(self, p) -> tuple:
         """The words of a choice 评分依据 (its dropdown), in order."""
