@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 
 class Problems:
@@ -296,3 +297,19 @@ class Ref(T):
 
     def schema(self):
         return self._with_doc({"$ref": f"#/definitions/{self.name}"})
+
+
+def to_decimal(v, path, probs: Problems) -> Decimal | None:
+    """A YAML number as Decimal (via its text, so 0.1 stays 0.1); problems at ``path``."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        probs.add(path, f"应为数字，实际为 {v!r}", f"expected a number, found {v!r}")
+        return None
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        probs.add(path, f"应为数字，实际为 {v!r}", f"expected a number, found {v!r}")
+        return None
+    if not d.is_finite():
+        probs.add(path, "应为有限数字", "expected a finite number")
+        return None
+    return d

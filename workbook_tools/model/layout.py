@@ -793,14 +793,10 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     _target_helpers(L, sh, base, ref, f"{kind.label}{n}")
     dr, ev, gv = ref["dir"], ref["ev"], ref["gv"]
     words = spec.targets.words(kind)
-    numeric = f'OR(ISNUMBER({g}),ISNUMBER({ref["an"]}){na_ok}))'
-    custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
-    if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
-        custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
           prompt=f"定量指标填数字（98%、96、5次）；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
-          custom=custom)
+          custom=_actual_validation(words, d, g, ref["an"], na_ok))
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
           label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, dr, e, g, na, ev, gv, kind))
     if kind.scored:
@@ -854,6 +850,15 @@ def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):
         c = split_coord(ref[h])
         L.put(f"{base}.{h}", sh, c[0], c[1], "formula", kind="helper", formula=formulas[h],
               label=f"{what} {tv.HELPER_HEADS[h]}")
+
+
+def _actual_validation(words, d: str, g: str, an: str, na_ok: str) -> str:
+    """The 实际完成值 cell's custom validation: a word of the kind's scale in 定性 rows, else a number read."""
+    numeric = f'OR(ISNUMBER({g}),ISNUMBER({an}){na_ok}))'
+    custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
+    if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
+        custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric
+    return custom
 
 
 def target_range(L: Layout, kind: str, col: str, from_sheet: str) -> str:

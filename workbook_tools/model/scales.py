@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from workbook_tools.model.contract import Problems, suggest
-from workbook_tools.model.rules.base import to_decimal
+from workbook_tools.model.contract import Problems, suggest, to_decimal
 
 LIST_MAX_CHARS = 255        # Excel: an in-cell dropdown list ("a,b,c") holds at most 255 characters
 _BAD_CHARS = (",", '"')     # they would split or end the list text of the dropdown

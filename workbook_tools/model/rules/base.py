@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from workbook_tools.model.contract import Enum, Field, Num, Problems, Record
+from workbook_tools.model.contract import Enum, Field, Num, Problems, Record, to_decimal  # noqa: F401 (rules import it here)
 
 QUAL_GRADES = ("达成", "部分达成", "未达成")     # the grades of a qualitative result (targets and the rule alike)
 
@@ -16,22 +16,6 @@ class BasisInput:
     prompt: str                # the cell's input message
     what: str                  # what the basis is, in the basis-missing finding (实际值, 例数 …)
     choices: tuple = ()
-
-
-def to_decimal(v, path, probs: Problems) -> Decimal | None:
-    """A YAML number as Decimal (via its text, so 0.1 stays 0.1); problems at ``path``."""
-    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        probs.add(path, f"应为数字，实际为 {v!r}", f"expected a number, found {v!r}")
-        return None
-    try:
-        d = Decimal(str(v))
-    except InvalidOperation:
-        probs.add(path, f"应为数字，实际为 {v!r}", f"expected a number, found {v!r}")
-        return None
-    if not d.is_finite():
-        probs.add(path, "应为有限数字", "expected a finite number")
-        return None
-    return d
 
 
 class RuleType:

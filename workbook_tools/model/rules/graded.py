@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from workbook_tools.model.contract import Field, Str
 from workbook_tools.model.rules.base import QUAL_GRADES, BasisInput, RuleType
+from workbook_tools.model.scales import excel_lookup, scale_ref, word_of
 from workbook_tools.numbers import round_half_up
 
 
@@ -22,7 +23,6 @@ rule: {type: graded, scale: 完成度}     # 完成 5 分，基本完成 4 分�
     basis = BasisInput("choice", "从下拉列表选择评价词", "评价等级", QUAL_GRADES)
 
     def validate(self, p, raw, path, weight, probs, targets):
-        from workbook_tools.model.scales import scale_ref   # scales imports rules.base: no cycle at import time
         if "scale" in raw:
             p["words"] = scale_ref(raw["scale"], targets.scales, f"{path}.scale", probs) or {}
         else:
@@ -33,11 +33,9 @@ rule: {type: graded, scale: 完成度}     # 完成 5 分，基本完成 4 分�
         return tuple(p["words"])
 
     def formula(self, f):
-        from workbook_tools.model.scales import excel_lookup
         ratio = excel_lookup(f.H, f.p["words"], f.n)
         return f'IF(ISNUMBER({ratio}),ROUND({ratio}*{f.w},4),"")'
 
     def compute(self, e):
-        from workbook_tools.model.scales import word_of
         word = word_of(e.raw(f"{e.base}.basis"), e.p["words"])
         return round_half_up(e.p["words"][word] * e.w, 4) if word is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from workbook_tools.model.contract import Field, ListOf, MapOf, Num, Str, suggest
+from workbook_tools.model.scales import scale_ref
 from workbook_tools.model.rules.base import QUAL_GRADES, BasisInput, RuleType, to_decimal
 
 DEFAULT_QUAL_BANDS = {"达成": (Decimal("0.8"), Decimal(1)), "部分达成": (Decimal("0.6"), Decimal("0.8")),
@@ -72,7 +73,6 @@ rule:                  # "好 9–10 分，较好 7.5–9 分，一般 6–7.5 �
 
 
 def _scale_words(name, targets, path, probs):
-    from workbook_tools.model.scales import scale_ref    # scales imports rules.base: no cycle at import time
     return scale_ref(name, targets.scales, path, probs)
 
 
