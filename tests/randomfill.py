@@ -43,8 +43,10 @@ def random_values(spec, rng: random.Random, *, absurd: float = 0.1) -> dict:
             w = float(spec.node(c.indicator).weight)
             vals[key] = rng.choice([w, round(rng.uniform(0, w), rng.randint(0, 4)), None, w + 1])
         elif key.endswith(".basis"):
-            vals[key] = (rng.choice(["达成", "部分达成", "未达成"]) if c.kind == "choice"
-                         else rng.choice([0, 0.05, 0.1, 0.15, 0.3, 1.0, 1.03, 1.025, 2, 3, 150, 40]))
+            # a choice basis: its own words (a scale's), now and then a word of another list
+            vals[key] = (rng.choice(list(c.choices) * 3 + ["达成", "部分达成", "基本完成"]) if c.kind == "choice"
+                         else rng.choice([0, 0.05, 0.1, 0.15, 0.3, 0.5, 0.85, 1.0, 1.03, 1.025, 2, 3, 150, 40,
+                                          95, 110, 121]))
         elif key.endswith(".met"):
             vals[key] = rng.choice(["是", "否", None])
         elif key.endswith(".applicable"):
@@ -59,7 +61,8 @@ def random_values(spec, rng: random.Random, *, absurd: float = 0.1) -> dict:
             vals[f"{b}.name"] = f"指标{n}"
             if d == "定性":
                 vals[f"{b}.value"] = "有效提升"
-                vals[f"{b}.actual"] = rng.choice(["达成", "部分达成", "未达成", "很好", "不适用"])
+                words = list(spec.targets.words(kind))        # the kind's scale, now and then another word
+                vals[f"{b}.actual"] = rng.choice(words * 2 + ["达成", "很好", "不适用"])
             else:
                 v = rng.choice([0, 1, 0.9, 100, 20000, rng.randint(1, 500), round(rng.uniform(0, 2), 4)])
                 vals[f"{b}.value"] = v

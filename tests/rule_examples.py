@@ -18,9 +18,11 @@ def example_leaves() -> list[tuple[str, dict]]:
 
 def example_spec_data(inapplicable: str = "full_marks") -> dict:
     kinds: dict[str, dict] = {}
+    scales: dict[str, dict] = {}
     for r in RULES.values():
         for k in (r.example_context.get("targets") or {}).get("kinds", []):
             kinds.setdefault(k["key"], k)
+        scales.update(r.example_context.get("scales") or {})
     leaves = []
     for i, (_, leaf) in enumerate(example_leaves(), 1):
         leaves.append({**leaf, "id": f"1.{i}"})        # examples reuse ids; the form needs them unique
@@ -28,7 +30,7 @@ def example_spec_data(inapplicable: str = "full_marks") -> dict:
     return {"id": f"rule-examples-{inapplicable.replace('_', '-')}", "version": "1", "title": "全部计分规则示例表",
             "total_weight": total, "inapplicable": inapplicable,
             "funds": {"sources": ["一般公共预算", "其他资金"], "midyear": {"label": "1-6月", "target_progress": 0.5}},
-            "targets": {"kinds": list(kinds.values())},
+            "targets": {"kinds": list(kinds.values())}, **({"scales": scales} if scales else {}),
             "tree": [{"id": "1", "name": "全部规则", "weight": total, "children": leaves}]}
 
 
@@ -38,31 +40,31 @@ def example_spec(inapplicable: str = "full_marks") -> Spec:
 
 # ------------------------------------------------------------------ a new rule type, in one file
 
-NEW_RULE_MODULE = '''"""deduct_per_point_below: full marks at or above a target, minus k per percentage point below it."""
+NEW_RULE_MODULE = '''"""bonus_per_case (test only): per_case points for each case typed in 评分依据, up to 分值."""
 from workbook_tools.model.contract import Field, Num
 from workbook_tools.model.rules.base import BasisInput, RuleType
 from workbook_tools.numbers import ZERO, round_half_up
 
 
-class DeductPerPointBelow(RuleType):
-    name = "deduct_per_point_below"
-    label = "低于目标扣分"
-    summary = "分值 − per_point × percentage points of 评分依据 below `target`, floor 0"
-    params = {"target": Field(Num(), required=True, doc="the target ratio (90% → 0.9)"),
-              "per_point": Field(Num(), required=True, doc="points deducted per percentage point below it")}
-    examples = ('{id: "9", name: 完成率, weight: 5, rule: {type: deduct_per_point_below, target: 0.9, per_point: 0.2}}',)
-    basis = BasisInput("number", "实际完成率（百分比）", "实际值")
+class BonusPerCase(RuleType):
+    name = "bonus_per_case"
+    label = "按例加分"
+    summary = "MIN(分值, per_case × the number of cases typed in 评分依据), floor 0"
+    params = {"per_case": Field(Num(), required=True, doc="points per case"),
+              "cap_cases": Field(Num(), required=True, doc="cases counted at most")}
+    examples = ('{id: "9", name: 典型案例报送, weight: 5, rule: {type: bonus_per_case, per_case: 0.8, cap_cases: 5}}',)
+    basis = BasisInput("count", "报送的典型案例数（整数）", "案例数")
 
     def formula(self, f):
-        below = f"MAX(0,ROUND(({f.n(f.p['target'])}-{f.H})*100,6))"
-        return f'IF(ISNUMBER({f.H}),ROUND(MAX(0,{f.w}-{f.n(f.p["per_point"])}*{below}),4),"")'
+        cases = f"MIN({f.n(f.p['cap_cases'])},MAX(0,{f.H}))"
+        return f'IF(ISNUMBER({f.H}),ROUND(MIN({f.w},{f.n(f.p["per_case"])}*{cases}),4),"")'
 
     def compute(self, e):
         h = e.basis_input()
         if h is None:
             return None
-        below = max(ZERO, round_half_up((e.p["target"] - h) * 100, 6))
-        return round_half_up(max(ZERO, e.w - e.p["per_point"] * below), 4)
+        cases = min(e.p["cap_cases"], max(ZERO, h))
+        return round_half_up(min(e.w, e.p["per_case"] * cases), 4)
 '''
 
 
@@ -70,12 +72,12 @@ class DeductPerPointBelow(RuleType):
 def new_rule_installed(folder: Path):
     """The rule above as one new module of workbook_tools.model.rules (in ``folder``), registered; removed after."""
     import workbook_tools.model.rules as rules
-    (folder / "deduct_per_point_below.py").write_text(NEW_RULE_MODULE, encoding="utf-8")
+    (folder / "bonus_per_case.py").write_text(NEW_RULE_MODULE, encoding="utf-8")
     rules.__path__.append(str(folder))
     try:
         rules.refresh()
-        yield rules.RULES["deduct_per_point_below"]
+        yield rules.RULES["bonus_per_case"]
     finally:
         rules.__path__.remove(str(folder))
-        sys.modules.pop("workbook_tools.model.rules.deduct_per_point_below", None)
+        sys.modules.pop("workbook_tools.model.rules.bonus_per_case", None)
         rules.refresh()

@@ -171,4 +171,5 @@ def test_every_readable_check_has_a_case():
                    "project-sheet-unlisted"}
     file_level |= {"number-out-of-range", "outside-form"}        # patched-XML files: exact cases in test_robust
     file_level |= {"spec-embedded-mismatch"}           # a workbook's own spec vs the bureau's: test_speclib
+    file_level |= {"unknown-scale-word", "coefficient-out-of-range"}   # words and rule shapes: test_scales
     assert set(CATALOGUE) - file_level - seen == set()

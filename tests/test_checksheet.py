@@ -49,6 +49,7 @@ def _workbooks():
     for sid in list_specs():
         yield sid, build_template(sid)
     yield "kitchen-sink", build_template(load_spec(str(KITCHEN)))
+    yield "words-and-shapes", build_template(load_spec(str(KITCHEN.parent / "words-and-shapes.yaml")))
     proj = load_spec("national-project-2020")
     yield "project workbook", build_projects_template(proj, [{"cover.projectName": f"项目{i}", "cover.projectCode": f"P{i}",
                                                               "cover.fundType": "一般公共预算"} for i in range(3)])
@@ -78,7 +79,7 @@ def test_live_declarations_and_generators_are_the_same_checks():
     live = {code for code, e in CATALOGUE.items() if e.live}
     assert live == set(GENERATORS)
     made = set()
-    for sid in list_specs() + [str(KITCHEN)]:
+    for sid in list_specs() + [str(KITCHEN), str(KITCHEN.parent / "words-and-shapes.yaml")]:
         made |= {c.code for c in candidates(layout_for(load_spec(sid)))}
     assert made == live, sorted(live - made)       # every live check has cells in some shipped form
 

@@ -23,34 +23,34 @@ def _doc(rule):
                 {"id": "1.1", "name": "完成率", "weight": 5, "rule": rule}, {"id": "1.2", "name": "b", "weight": 5}]}]}
 
 
-RULE = {"type": "deduct_per_point_below", "target": 0.9, "per_point": 0.2}
+RULE = {"type": "bonus_per_case", "per_case": 0.8, "cap_cases": 5}
 
 
 def test_a_new_rule_module_is_all_a_new_rule_needs(tmp_path):
     with new_rule_installed(tmp_path) as rt:
         spec = parse_spec(_doc(RULE))
         leaf = spec.node("1.1")
-        assert leaf.rule.impl is rt and leaf.rule.label == "低于目标扣分"
-        assert leaf.rule.params == {"target": Decimal("0.9"), "per_point": Decimal("0.2")}
+        assert leaf.rule.impl is rt and leaf.rule.label == "按例加分"
+        assert leaf.rule.params == {"per_case": Decimal("0.8"), "cap_cases": Decimal("5")}
         # the contract knows its parameters
         with pytest.raises(SpecError) as e:
-            parse_spec(_doc({"type": "deduct_per_point_below", "target": 0.9, "per_pont": 1}))
+            parse_spec(_doc({"type": "bonus_per_case", "per_case": 0.8, "cap_case": 1}))
         probs = dict(e.value.problems)
-        assert "您是否想写 `per_point`" in probs["tree[0].children[0].rule.per_pont"]
-        assert "缺少参数 per_point" in probs["tree[0].children[0].rule.per_point"]
+        assert "您是否想写 `cap_cases`" in probs["tree[0].children[0].rule.cap_case"]
+        assert "缺少参数 cap_cases" in probs["tree[0].children[0].rule.cap_cases"]
         # the schema, the docs and the example form carry it
-        assert "deduct_per_point_below" in str(json_schema())
-        assert "`deduct_per_point_below`" in rules_markdown() and rt.examples[0] in rules_markdown()
-        assert "deduct_per_point_below" in {leaf.rule.type for leaf in example_spec().leaves()}
+        assert "bonus_per_case" in str(json_schema())
+        assert "`bonus_per_case`" in rules_markdown() and rt.examples[0] in rules_markdown()
+        assert "bonus_per_case" in {leaf.rule.type for leaf in example_spec().leaves()}
         # the workbook has its 评分依据 input and its formula; the engine scores it
         L = layout_for(spec)
         assert L["node.1.1.basis"].role == "input"
-        assert "ROUND(MAX(0,5-0.2*MAX(0,ROUND((0.9-" in L["node.1.1.score"].formula
+        assert "ROUND(MIN(5,0.8*MIN(5,MAX(0," in L["node.1.1.score"].formula
         assert build_template(spec)[:2] == b"PK"
-        res = compute(spec, {"node.1.1.basis": Decimal("0.85"), "node.1.2.score": Decimal(5)})
-        assert res.rule_scores["1.1"] == Decimal("4.0000") and res.total == Decimal("9.0000")
-        assert compute(spec, {"node.1.1.basis": Decimal("0.95")}).rule_scores["1.1"] == Decimal(5)
-    assert "deduct_per_point_below" not in RULES
+        res = compute(spec, {"node.1.1.basis": Decimal("3"), "node.1.2.score": Decimal(5)})
+        assert res.rule_scores["1.1"] == Decimal("2.4000") and res.total == Decimal("7.4000")
+        assert compute(spec, {"node.1.1.basis": Decimal("9")}).rule_scores["1.1"] == Decimal(4)
+    assert "bonus_per_case" not in RULES
     with pytest.raises(SpecError) as e:
         parse_spec(_doc(RULE))
     assert "未知的计分规则" in dict(e.value.problems)["tree[0].children[0].rule.type"]

@@ -252,6 +252,11 @@ entry("qualitative-band", "scores", ERROR, "定性得分不在等级区间", "qu
       "{indicator_name} is '{grade}': score must be {lo}–{hi}, found {found}.",
       "定性分档指标的得分不在所选等级对应的区间（达成 80–100%、部分达成 60–80%、未达成 0–60%）。",
       "调整得分或等级。")
+entry("coefficient-out-of-range", "scores", ERROR, "得分系数超出范围", "coefficient out of range",
+      "{indicator_name}的得分系数 {found} 超出 {lo}–{hi}，该指标无法计分。",
+      "{indicator_name}: coefficient {found} outside {lo}–{hi}; the indicator cannot be scored.",
+      "系数计分（coefficient）指标的评分依据（得分系数）小于规格的 min 或大于 max；超出时不计分（不按边界截断）。",
+      "在“评分依据”列填写范围内的得分系数（如 0.85）。")
 entry("not-applicable-without-reason", "scores", ERROR, "不适用未说明原因", "not applicable without reason",
       "{indicator_name}被标为“不适用”，但未在扣分原因列说明原因。", "{indicator_name} is not applicable but no reason is given.",
       "标为不适用的指标没有说明。", "在“扣分原因”列说明不适用的原因。")
@@ -314,6 +319,12 @@ entry("target-missed-without-reason", "targets", ERROR, "未完成目标未说�
 entry("target-weight-sum", "targets", ERROR, "指标分值合计不符", "target weights do not add up",
       "{kind}各行分值合计 {found}，应等于 {expected}。", "{kind} row weights add up to {found}, expected {expected}.",
       "计分目标行的分值之和不等于对应一级指标分值。", "调整各行分值。")
+entry("unknown-scale-word", "targets", ERROR, "定性评价词不在词表中", "word not in the scale",
+      "{kind}第 {row} 行“{name}”为定性指标，实际完成值“{found}”不是评价词（{words}）之一，该行无法计算完成比例。",
+      "{kind} row {row} '{name}' is qualitative: '{found}' is not one of the words ({words}); no ratio can be computed.",
+      "方向为“定性”的目标行，实际完成值不是该类指标评价词表（规格的 scales，默认 达成/部分达成/未达成）中的词"
+      "（包括数字、错别字、多余空格）；不报此错就会被当作未填而少算得分。",
+      "从单元格提示的评价词中选填；定量指标把方向改为 ≥ ≤ =。")
 
 # ---------------------------------------------------------------- consistency with what Excel shows
 entry("stale-value", "consistency", WARNING, "显示值与计算值不一致", "stored value differs from the engine",
@@ -472,6 +483,8 @@ LIVE = {
     "target-missed-without-reason": "按方向算出的完成比例低于 100% 而偏差原因不是有效文字",
     "target-weight-sum": "已填目标行的分值合计不等于一级指标分值",
     "narrative-missing": "必填文字说明为空、过短或为提示语",
+    "unknown-scale-word": "方向为“定性”而实际完成值不是该类指标的评价词（Excel 的 = 比较）",
+    "coefficient-out-of-range": "得分系数为数字而小于 min 或大于 max",
 }
 for _i, _e in enumerate(_E):
     if _e.code in LIVE:

@@ -22,6 +22,10 @@ def check(ctx):
             continue
         if rule.impl.basis is not None and blank(inputs.get(f"{b}.basis")):
             yield ctx.finding("basis-missing", f"{b}.basis", basis=rule.impl.basis.what)
+        bounds, basis = rule.impl.basis_bounds(rule.params), num(inputs.get(f"{b}.basis"))
+        if bounds and basis is not None and not bounds[0] <= basis <= bounds[1]:
+            yield ctx.finding("coefficient-out-of-range", f"{b}.basis", found=inputs.get(f"{b}.basis"),
+                              lo=bounds[0], hi=bounds[1])
         if rule.impl.items(rule.params):
             unanswered = [(j, item) for j, (item, _) in enumerate(rule.impl.items(rule.params), 1)
                           if blank(inputs.get(f"item.{leaf.id}.{j}.met"))]

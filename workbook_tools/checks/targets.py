@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from workbook_tools.model.engine import blank, text_is
 from workbook_tools.model.layout import NA, row_na
+from workbook_tools.model.scales import word_of
 from workbook_tools.numbers import ZERO, num, plain
 from workbook_tools.checks.entries import real_text
 
@@ -29,6 +30,7 @@ def check(ctx):
                 if not real_text(ctx, inputs.get(f"{b}.reason")):
                     yield ctx.finding("target-not-applicable-without-reason", f"{b}.reason", kind=kind.label,
                                       row=n, name=name)
+            yield from _scale_word(ctx, kind, n, b, name)
             missing = [(k, lab) for k, lab in parts if blank(inputs.get(f"{b}.{k}"))]
             if missing:
                 yield ctx.finding("target-incomplete", f"{b}.{missing[0][0]}", kind=kind.label, row=n, name=name,
@@ -50,3 +52,17 @@ def check(ctx):
             elif r.params["method"] == "sum_scores" and weights != leaf.weight:
                 yield ctx.finding("target-weight-sum", f"target.{kind.key}.1.weight", kind=kind.label,
                                   found=weights, expected=leaf.weight)
+
+
+def _scale_word(ctx, kind, n, b, name):
+    """A 定性 row's 实际完成值 must be a word of the kind's scale: anything else would count as nothing, silently."""
+    inputs = ctx.ret.inputs
+    actual = inputs.get(f"{b}.actual")
+    if not text_is(inputs.get(f"{b}.direction"), "定性") or blank(actual):
+        return
+    if row_na(ctx.spec, kind) and text_is(actual, NA):
+        return
+    words = ctx.spec.targets.words(kind)
+    if word_of(actual, words) is None:
+        yield ctx.finding("unknown-scale-word", f"{b}.actual", kind=kind.label, row=n, name=name, found=actual,
+                          words="/".join(words))

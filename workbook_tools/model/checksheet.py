@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from workbook_tools.model.layout import EXPLAIN_ROWS, NA, Cell, Layout, fund_columns, narrative_keys, row_na
-from workbook_tools.model.spec import BASIS_INPUT_RULES, QUAL_GRADES
+from workbook_tools.model.scales import excel_is_word
+from workbook_tools.model.spec import BASIS_INPUT_RULES
 from workbook_tools.numbers import plain
 from workbook_tools.checks.catalogue import CATALOGUE
 from workbook_tools.model.layout import split_coord
@@ -297,9 +298,22 @@ def _qualitative_band(x: X):
         b, not_na, answered, s, _ = _leaf(x, leaf)
         g, w = x.ref(f"{b}.basis"), leaf.weight
         out = ",".join(f"AND({g}=\"{grade}\",OR({s}<{_lit(lo * w)},{s}>{_lit(hi * w)}))"
-                       for grade, (lo, hi) in leaf.rule.params["bands"].items() if grade in QUAL_GRADES)
+                       for grade, (lo, hi) in leaf.rule.params["bands"].items())
+        if not out:
+            continue
         yield Candidate("qualitative-band", *_at(x, f"{b}.score"),
                         f"AND({_scored(not_na, answered, s)},OR({out}))", _leaf_name(leaf))
+
+
+def _coefficient(x: X):
+    for leaf in x.spec.leaves():
+        bounds = leaf.rule.impl.basis_bounds(leaf.rule.params)
+        if bounds:
+            b, not_na, *_ = _leaf(x, leaf)
+            h = x.ref(f"{b}.basis")
+            yield Candidate("coefficient-out-of-range", *_at(x, f"{b}.basis"),
+                            f"AND({not_na},ISNUMBER({h}),OR({h}<{_lit(bounds[0])},{h}>{_lit(bounds[1])}))",
+                            _leaf_name(leaf))
 
 
 # -- funds
@@ -413,6 +427,15 @@ def _target_missed(x: X):
                         f"AND({content},ISNUMBER({ratio}),N({ratio})<1,NOT({x.real(r)}))", f"{kind.label}第 {n} 行")
 
 
+def _scale_word(x: X):
+    for kind, n, b, content in _rows(x):
+        d, g = x.ref(f"{b}.direction"), x.ref(f"{b}.actual")
+        na = f",NOT({g}=\"{NA}\")" if row_na(x.spec, kind) else ""
+        yield Candidate("unknown-scale-word", *_at(x, f"{b}.actual"),
+                        f"AND({d}=\"定性\",{g}<>\"\"{na},NOT({excel_is_word(g, x.spec.targets.words(kind))}))",
+                        f"{kind.label}第 {n} 行")
+
+
 def _target_leaves(x: X):
     for leaf in x.spec.leaves():
         r = leaf.rule
@@ -479,6 +502,7 @@ GENERATORS = {
     "targets-missing": _targets_missing, "target-incomplete": _target_incomplete,
     "target-not-applicable-without-reason": _target_na, "target-missed-without-reason": _target_missed,
     "target-weight-sum": _weight_sum, "narrative-missing": _narrative,
+    "unknown-scale-word": _scale_word, "coefficient-out-of-range": _coefficient,
 }
 
 

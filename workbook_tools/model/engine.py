@@ -7,6 +7,7 @@ from typing import Mapping
 
 from workbook_tools.model.layout import INCOMPLETE, NA, YES, exec_leaf, fund_columns, row_na
 from workbook_tools.numbers import ONE, ZERO, num, round_half_up
+from workbook_tools.model.scales import word_of
 from workbook_tools.model.spec import Node, Spec
 
 # Values follow Excel: None stands for the empty string "" a formula returns.
@@ -155,15 +156,14 @@ def _funds(spec: Spec, raw, v):
                               if prog is not None else None)
 
 
-def target_ratio(spec: Spec, direction, value, actual) -> Decimal | None:
+def target_ratio(spec: Spec, direction, value, actual, kind=None) -> Decimal | None:
     """Completion ratio of one target row (mirrors layout.target_ratio_formula)."""
     if blank(direction) or blank(actual):
         return None
     if text_is(direction, "定性"):
-        for grade, ratio in spec.targets.qualitative_ratios.items():
-            if text_is(actual, grade):
-                return ratio
-        return None
+        words = spec.targets.words(kind)
+        word = word_of(actual, words)
+        return words[word] if word is not None else None
     e, g = num(value), num(actual)
     if e is None or g is None:
         return None
@@ -201,7 +201,7 @@ def _targets(spec: Spec, raw, v):
         for n in range(1, kind.rows + 1):
             b = f"target.{kind.key}.{n}"
             d, e, g = raw(f"{b}.direction"), raw(f"{b}.value"), raw(f"{b}.actual")
-            ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g)
+            ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g, kind)
             v[f"{b}.ratio"] = ratio
             ratio = dec(v[f"{b}.ratio"])
             if kind.scored:

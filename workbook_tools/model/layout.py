@@ -7,6 +7,7 @@ from functools import cached_property
 from decimal import Decimal
 
 from workbook_tools.numbers import plain
+from workbook_tools.model.scales import excel_lookup
 from workbook_tools.model.spec import DIRECTIONS, NarrativeField, Node, Spec
 
 SHEET_HELP, SHEET_COVER, SHEET_FUNDS, SHEET_TARGETS, SHEET_SCORES, SHEET_SUMMARY = (
@@ -17,6 +18,7 @@ FORM_SPLIT, FORM_LAST = "G", "K"    # a project form sheet: cover values span B:
 SHEET_EXPLAIN = "情况说明"
 SHEET_NARRATIVE = "文字说明"
 CELL_MAX_CHARS = 32767          # Excel's limit for the text of one cell
+DV_FORMULA_MAX = 255            # Excel's limit for a data validation formula
 EXPLAIN_ROWS = 40
 NA = "不适用"
 INCOMPLETE = "未完成"     # the grade while any indicator is still 未评分: no grade until the form is complete
@@ -659,10 +661,8 @@ def row_na_weight(L: Layout, kind: str, from_sheet: str) -> str:
             f'{target_range(L, kind, "weight", from_sheet)})')
 
 
-def target_ratio_formula(spec: Spec, d, e, g, na: bool = False) -> str:
-    q = spec.targets.qualitative_ratios
-    qual = (f'IF({g}="达成",{_n(q["达成"])},IF({g}="部分达成",{_n(q["部分达成"])},'
-            f'IF({g}="未达成",{_n(q["未达成"])},"")))')
+def target_ratio_formula(spec: Spec, d, e, g, na: bool = False, kind=None) -> str:
+    qual = excel_lookup(g, spec.targets.words(kind), _n)      # 定性: the ratio of the kind's scale word
     ge = f"IF({e}>0,MAX(0,MIN(1,{g}/{e})),IF({g}>={e},1,0))"
     le = f"IF({g}<={e},1,IF({g}>0,MAX(0,{e}/{g}),0))"
     eq = f"IF({e}=0,IF({g}=0,1,0),MAX(0,1-ABS({g}-{e})/ABS({e})))"
@@ -682,7 +682,9 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     L.text(sh, 1, top, "部门整体绩效目标完成情况" if spec.kind != "project" else "绩效指标完成情况",
            style="section" if form else "title")
     L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
-    L.text(sh, 1, top + 1, "方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（实际完成值填 达成/部分达成/未达成）。"
+    qual = ("实际完成值填该类指标的评价词，见单元格提示" if spec.targets.scales
+            else "实际完成值填 " + "/".join(spec.targets.qualitative_ratios))
+    L.text(sh, 1, top + 1, f"方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（{qual}）。"
            "比例请填百分比或小数。", style="note")
     L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))
     r = _target_rows(L, sh, top + 3, cols, cidx)
@@ -754,13 +756,17 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     d, e, g = ref["direction"], ref["value"], ref["actual"]
     na = row_na(spec, kind)
     na_ok = f',{g}="{NA}"' if na else ""
+    words = spec.targets.words(kind)
+    numeric = f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))'
+    custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
+    if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
+        custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
-          prompt="定量指标填数字；定性指标填 达成/部分达成/未达成" + ("；确不适用填“不适用”" if na else ""),
-          custom=(f'=IF({d}="定性",OR({g}="达成",{g}="部分达成",{g}="未达成"{na_ok}),'
-                  + (f'OR(ISNUMBER({g}){na_ok}))' if na else f'ISNUMBER({g}))')))
+          prompt=f"定量指标填数字；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
+          custom=custom)
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
-          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na))
+          label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, d, e, g, na, kind))
     if kind.scored:
         w = ref["weight"]
         L.put(f"{base}.weight", sh, cidx["weight"], r, "input", kind="number", fmt=FMT_SCORE,
@@ -909,10 +915,11 @@ def _leaf_cells(L: Layout, node: Node, r: int, cols: dict[str, int], sh: str):
     I = f"{col_letter(cols['applicable'])}{r}" if "applicable" in cols else None
     p = rule.params
     if rule.impl.basis is not None:       # a 评分依据 typed by staff
-        bi = rule.impl.basis
+        bi, bounds = rule.impl.basis, rule.impl.basis_bounds(p)
         L.put(f"{base}.basis", sh, cols["basis"], r, "input", kind=bi.kind, indicator=node.id,
-              choices=bi.choices, prompt=bi.prompt, label=f"{node.name} 评分依据",
-              fmt="0" if bi.kind == "count" else (None if bi.kind == "choice" else "0.00##"))
+              choices=rule.impl.choices(p), prompt=rule.impl.basis_prompt(p), label=f"{node.name} 评分依据",
+              fmt="0" if bi.kind == "count" else (None if bi.kind == "choice" else "0.00##"),
+              lo=bounds[0] if bounds else None, hi=bounds[1] if bounds else None)
     core = None if rule.manual_score else rule.impl.formula(FormulaContext(L, node, sh, cols, r))
     if I:
         L.put(f"{base}.applicable", sh, cols["applicable"], r, "input", kind="choice", choices=("适用", NA),

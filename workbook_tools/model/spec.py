@@ -2,6 +2,7 @@
 path: model/speclib.load_spec)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -16,6 +17,7 @@ from workbook_tools.model.rules import QUAL_GRADES, RULES, RuleType
 from workbook_tools.model.rules.bands import BAND_OPS  # noqa: F401 (kept for callers)
 from workbook_tools.model.rules.base import to_decimal
 from workbook_tools.model.rules.qualitative import DEFAULT_QUAL_BANDS  # noqa: F401 (kept for callers)
+from workbook_tools.model.scales import check_unused, parse_scales, scale_ref
 from workbook_tools.model.specformat import COVER_TYPES, check_shape
 
 DEFAULT_SPEC = "gd-dept-overall-2023"
@@ -62,6 +64,7 @@ class TargetKind:
     rows: int
     categories: tuple[str, ...]
     scored: bool
+    scale: str = ""          # the scale (spec ``scales:``) of its 定性 rows; "" = targets.qualitative_ratios
 
 
 @dataclass(frozen=True)
@@ -69,9 +72,14 @@ class Targets:
     kinds: tuple[TargetKind, ...]
     qualitative_ratios: dict
     placeholder_rows: int = 0
+    scales: dict = field(default_factory=dict)      # the spec's ``scales:``: name → {word: ratio}, dropdown order
 
     def kind(self, key: str) -> TargetKind | None:
         return next((k for k in self.kinds if k.key == key), None)
+
+    def words(self, kind: TargetKind | None = None) -> dict:
+        """The words (→ ratio) a 定性 row of ``kind`` may hold: its scale, else ``qualitative_ratios``."""
+        return self.scales[kind.scale] if kind is not None and kind.scale else self.qualitative_ratios
 
 
 @dataclass(frozen=True)
@@ -263,6 +271,7 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
     cover = _parse_cover(data.get("cover", []), probs)
     funds = _parse_funds(data.get("funds", {}) or {}, probs)
     targets = _parse_targets(data.get("targets", {}) or {}, probs)
+    targets = _with_scales(targets, data, probs)
     grades = _parse_grades(data.get("grades"), probs)
     inapplicable = data.get("inapplicable", "forbidden")
     if inapplicable not in ("forbidden", "full_marks", "rescale"):
@@ -284,6 +293,8 @@ def _build(data, source: str, probs: Problems) -> Spec | None:
     if tree and sum(n.weight for n in tree) != total:
         probs.add("tree", f"一级指标分值合计 {sum(n.weight for n in tree)} ≠ 总分 {total}",
                   f"the top-level weights add up to {sum(n.weight for n in tree)} ≠ total_weight {total}")
+    check_unused(targets.scales, {k.scale for k in targets.kinds} | {
+        str(n.rule.params.get("scale")) for n in _all(tree) if n.rule and n.rule.params.get("scale")}, probs)
     for kind in targets.kinds:
         if kind.scored and not any(n.rule and n.rule.type == "target_completion"
                                    and n.rule.params.get("kind") == kind.key for n in _all(tree)):
@@ -461,6 +472,21 @@ def _parse_targets(t, probs) -> Targets:
             probs.add(f"targets.qualitative_ratios.{g}", "完成比例应在 0–1 之间", "a ratio must lie between 0 and 1")
         ratios[g] = d if d is not None else Decimal(0)
     return Targets(kinds=tuple(kinds), qualitative_ratios=ratios)
+
+
+def _with_scales(targets: Targets, data: dict, probs) -> Targets:
+    """The spec's ``scales:`` and each target kind's ``scale:`` (checked against them) on the targets block."""
+    scales = parse_scales(data.get("scales") or {}, probs)
+    raw_kinds = (data.get("targets") or {}).get("kinds") if isinstance(data.get("targets"), dict) else None
+    kinds = []
+    for k in targets.kinds:
+        i, raw = next(((i, r) for i, r in enumerate(raw_kinds if isinstance(raw_kinds, list) else [])
+                       if isinstance(r, dict) and str(r.get("key")) == k.key), (0, {}))
+        name = raw.get("scale")
+        if name is not None and scale_ref(name, scales, f"targets.kinds[{i}].scale", probs) is not None:
+            k = dataclasses.replace(k, scale=str(name))
+        kinds.append(k)
+    return dataclasses.replace(targets, kinds=tuple(kinds), scales=scales)
 
 
 def _parse_grades(g, probs) -> tuple[Grade, ...]:

@@ -82,6 +82,7 @@ TARGETS = Record({
         "rows": Field(Int(), doc="number of target rows (1–200)"),
         "categories": Field(ListOf(Str()), doc="二级指标 choices"),
         "scored": Field(Bool(), doc="rows carry a 分值 and a score"),
+        "scale": Field(Str(), doc="the `scales:` word list of its 定性 rows (default: qualitative_ratios)"),
     }, doc="a target table")), doc="target tables"),
     "qualitative_ratios": Field(Record({g: Field(Num(), required=True, doc=f"completion ratio of {g}")
                                         for g in QUAL_GRADES}, what_zh="定性等级", what_en="grade",
@@ -135,6 +136,8 @@ SPEC = Record({
     "placeholders": Field(ListOf(Str()), doc="template text that must not be left in a returned file"),
     "cover": Field(ListOf(COVER), doc="cover fields"),
     "funds": Field(FUNDS),
+    "scales": Field(MapOf(MapOf(Num(doc="completion ratio 0–1")), doc="word → completion ratio, in dropdown order"),
+                    doc="named word lists for 定性 results: `{满意度: {很满意: 1, 满意: 0.8, 基本满意: 0.6, 不满意: 0}}`"),
     "targets": Field(TARGETS),
     "narrative": Field(ListOf(NARRATIVE), doc="texts of the 自评报告 typed in the 文字说明 sheet"),
     "form_rules": Field(FORM_RULES),

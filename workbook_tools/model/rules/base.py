@@ -82,6 +82,20 @@ class RuleType:
         """The target kind whose 不适用 rows lower this indicator's reachable score, if any."""
         return None
 
+    def choices(self, p) -> tuple:
+        """The words of a choice 评分依据 (its dropdown), in order."""
+        return self.basis.choices if self.basis is not None else ()
+
+    def basis_prompt(self, p) -> str:
+        """The 评分依据 cell's input message."""
+        if self.basis is not None and self.basis.kind == "choice":
+            return " / ".join(self.choices(p))
+        return self.basis.prompt if self.basis is not None else ""
+
+    def basis_bounds(self, p):
+        """(lowest, highest) a typed numeric 评分依据 may be, or None: outside them is a finding at the cell."""
+        return None
+
     def score_band(self, p, basis):
         """(low, high) share of the weight the typed score must lie in for this basis value, or None."""
         return None
