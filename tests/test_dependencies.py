@@ -75,6 +75,9 @@ RARE_PATH = {
 LAZY_PENDING = {
     f"{PKG}.model.spec": "the catalogue lives in checks/, whose __init__ imports the model: hoisted, it would be a "
                         "half-initialised import until the catalogue moves to a base module of its own",
+    f"{PKG}.model.rules.graded": "model/scales imports rules.base, which runs the rules registry that imports this "
+                                "module: hoisted, `import workbook_tools.model.scales` first is a circular import",
+    f"{PKG}.model.rules.qualitative": "〃 (scales ↔ the rules registry)",
 }
 
 
