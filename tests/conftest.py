@@ -32,7 +32,8 @@ def seed_values(gd_spec):
 
 
 # Test tiers (README): `-m "not lo and not slow"` is the developers' fast tier; CI runs everything.
-_LO_MODULES = {"test_checksheet_lo", "test_gallery_lo", "test_lo_recalc", "test_projcheck_lo", "test_scales_lo", "test_selfdesc_lo", "test_targets_lo"}   # drive LibreOffice itself
+_LO_MODULES = {"test_checksheet_lo", "test_gallery_lo", "test_lo_recalc", "test_projcheck_lo", "test_scales_lo",
+               "test_selfdesc_lo", "test_targets_lo"}   # drive LibreOffice itself
 _SLOW_MODULES = {"test_kill", "test_fuzz"}        # SIGKILL loops and fuzzing: minutes on a busy machine
 
 

@@ -92,3 +92,10 @@ def test_the_quoted_check_messages_are_what_specs_check_prints(tmp_path, edit, q
 def test_readme_and_specs_md_link_the_walk_through():
     assert "docs/form-to-spec.md" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "form-to-spec.md" in (ROOT / "docs" / "specs.md").read_text(encoding="utf-8")
+
+
+def test_values_example_scores_the_new_rule_shapes_as_the_comments_say():
+    spec = parse_spec(yaml.safe_load(_block("<!-- every-option spec -->")))
+    res = compute(spec, answers_to_values(spec, yaml.safe_load(_block("<!-- values example -->"))))
+    got = {k: float(res.node_scores[k]) for k in ("2.8", "2.9", "2.10", "2.11", "1.2")}
+    assert got == {"2.8": 2.4, "2.9": 2.7, "2.10": 1.0, "2.11": 2.0, "1.2": 16.0}   # 1.2: 满意 = 0.8 × 20
