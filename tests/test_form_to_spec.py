@@ -97,5 +97,8 @@ def test_readme_and_specs_md_link_the_walk_through():
 def test_values_example_scores_the_new_rule_shapes_as_the_comments_say():
     spec = parse_spec(yaml.safe_load(_block("<!-- every-option spec -->")))
     res = compute(spec, answers_to_values(spec, yaml.safe_load(_block("<!-- values example -->"))))
-    got = {k: float(res.node_scores[k]) for k in ("2.8", "2.9", "2.10", "2.11", "1.2")}
-    assert got == {"2.8": 2.4, "2.9": 2.7, "2.10": 1.0, "2.11": 2.0, "1.2": 16.0}   # 1.2: 满意 = 0.8 × 20
+    got = {k: float(res.node_scores[k]) for k in ("2.8", "2.9", "2.10", "2.11", "1.2", "1.4")}
+    assert got == {"2.8": 2.4, "2.9": 2.7, "2.10": 1.0, "2.11": 2.0, "1.2": 16.0,   # 1.2: 满意 = 0.8 × 20
+                   "1.4": 9.0}                      # 1.4: 6 × 1 + 4 × 0.75 (得分系数 rows)
+    # targets as forms write them: "≥500" against 520次; 调整后 95 (unit %) against 96
+    assert [res.values[f"target.output.{n}.ratio"] for n in (1, 2)] == [1, 1]
