@@ -26,6 +26,13 @@ def gd_spec():
 
 
 @pytest.fixture(scope="session")
+def gd_forms_spec():
+    """The gd form with targets.form_values (its 指标值 read as forms write them: ≥90%, 5次)."""
+    from formvalues import with_form_values
+    return with_form_values("gd-dept-overall-2023")
+
+
+@pytest.fixture(scope="session")
 def seed_values(gd_spec):
     from workbook_tools.model.answers import answers_to_values, load_answers
     return answers_to_values(gd_spec, load_answers(SAMPLE_ANSWERS))

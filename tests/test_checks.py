@@ -26,6 +26,12 @@ def inputs(**changes):
     return consistent(GD, vals)
 
 
+def forms_inputs(**changes):
+    """The gd form with targets.form_values (≥90%, 5次 read): the same sample with ``changes``."""
+    from formvalues import with_form_values
+    return consistent(with_form_values("gd-dept-overall-2023"), {**BASE, **changes})
+
+
 def without(prefix):
     return consistent(GD, {k: v for k, v in BASE.items() if not k.startswith(prefix)})
 
@@ -48,8 +54,10 @@ CASES = {
                ("full-score-with-reason", "评分表!K8")}),   # 政府性基金 budget no longer counts: rate > 100%
     "percent": (lambda: inputs(**{"target.benefit.5.value": 90, "target.benefit.5.actual": 92}),
                 {("percent-as-number", "绩效目标!E43"), ("percent-as-number", "绩效目标!G43")}),
-    "percent-vs-text": (lambda: inputs(**{"target.benefit.5.value": "≥90%", "target.benefit.5.actual": 92}), set()),
-    "target-unreadable": (lambda: inputs(**{"target.output.1.actual": "约5次", "target.output.2.value": "较上年提高"}),
+    "percent-vs-text": (lambda: forms_inputs(**{"target.benefit.5.value": "≥90%", "target.benefit.5.actual": 92}), set()),
+    "text-in-number": (lambda: inputs(**{"target.output.1.actual": "约5次", "target.output.2.value": "较上年提高"}),
+                       {("not-a-number", "绩效目标!G6"), ("not-a-number", "绩效目标!E7")}),   # no form_values
+    "target-unreadable": (lambda: forms_inputs(**{"target.output.1.actual": "约5次", "target.output.2.value": "较上年提高"}),
                           {("target-value-unreadable", "绩效目标!G6"), ("target-value-unreadable", "绩效目标!E7")}),
     "magnitude": (lambda: inputs(**{"funds.1.actual": 111808900}),
                   {("money-magnitude", "收支情况!D5"), ("overspend", "收支情况!D5"),

@@ -40,8 +40,8 @@ def test_missing_reason_and_bad_scores_give_live_hints(gd_spec, seed_values):
     ("≤", 60, 52.3, "1"), ("≤", 3, 4, "0.75"), ("≤", -1, 0, "0"),
     ("=", 0, 0, "1"), ("=", 0, 1, "0"), ("=", 100, 90, "0.9"), ("=", 100, 250, "0"),
     ("定性", "有效提升", "达成", "1"), ("定性", "x", "部分达成", "0.7"), ("定性", "x", "未达成", "0.3"),
-    ("定性", "x", "很好", None), ("≥", "10", 5, "0.5"), ("", 1, 1, "1"), ("≥", 10, None, None),
-        # text values are read as forms write them and a blank 方向 reads the value's sign (tests/test_targetvalue.py)
+    ("定性", "x", "很好", None), ("≥", "10", 5, None), ("", 1, 1, None), ("≥", 10, None, None),
+        # without targets.form_values numbers are read as typed (with it: tests/test_targetvalue.py)
     (">=", 10, 10, None),
 ])
 def test_target_ratio_by_direction(gd_spec, direction, value, actual, expected):

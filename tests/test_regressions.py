@@ -1,11 +1,13 @@
 """Cases found by fuzzing and fault injection, kept so they stay fixed."""
 import datetime as dt
 
+import pytest
+
 from click.testing import CliRunner
 from faults import consistent
 from randomfill import fill_bytes
 
-from conftest import SAMPLE_ANSWERS
+from conftest import ROOT, SAMPLE_ANSWERS
 from workbook_tools.model.answers import answers_to_values, load_answers
 from workbook_tools.cli import main
 from workbook_tools.bureau.collect import run_collect
@@ -67,3 +69,15 @@ def test_a_file_that_vanishes_mid_batch_is_reported_not_fatal(tmp_path):
     from workbook_tools.bureau.collect import UNREADABLE, process_file
     rec = process_file(str(tmp_path / "已删除.xlsx"))
     assert rec.status == UNREADABLE and rec.error_code == "file-missing" and "已删除.xlsx" in rec.error_message
+
+
+@pytest.mark.parametrize("name, total", [("taiping_2023_de55e64.xlsx", "95.86"),
+                                         ("national_project_template_de55e64.xlsx", None)])
+def test_returns_on_templates_issued_by_the_previous_round_still_validate(name, total):
+    """Files issued last round (committed as that round built them) read as they are: a new wbtool must not turn
+    every returned file of a season into formula-deleted errors (target-row helpers are opt-in: form_values)."""
+    rep = validate_workbook(ROOT / "tests" / "issued" / name)
+    structural = {"formula-deleted", "formula-overwritten", "header-changed", "formula-changed", "spec-unknown"}
+    assert not [f for f in rep.findings if f.code in structural], [f"{f.code} {f.cell}" for f in rep.findings]
+    if total:
+        assert not rep.errors and str(rep.summary["display"]) == total

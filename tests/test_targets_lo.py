@@ -18,6 +18,7 @@ from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.model.engine import compute
 from workbook_tools.model.layout import layout_for
 from workbook_tools.files.specsheet import load_spec
+from formvalues import with_form_values
 
 pytestmark = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice not installed")
 
@@ -52,8 +53,8 @@ def _rows(values: dict, kind, rows, weight=None) -> dict:
 def recalculated(tmp_path_factory, seed_values):
     from projectfill import project_values
     src, out = tmp_path_factory.mktemp("in"), tmp_path_factory.mktemp("out")
-    gd = load_spec("gd-dept-overall-2023")
-    proj = load_spec("national-project-2020")
+    gd = with_form_values("gd-dept-overall-2023")          # the shipped forms, reading ≥90%, 5次
+    proj = with_form_values("national-project-2020")
     gd_vals = _rows(dict(seed_values), gd.targets.kind("output"), ROWS[:30])
     pv = project_values(proj, random.Random(5), 1)[0]
     pv = _rows(pv, proj.targets.kind("output"), ROWS[:8], 6.25)
@@ -78,7 +79,7 @@ def recalculated(tmp_path_factory, seed_values):
     return {sid: (spec, vals, p, done[p]) for sid, (spec, vals, p) in files.items()}
 
 
-@pytest.mark.parametrize("sid", ["gd-dept-overall-2023", "national-project-2020", "sichuan-rows-test",
+@pytest.mark.parametrize("sid", ["gd-dept-overall-2023-forms", "national-project-2020-forms", "sichuan-rows-test",
                                  "judged-rows-test", "adjusted-values-test"])
 def test_target_rows_agree_with_libreoffice(recalculated, sid):
     spec, vals, _, saved = recalculated[sid]
@@ -103,7 +104,7 @@ def test_target_rows_agree_with_libreoffice(recalculated, sid):
 
 
 def test_live_sheet_flags_unreadable_values_as_validate_does(recalculated):
-    spec, _, _, saved = recalculated["gd-dept-overall-2023"]
+    spec, _, _, saved = recalculated["gd-dept-overall-2023-forms"]
     rep = validate_workbook(saved)
     want = {(f.code, f.cell) for f in rep.findings if CATALOGUE[f.code].live}
     got, _, _ = sheet_state(_xlsx_table(saved))

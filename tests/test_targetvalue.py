@@ -48,8 +48,8 @@ def test_the_direction_column_wins_over_the_sign():
     (None, 0, 1, None, "0"),
     ("≥", "≥90%", "约96", None, None),           # unreadable: no ratio (a finding at the cell), never 0
 ])
-def test_ratio_of_rows_written_as_forms_write_them(gd_spec, direction, value, actual, unit, ratio):
-    got = target_ratio(gd_spec, direction, value, actual, unit)
+def test_ratio_of_rows_written_as_forms_write_them(gd_forms_spec, direction, value, actual, unit, ratio):
+    got = target_ratio(gd_forms_spec, direction, value, actual, unit)
     assert got == (D(ratio) if ratio is not None else None)
 
 

@@ -94,6 +94,9 @@ def _typed(ctx, c, raw):
 def _target_value(ctx, c, raw):
     """指标值 / 实际完成值: a number as forms write it (≥90%, =100, 5次: model/targetvalue) for quantitative rows,
     text for 定性; the direction is the one the row reads (方向 column, else the value's sign)."""
+    if not ctx.spec.targets.form_values:
+        yield from _typed_target_value(ctx, c, raw)
+        return
     base, part = c.key.rsplit(".", 1)
     direction = ctx.rules.values.get(f"{base}.dir")
     if part == "actual" and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
@@ -121,6 +124,27 @@ def _other(ctx, base: str, part: str):
         return inputs.get(f"{base}.actual")
     v = inputs.get(f"{base}.value")
     return inputs.get(f"{base}.initial") if ctx.spec.targets.adjusted and blank(v) else v
+
+
+def _typed_target_value(ctx, c, raw):
+    """指标值 / 实际完成值 of a form without ``form_values``: numbers for quantitative rows, text for 定性."""
+    base, part = c.key.rsplit(".", 1)
+    direction = ctx.ret.inputs.get(f"{base}.direction")
+    if part == "actual" and text_is(raw, NA) and row_na(ctx.spec, ctx.spec.targets.kind(base.split(".")[1])):
+        return                   # a 不适用 row (checked with the targets)
+    if part == "initial" and not blank(ctx.ret.inputs.get(f"{base}.value")):
+        return                   # 年初指标值 superseded by the 调整后 one: not read
+    if direction == "定性" or num(raw) is not None:
+        if num(raw) is not None:
+            unit = ctx.ret.inputs.get(f"{base}.unit")
+            if isinstance(unit, str) and ("%" in unit or "％" in unit) and abs(num(raw)) > 10:
+                yield ctx.finding("percent-as-number", c.key, found=raw)
+        return
+    if direction in ("≥", "≤", "="):
+        code = "number-as-text" if parse_number_text(raw) is not None else "not-a-number"
+        yield ctx.finding(code, c.key, found=raw)
+    elif _placeholder(ctx, raw):
+        yield ctx.finding("placeholder-text", c.key, found=raw)
 
 
 def real_text(ctx, raw) -> bool:

@@ -14,7 +14,9 @@ def _has_content(ctx, b) -> bool:
 
 def _part(ctx, b: str, k: str):
     """A part of the row as checked: the direction is the one the row reads (方向 column, else the value's sign)."""
-    return ctx.rules.values.get(f"{b}.dir") if k == "direction" else ctx.ret.inputs.get(f"{b}.{k}")
+    if k == "direction" and ctx.spec.targets.form_values:
+        return ctx.rules.values.get(f"{b}.dir")
+    return ctx.ret.inputs.get(f"{b}.{k}")
 
 
 def check(ctx):

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbook_tools.model.layout import (EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, content_parts, fund_columns,
-                                         narrative_keys, required_parts, row_na)
+from workbook_tools.model.layout import (EXPLAIN_ROWS, JUDGED, NA, Cell, Layout, content_parts, direction_part,
+                                         fund_columns, narrative_keys, required_parts, row_na)
 from workbook_tools.model.spec import BASIS_INPUT_RULES
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.model.scales import excel_is_word
@@ -159,7 +159,7 @@ def _placeholder(x: X):
                             c.label)
         elif c.kind == "target":     # 指标值 / 实际完成值 text under a direction that is neither 定性 nor ≥ ≤ =
             base = c.key.rsplit(".", 1)[0]
-            r, d = x.ref(c), x.ref(f"{base}.dir")          # the direction the row reads
+            r, d = x.ref(c), x.ref(f"{base}.{direction_part(x.spec)}")          # the direction the row reads
             kind = x.spec.targets.kind(base.split(".")[1])
             na = (f",NOT({r}=\"{NA}\")" if c.key.endswith(".actual") and row_na(x.spec, kind) else "")
             dirs = ",".join(f'{d}="{s}"' for s in ("定性", "≥", "≤", "="))
@@ -209,6 +209,8 @@ def _other(x: X, base: str, part: str) -> str:
 
 def _target_unreadable(x: X):
     """A quantitative row's 指标值 / 实际完成值 with no number to read (the hidden vn / an helpers are "")."""
+    if not x.spec.targets.form_values:
+        return                   # typed numbers only: not-a-number / number-as-text, found by validate
     for c in x.L.by_role("input"):
         if c.kind != "target":
             continue
@@ -441,7 +443,7 @@ def _target_incomplete(x: X):
 
 def _part(x: X, b: str, k: str) -> str:
     """A part of a target row as the checks see it: the direction is the one the row reads (方向, else the sign)."""
-    return x.ref(f"{b}.dir" if k == "direction" else f"{b}.{k}")
+    return x.ref(f"{b}.{direction_part(x.spec)}" if k == "direction" else f"{b}.{k}")
 
 
 def _target_na(x: X):

@@ -160,7 +160,9 @@ def _funds(spec: Spec, raw, v):
 def target_ratio(spec: Spec, direction, value, actual, unit=None, read: dict | None = None, kind=None) -> Decimal | None:
     """Completion ratio of one target row (mirrors layout.target_ratio_formula): values as forms write them
     (≥90%, =100 with unit %, 5次 — model/targetvalue); ``read`` the row's helper values when already computed."""
-    read = read if read is not None else tv.read_row(direction, value, actual, unit)
+    if read is None:
+        read = (tv.read_row(direction, value, actual, unit) if spec.targets.form_values
+                else {"dir": direction, "ev": num(value), "gv": num(actual)})
     direction = read["dir"]
     if blank(direction) or blank(actual):
         return None
@@ -209,7 +211,8 @@ def _targets(spec: Spec, raw, v):
                 e = e if not blank(e) else (raw(f"{b}.initial") if not blank(raw(f"{b}.initial")) else None)
                 v[f"{b}.ve"] = e
                 e = v[f"{b}.ve"]
-            read = _read_row(v, b, d, e, g, raw(f"{b}.unit"))
+            read = (_read_row(v, b, d, e, g, raw(f"{b}.unit")) if spec.targets.form_values
+                    else {"dir": d, "ev": num(e), "gv": num(g)})
             ratio = None if na and text_is(g, NA) else target_ratio(spec, d, e, g, read=read, kind=kind)
             v[f"{b}.ratio"] = ratio
             ratio = dec(v[f"{b}.ratio"])

@@ -636,9 +636,15 @@ def required_parts(spec: Spec) -> list[tuple[str, str]]:
     return [("name", "指标名称"), ("direction", "方向"), value, ("actual", "实际完成值")]
 
 
+def direction_part(spec: Spec) -> str:
+    """The cell whose direction a target row reads: the hidden ``dir`` helper (方向, else the value's sign) with
+    ``form_values``, else the 方向 column itself."""
+    return "dir" if spec.targets.form_values else "direction"
+
+
 def helpers(spec: Spec) -> tuple[str, ...]:
     """The hidden helper cells of a target row (ve: the 指标值 used, with 年初 and 调整后 columns)."""
-    return tv.HELPERS + (("ve",) if spec.targets.adjusted else ())
+    return (tv.HELPERS if spec.targets.form_values else ()) + (("ve",) if spec.targets.adjusted else ())
 
 
 # the parts of a target row the unit types to score it, by the kind's row_score (checked with the row)
@@ -791,12 +797,15 @@ def _target_row(L: Layout, sh: str, r: int, cidx: dict[str, int], kind, n: int):
     na = row_na(spec, kind)
     na_ok = f',{g}="{NA}"' if na else ""
     _target_helpers(L, sh, base, ref, f"{kind.label}{n}")
-    dr, ev, gv = ref["dir"], ref["ev"], ref["gv"]
+    if spec.targets.form_values:
+        dr, ev, gv, an, example = ref["dir"], ref["ev"], ref["gv"], ref["an"], "（98%、96、5次）"
+    else:                  # numbers as typed; the 指标值 used is 调整后 else 年初 (ve) with two columns
+        dr, ev, gv, an, example = d, ref.get("ve", e), g, None, ""
     words = spec.targets.words(kind)
     L.put(f"{base}.actual", sh, cidx["actual"], r, "input", kind="target",
           label=f"{kind.label}{n} 实际完成值",
-          prompt=f"定量指标填数字（98%、96、5次）；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
-          custom=_actual_validation(words, d, g, ref["an"], na_ok))
+          prompt=f"定量指标填数字{example}；定性指标填 {'/'.join(words)}" + ("；确不适用填“不适用”" if na else ""),
+          custom=_actual_validation(words, d, g, an, na_ok))
     L.put(f"{base}.ratio", sh, cidx["ratio"], r, "formula", fmt=FMT_RATIO,
           label=f"{kind.label}{n} 完成比例", formula=target_ratio_formula(spec, dr, e, g, na, ev, gv, kind))
     if kind.scored:
@@ -841,20 +850,23 @@ def _target_helpers(L: Layout, sh: str, base: str, ref: dict, what: str):
     if "ve" in ref:           # 年初 / 调整后: the 调整后 value when filled, else the 年初 one ("" when neither)
         extra = {"ve": f'=IF({e}<>"",{e},IF({ref["initial"]}<>"",{ref["initial"]},""))'}
         e = ref["ve"]
-    formulas = {**extra,"vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
-                "vn": tv.number_formula(e, ref["vs"]), "an": tv.number_formula(g, ref["as"]),
-                "dir": tv.direction_formula(d, e, ref["vn"]),
-                "ev": tv.scaled_formula(e, ref["vn"], g, ref["an"], u),
-                "gv": tv.scaled_formula(g, ref["an"], e, ref["vn"], u)}
+    formulas = extra
+    if L.spec.targets.form_values:
+        formulas = {**extra, "vs": tv.stripped_formula(e), "as": tv.stripped_formula(g),
+                    "vn": tv.number_formula(e, ref["vs"]), "an": tv.number_formula(g, ref["as"]),
+                    "dir": tv.direction_formula(d, e, ref["vn"]),
+                    "ev": tv.scaled_formula(e, ref["vn"], g, ref["an"], u),
+                    "gv": tv.scaled_formula(g, ref["an"], e, ref["vn"], u)}
     for h in helpers(L.spec):
         c = split_coord(ref[h])
         L.put(f"{base}.{h}", sh, c[0], c[1], "formula", kind="helper", formula=formulas[h],
               label=f"{what} {tv.HELPER_HEADS[h]}")
 
 
-def _actual_validation(words, d: str, g: str, an: str, na_ok: str) -> str:
+def _actual_validation(words, d: str, g: str, an: str | None, na_ok: str) -> str:
     """The 实际完成值 cell's custom validation: a word of the kind's scale in 定性 rows, else a number read."""
-    numeric = f'OR(ISNUMBER({g}),ISNUMBER({an}){na_ok}))'
+    numeric = f'OR(ISNUMBER({g}),ISNUMBER({an}){na_ok}))' if an else (
+        f'OR(ISNUMBER({g}){na_ok}))' if na_ok else f'ISNUMBER({g}))')
     custom = f'=IF({d}="定性",OR({",".join(f"{g}={_q(w)}" for w in words)}{na_ok}),' + numeric
     if len(custom) > DV_FORMULA_MAX:      # a long scale: any text passes here, the word is checked by the 校验 sheet
         custom = f'=IF({d}="定性",ISTEXT({g}),' + numeric

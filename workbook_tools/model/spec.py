@@ -87,6 +87,7 @@ class Targets:
     scales: dict = field(default_factory=dict)      # the spec's ``scales:``: name → {word: ratio}, dropdown order
     extra_columns: tuple[ExtraColumn, ...] = ()
     value_columns: tuple[str, ...] = ("value",)     # or ("initial", "adjusted"): 年初指标值 + 调整后指标值
+    form_values: bool = False       # 指标值 / 完成值 read as forms write them (≥90%, 5次): hidden helper columns
 
     @property
     def adjusted(self) -> bool:
@@ -497,7 +498,8 @@ def _parse_targets(t, probs) -> Targets:
                   "must be [value] (one 指标值 column) or [initial, adjusted] (年初指标值 + 调整后指标值)")
     return Targets(kinds=tuple(kinds), qualitative_ratios=ratios,
                    extra_columns=_parse_extra_columns(t.get("extra_columns") or [], probs),
-                   value_columns=tuple(vc) if vc == ["initial", "adjusted"] else ("value",))
+                   value_columns=tuple(vc) if vc == ["initial", "adjusted"] else ("value",),
+                   form_values=t.get("form_values") is True)
 
 
 def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:

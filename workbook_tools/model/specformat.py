@@ -91,6 +91,8 @@ TARGETS = Record({
                                      "max": Field(Num(), doc="highest 得分系数 (1)")}),
                              doc="bounds of the typed 得分系数 (row_score: coefficient), 0 ≤ min < max ≤ 1"),
     }, doc="a target table")), doc="target tables"),
+    "form_values": Field(Bool(), doc="read 指标值 and 实际完成值 as forms write them (≥90%, =100 with unit %, 5次) "
+                                     "through hidden helper columns; off (default) keeps issued templates' layout"),
     "value_columns": Field(ListOf(Enum(("value", "initial", "adjusted"))),
                            doc="[value] (default) or [initial, adjusted]: 年初指标值 and 调整后指标值, the ratio "
                                "using 调整后 when filled, else 年初"),
