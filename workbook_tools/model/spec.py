@@ -403,13 +403,7 @@ def _parse_narrative(items, probs) -> tuple[NarrativeField, ...]:
         if not isinstance(f, dict) or "key" not in f or "label" not in f:
             probs.add(p, "文字说明项需要 key 和 label")
             continue
-        key = str(f["key"])
-        if not _NARRATIVE_KEY.match(key):
-            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 duties",
-                      f"key {key} must be letters and digits starting with a letter, e.g. duties")
-        if key in keys:
-            probs.add(f"{p}.key", f"重复的文字说明项 {key}", f"duplicate narrative key {key}")
-        keys.add(key)
+        key = _new_key(f["key"], f"{p}.key", keys, probs, "duties", ("文字说明项", "narrative key"))
         cells, height = f.get("cells", 1), f.get("height", 300)
         if isinstance(cells, bool) or not isinstance(cells, int) or not 1 <= cells <= 10:
             probs.add(f"{p}.cells", "单元格数应为 1–10 的整数", "cells must be an integer 1–10")
@@ -502,6 +496,18 @@ def _parse_targets(t, probs) -> Targets:
                    form_values=t.get("form_values") is True)
 
 
+def _new_key(raw, path: str, keys: set, probs, example: str, what: tuple[str, str]) -> str:
+    """A key of letters and digits (``example``) not used before in ``keys`` (which it joins)."""
+    key = str(raw)
+    if not _NARRATIVE_KEY.match(key):
+        probs.add(path, f"键 {key} 只能由字母和数字组成，且以字母开头，如 {example}",
+                  f"key {key} must be letters and digits starting with a letter, e.g. {example}")
+    if key in keys:
+        probs.add(path, f"重复的{what[0]} {key}", f"duplicate {what[1]} {key}")
+    keys.add(key)
+    return key
+
+
 def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:
     out, keys = [], set()
     if not isinstance(items, list):
@@ -510,13 +516,7 @@ def _parse_extra_columns(items, probs) -> tuple[ExtraColumn, ...]:
         p = f"targets.extra_columns[{i}]"
         if not isinstance(c, dict) or "key" not in c or "label" not in c:
             continue                       # the shape check names it
-        key = str(c["key"])
-        if not _NARRATIVE_KEY.match(key):
-            probs.add(f"{p}.key", f"键 {key} 只能由字母和数字组成，且以字母开头，如 core",
-                      f"key {key} must be letters and digits starting with a letter, e.g. core")
-        if key in keys:
-            probs.add(f"{p}.key", f"重复的列 {key}", f"duplicate column {key}")
-        keys.add(key)
+        key = _new_key(c["key"], f"{p}.key", keys, probs, "core", ("列", "column"))
         choices = tuple(str(x) for x in (c.get("choices") or []))
         if len(set(choices)) != len(choices):
             probs.add(f"{p}.choices", "选项重复", "a choice is listed twice")
