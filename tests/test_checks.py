@@ -3,7 +3,7 @@ import pytest
 from faults import (add_part, consistent, drop_defined_name, edit_part, set_cell, stale, typed_over)
 
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.files.specsheet import load_spec
 from workbook_tools.checks.validate import validate_workbook
 

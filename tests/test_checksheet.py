@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from lxml import etree
 
-from workbook_tools.checks.catalogue import CATALOGUE, catalogue_markdown
+from workbook_tools.catalogue import CATALOGUE, catalogue_markdown
 from workbook_tools.model.checksheet import (ALLOWED_FUNCTIONS, GENERATORS, SHEET_CHECK, SHEET_DETAIL, candidates)
 from workbook_tools.model.layout import layout_for
 from workbook_tools.model.spec import list_specs

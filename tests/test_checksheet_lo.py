@@ -17,7 +17,7 @@ from faults import consistent, excel_recalc, set_cell, typed_over
 from lo_recalc import _XCU, recalc_files, run_soffice, soffice_path
 from randomfill import random_values
 
-from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+from workbook_tools.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.model.checksheet import SHEET_CHECK, SHEET_DETAIL
 from workbook_tools.model.layout import EXPLAIN_ROWS, layout_for

@@ -11,7 +11,7 @@ from ledgerfiles import SEED_CODE, ledger_lines, seed_funds, seed_rows, write_cs
 
 from conftest import SAMPLE, SAMPLE_ANSWERS
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.cli import main
 from workbook_tools.bureau.crosscheck import crosscheck_returned, crosscheck_workbook, ledger_result
 from workbook_tools.model.layout import layout_for

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from ledgerfiles import write_csv, write_xlsx
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.cells import CellWrite
 from workbook_tools.cli import main
 from workbook_tools.bureau.crosscheck import (PROJECT_MISSING, PROJECT_NOT_IN_WORKBOOK, crosscheck_forms,

@@ -14,7 +14,7 @@ from randomfill import fill_bytes
 from conftest import SAMPLE_ANSWERS
 from workbook_tools.bureau import distribute as distribute_mod
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.cli import main
 from workbook_tools.bureau.distribute import MANIFEST, distribute
 from workbook_tools.errors import OutputError

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.docs import checks_markdown, rules_markdown, specs_markdown
 from workbook_tools.model.rules import RULES
 from workbook_tools.model.specformat import schema_text

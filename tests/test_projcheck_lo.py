@@ -24,7 +24,7 @@ from projectfill import project_values
 from randomfill import random_values
 
 from workbook_tools.cells import CellWrite
-from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+from workbook_tools.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.specsheet import load_spec
 from workbook_tools.files.xlsxfile import FileBook

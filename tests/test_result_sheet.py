@@ -16,7 +16,7 @@ from conftest import SAMPLE_ANSWERS
 from lo_recalc import run_soffice, soffice_path
 from workbook_tools.files.annotate import clear_bytes, marked_bytes
 from workbook_tools.model.answers import answers_to_values, load_answers
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.cli import main
 from workbook_tools.files.marklog import MARK_SHEET, RESULT_SHEET
 from workbook_tools.files.specsheet import load_spec

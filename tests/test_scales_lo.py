@@ -14,7 +14,7 @@ from randomfill import fill_bytes, random_values
 from test_checksheet_lo import _faulty, _xlsx_table, sheet_state
 from test_lo_agreement import _exercised, _mismatches
 
-from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+from workbook_tools.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.template import build_template

@@ -13,7 +13,7 @@ from faults import consistent
 from lo_recalc import recalc_files, same_as_lo, soffice_path
 from test_checksheet_lo import _xlsx_table, sheet_state
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.checks.validate import validate_workbook
 from workbook_tools.model.engine import compute
 from workbook_tools.model.layout import layout_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_tools.checks.catalogue import catalogue_markdown
+from workbook_tools.catalogue import catalogue_markdown
 from workbook_tools.model.rules import RULES
 from workbook_tools.model.spec import list_specs
 from workbook_tools.files.specsheet import load_spec

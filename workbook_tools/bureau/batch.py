@@ -11,7 +11,7 @@ from workbook_tools.bureau.records import (PASS, RETURN, ProjectRow, Submission,
                                            project_tally, spec_fund_types)
 from workbook_tools.errors import UnreadableInput, UsageError
 from workbook_tools.files.specsheet import load_spec
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.model.projectlink import ProjectTally
 from workbook_tools.errors import SpecError
 from workbook_tools.errors import save_traceback

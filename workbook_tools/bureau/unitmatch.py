@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.errors import SpecError
 from workbook_tools.files.specsheet import load_spec
 from workbook_tools.model.layout import layout_for

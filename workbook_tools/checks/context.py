@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.checks.findings import Finding
 from workbook_tools.files.fill import overwritten_formulas
 from workbook_tools.files.reader import Returned

@@ -1,7 +1,7 @@
 """Explanations of warnings, written by the unit in the 情况说明 sheet, keyed by check code and cell."""
 from __future__ import annotations
 
-from workbook_tools.checks.catalogue import WARNING
+from workbook_tools.catalogue import WARNING
 from workbook_tools.model.layout import EXPLAIN_ROWS
 
 _EMPTY = {"", "无", "/", "-", "—", "略", "见上", "同上", "n/a", "na"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING
+from workbook_tools.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.errors import UnreadableInput, UsageError
 
 REPORT_SCHEMA = "wbtool.report/1"

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 
-from workbook_tools.checks.catalogue import ERROR
+from workbook_tools.catalogue import ERROR
 from workbook_tools.checks.findings import Report
 from workbook_tools.model.layout import INCOMPLETE
 

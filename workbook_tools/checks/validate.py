@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.cells import CellData
 from workbook_tools.errors import UnreadableInput
 from workbook_tools.checks.findings import Finding, Report, check_codes, unreadable_report  # noqa: F401  (re-exported)

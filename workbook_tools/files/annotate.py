@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbook_tools.files.atomic import atomic_output, make_backup
-from workbook_tools.checks.catalogue import ERROR
+from workbook_tools.catalogue import ERROR
 from workbook_tools.cells import Mark
 from workbook_tools.errors import UsageError
 from workbook_tools.checks.findings import Report

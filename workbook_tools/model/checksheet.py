@@ -18,7 +18,7 @@ from workbook_tools.model.spec import BASIS_INPUT_RULES
 from workbook_tools.model.rules.target_completion import kinds_of
 from workbook_tools.model.scales import excel_is_word
 from workbook_tools.numbers import plain
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.model.layout import split_coord
 from workbook_tools.model.layout import col_letter
 

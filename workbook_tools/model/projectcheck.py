@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from workbook_tools.checks.catalogue import CATALOGUE
+from workbook_tools.catalogue import CATALOGUE
 from workbook_tools.model.checksheet import (LIST_ROWS, LIST_TOP, SEV_ZH, SHEET_DETAIL, Candidate, SheetCell,
                                              explained_cells, candidates, head_cells, more_cell,
                                              severity, what)

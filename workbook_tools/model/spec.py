@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from workbook_tools.errors import SpecError
+from workbook_tools.catalogue import CATALOGUE, ERROR, WARNING
 from workbook_tools.model.contract import Problems, suggest
 from workbook_tools.model.rules import QUAL_GRADES, RULES, RuleType
 from workbook_tools.model.rules.bands import BAND_OPS  # noqa: F401 (kept for callers)
@@ -337,7 +338,6 @@ def _parse_severities(items, probs) -> dict:
     """``severities: {low-exec-rate: error}``: the form's own words decide how strict a check is. Only checks of the
     form itself (not unreadable-file checks) may be changed; the fingerprint ignores this map, so a bureau can make a
     check stricter without issuing new templates."""
-    from workbook_tools.checks.catalogue import CATALOGUE, ERROR, WARNING   # checks/__init__ imports the model
     if not isinstance(items, dict):
         probs.add("severities", "应为映射（检查代码: error 或 warning）")
         return {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbook_tools.files.atomic import atomic_output
-from workbook_tools.checks.catalogue import CATALOGUE, CATEGORY_ZH
+from workbook_tools.catalogue import CATALOGUE, CATEGORY_ZH
 from workbook_tools.bureau import codes as sec
 from workbook_tools.bureau.store import open_store, Store
 from workbook_tools.bureau.distribute import new_access_code

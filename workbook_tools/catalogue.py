@@ -517,7 +517,7 @@ def catalogue_markdown(overrides: dict[str, list[str]] | None = None) -> str:
     """docs/checks.md, generated from the catalogue; ``overrides``: code → the shipped specs' own severities
     ("gd-dept-overall-2023: error"), given by workbook_tools.docs (the catalogue does not read specs)."""
     lines = ["# 校验规则目录 (checks catalogue)", "",
-             "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/checks/catalogue.py` 生成，请勿手工编辑。",
+             "本文件由 `python -m workbook_tools.docs` 从 `workbook_tools/catalogue.py` 生成，请勿手工编辑。",
              "严重性：**error = 强制性**（必须修改，退出码 1），**warning = 提示性**（可在“情况说明”表说明）。",
              "文件类问题使 `wbtool validate` 以退出码 3 结束。",
              "规格可以用 `severities:` 改变某项检查的严重性（docs/specs.md），随附规格的改动列在严重性一栏。",
