@@ -714,8 +714,10 @@ def _targets(L: Layout, sh: str = SHEET_TARGETS, top: int = 1) -> int:
     L.merges.append((sh, f"A{top}:{col_letter(len(cols))}{top}"))
     qual = ("实际完成值填该类指标的评价词，见单元格提示" if spec.targets.scales
             else "实际完成值填 " + "/".join(spec.targets.qualitative_ratios))
-    L.text(sh, 1, top + 1, f"方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（{qual}）。"
-           "比例请填百分比或小数。", style="note")
+    how = ("指标值可照表样写成 ≥90%、≤3%、=100、5次（此时方向可空；度量单位为 % 时 100 即 100%）。"
+           if spec.targets.form_values else "比例请填百分比或小数。")
+    L.text(sh, 1, top + 1, f"方向：≥ 正向（越大越好）、≤ 反向（越小越好）、= 等于、定性（{qual}）。{how}",
+           style="note")
     L.merges.append((sh, f"A{top + 1}:{col_letter(len(cols))}{top + 1}"))
     r = _target_rows(L, sh, top + 3, cols, cidx)
     if not form:
