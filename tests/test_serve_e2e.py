@@ -73,6 +73,18 @@ def wait(drv, css, timeout=60):
     return WebDriverWait(drv, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def wait_text(drv, css, text, timeout=60) -> str:
+    """The text of ``css`` once it contains ``text``: after a form post the old page's element may still be found
+    (then goes stale when the new page loads), so look it up afresh until the new page shows the text."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    def shown(d):
+        got = d.find_element(By.CSS_SELECTOR, css).text
+        return got if text in got else False
+    return WebDriverWait(drv, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)
+                         ).until(shown)
+
+
 def drop(drv, path: Path):
     """Drag and drop a file onto the drop zone, as a person does: the file goes through a DataTransfer."""
     inp = drv.execute_script("var i = document.createElement('input'); i.type = 'file'; i.id = 'dnd-source';"
@@ -154,7 +166,7 @@ def test_unit_and_bureau_in_chromium(server, browser, tmp_path):
     wait(drv, "#send-back-form")
     drv.find_element(By.ID, "note").send_keys("合同备案时效性扣分原因过于笼统，请写明具体合同及延迟天数。")
     drv.find_element(By.ID, "send-back-btn").click()
-    assert "需退回" in wait(drv, "#standing-status").text
+    assert "需退回" in wait_text(drv, "#standing-status", "需退回")
     assert "合同备案时效性" in drv.find_element(By.ID, "standing-note").text
     shot(drv, "6-admin-unit-sent-back", tmp_path)
     # the CLI's status reads the same database and agrees
